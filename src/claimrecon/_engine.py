@@ -1,0 +1,705 @@
+"""The one engine: claims table in, one estimate per variable out.
+
+Both shapes go through :func:`run`: :func:`reconcile` builds a one-segment table from
+Claim objects, :func:`reconcile_all` takes many variables at once. Grouping,
+weighting, independence, units and the strategy's kernel all work on columns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pluggy
+
+from ._errors import (
+    ClaimreconError,
+    EmptyInputError,
+    InvalidClaimError,
+    MixedVariablesError,
+    NoUsableClaimsError,
+    PluginError,
+    UnitMismatchError,
+    describe,
+)
+from ._model import Claim, Contribution, Estimate, Exclusion, Variable
+from ._plugins import StrategyInfo, claim_weights, get_plugin_manager, strategy_info
+from ._strategy import Outcome, Reduction, Segments
+from ._table import ClaimTable
+
+__all__ = ["Estimates", "reconcile", "reconcile_all"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# Row status codes.
+_ACTIVE, _REPEAT, _PLUGIN_ZERO, _STRATEGY = 0, 1, 2, 3
+
+
+class _Malformed(Exception):
+    """A strategy returned something that breaks the Reduction contract."""
+
+
+def _as_table(data: object) -> ClaimTable:
+    if isinstance(data, ClaimTable):
+        return data
+    mod = type(data).__module__.split(".")[0]
+    if mod in ("pandas", "polars", "pyarrow"):
+        from ._frames import table_from_frame
+
+        return table_from_frame(data)
+    if isinstance(data, (str, bytes, Claim)) or not isinstance(data, Iterable):
+        raise InvalidClaimError(
+            "expected Claim objects, a ClaimTable or a data frame "
+            f"(got {describe(data)})"
+        )
+    return ClaimTable.from_claims(data)  # type: ignore[arg-type]
+
+
+def reconcile(
+    claims: Iterable[Claim],
+    strategy: str = "weighted",
+    *,
+    independent: bool = True,
+    plugin_manager: pluggy.PluginManager | None = None,
+    **options: Any,
+) -> Estimate:
+    """Reconcile the claims of ONE variable into an :class:`Estimate`.
+
+    >>> import claimrecon as cr
+    >>> ua = cr.Source(id="ua", name="Ukrainian officials")
+    >>> nis = cr.Source(id="nis", name="South Korea's NIS")
+    >>> claims = [
+    ...     cr.Claim(variable="troops", source=ua, quantity=cr.parse_quantity("around 14,000")),
+    ...     cr.Claim(variable="troops", source=nis, quantity=cr.Quantity(value=12_000)),
+    ... ]
+    >>> print(cr.reconcile(claims, strategy="range"))
+    12,000 to 14,000
+
+    :param claims: Claim objects, all about the same variable.
+    :param strategy: the strategy's name (see ``claimrecon strategies``).
+    :param independent: count a figure once when one origin gave it and several
+        outlets repeated it (same variable, source, quantity and ``as_of``).
+    :param plugin_manager: default :func:`get_plugin_manager`.
+    :param options: the strategy's options.
+    :raises EmptyInputError: no claims.
+    :raises MixedVariablesError: claims of several variables.
+    :raises NoUsableClaimsError: every claim was excluded.
+    """
+    if isinstance(claims, ClaimTable):
+        table = claims
+    else:
+        items = claims if isinstance(claims, (list, tuple)) else list(claims)
+        if not items:
+            raise EmptyInputError("reconcile needs at least one claim (got none)")
+        table = ClaimTable.from_claims(items)
+    if len(table) == 0:
+        raise EmptyInputError("reconcile needs at least one claim (got none)")
+    if len(table.variables) > 1:
+        shown = ", ".join(repr(v) for v in table.variables[:5])
+        raise MixedVariablesError(
+            f"reconcile takes claims of one variable; got {len(table.variables)}: {shown}"
+            f"{', ...' if len(table.variables) > 5 else ''}. Use reconcile_all for several.",
+            variables=table.variables,
+        )
+    result = run(table, strategy, independent=independent, plugin_manager=plugin_manager,
+                 options=options)
+    return result[table.variables[0]]
+
+
+def reconcile_all(
+    claims: object,
+    strategy: str | Mapping[Variable, str] = "weighted",
+    *,
+    independent: bool = True,
+    on_error: Literal["raise", "collect"] = "raise",
+    truths: Mapping[Variable, float] | None = None,
+    plugin_manager: pluggy.PluginManager | None = None,
+    **options: Any,
+) -> Estimates:
+    """Reconcile the claims of many variables, one estimate per variable.
+
+    >>> import claimrecon as cr
+    >>> es = cr.reconcile_all(cr.load_seed_claims(), strategy="median")
+    >>> es["nk-troops-sent"].strategy
+    'median'
+
+    :param claims: Claim objects, a :class:`ClaimTable`, or a pandas, polars or
+        Arrow table in the claims schema.
+    :param strategy: a strategy name for all variables, or a mapping from variable to
+        strategy name (every variable must be in it).
+    :param independent: see :func:`reconcile`.
+    :param on_error: ``"raise"`` stops at the first failing variable; ``"collect"``
+        records the error in :attr:`Estimates.errors` and carries on.
+    :param truths: known realisations of some variables, for strategies that
+        calibrate sources on them (Cooke's classical model); others ignore it.
+    :param plugin_manager: default :func:`get_plugin_manager`.
+    :param options: the strategy's options.
+    """
+    if on_error not in ("raise", "collect"):
+        raise ValueError(f"on_error must be 'raise' or 'collect' (got {on_error!r})")
+    table = _as_table(claims)
+    return run(table, strategy, independent=independent, plugin_manager=plugin_manager,
+               options=options, on_error=on_error, truths=truths)
+
+
+# -- the engine ---------------------------------------------------------------------------
+
+
+def _check_options(info: StrategyInfo, options: Mapping[str, Any]) -> dict[str, Any]:
+    allowed = info.strategy.options
+    unknown = [k for k in options if k not in allowed]
+    if unknown:
+        shown = ", ".join(f"{k}={v!r}" for k, v in allowed.items()) or "none"
+        raise TypeError(
+            f"strategy {info.name!r} takes no option {unknown[0]!r}; its options: {shown}"
+        )
+    return {**allowed, **options}
+
+
+def _repeats(
+    table: ClaimTable, rows: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Among ``rows``, the repeats and the row each repeats.
+
+    A repeat has the same variable, source id, quantity and ``as_of`` as another row;
+    the earliest published survives (ties: the first document name, then input order).
+    """
+    var, src = table.variable[rows], table.source[rows]
+    pair = var * max(len(table.sources), 1) + src
+    if len(rows) < 2 or (len(rows) < 64 and len(set(pair.tolist())) == len(rows)):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    o = np.argsort(pair, kind="stable")
+    ps = pair[o]
+    dup = np.zeros(len(rows), bool)
+    if len(rows) > 1:
+        same = ps[1:] == ps[:-1]
+        if not same.any():
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        dup[o[1:][same]] = True
+        dup[o[:-1][same]] = True
+    else:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    cand = rows[dup]
+    value = np.where(np.isnan(table.value[cand]), -np.inf, table.value[cand])
+    conf = np.where(np.isnan(table.confidence[cand]), -1.0, table.confidence[cand])
+    if table.quantiles is not None:
+        qkeys = [table.quantiles[i] for i in cand]
+        qindex: dict[Any, int] = {}
+        qcode = np.array([qindex.setdefault(q, len(qindex)) for q in qkeys], np.int64)
+    else:
+        qcode = np.zeros(len(cand), np.int64)
+    published = table.published[cand]
+    pub_key = np.where(published == np.iinfo(np.int64).min, np.iinfo(np.int64).max, published)
+    docs = [table.document_of(int(i)) for i in cand]
+    doc_order = sorted(range(len(cand)), key=lambda j: (docs[j] is None, docs[j] or ""))
+    doc_rank = np.empty(len(cand), np.int64)
+    doc_rank[doc_order] = np.arange(len(cand))
+    keys = (
+        table.variable[cand], table.source[cand], table.lower[cand], value,
+        table.upper[cand], table.unit[cand], conf, table.as_of[cand], qcode,
+    )
+    order = np.lexsort((cand, doc_rank, pub_key, *reversed(keys)))
+    differs = np.zeros(len(cand) - 1, bool)
+    for k in keys:
+        ks = k[order]
+        differs |= ks[1:] != ks[:-1]
+    new_group = np.concatenate(([True], differs))
+    group_first = np.maximum.accumulate(np.where(new_group, np.arange(len(cand)), 0))
+    is_rep = ~new_group
+    rep_rows = cand[order][is_rep]
+    of_rows = cand[order][group_first][is_rep]
+    return rep_rows, of_rows
+
+
+class _Part:
+    """The columnar result of one engine run, from which Estimates are built."""
+
+    def __init__(self, table: ClaimTable) -> None:
+        self.table = table
+        n = len(table)
+        self.status = np.zeros(n, np.int8)
+        self.share = np.zeros(n, np.float64)
+        self.detail = np.full(n, -1, np.int64)  # repeat_of row / plugin index / reason index
+        self.plugins: list[str] = []
+        self.reasons: list[str] = []
+        self.seg_rows: IntArray = np.zeros(0, np.int64)  # all rows, grouped
+        self.seg_starts: IntArray = np.zeros(1, np.int64)
+        self.seg_var: IntArray = np.zeros(0, np.int64)  # variable code of each segment
+        self.lower = self.value = self.upper = self.confidence = np.zeros(0)
+        self.conflict = np.zeros(0, bool)
+        self.unit = np.zeros(0, np.int64)
+        self.strategy: list[str] = []
+        self.ok = np.zeros(0, bool)
+        self.diag: list[tuple[Mapping[str, Any], int] | None] = []
+        self.source_reliability: dict[str, float] | None = None
+
+    def reason_text(self, r: int) -> str:
+        st = self.status[r]
+        d = int(self.detail[r])
+        if st == _REPEAT:
+            doc = self.table.document_of(d)
+            return f"repeats {doc}" if doc else f"repeats the claim in row {d}"
+        if st == _PLUGIN_ZERO:
+            return f"weight 0 from plugin {self.plugins[d]}"
+        return self.reasons[d]
+
+    def estimate(self, k: int) -> Estimate:
+        t = self.table
+        rows = self.seg_rows[self.seg_starts[k] : self.seg_starts[k + 1]]
+        contributions: list[Contribution] = []
+        excluded: list[Exclusion] = []
+        for r in rows.tolist():
+            claim = t.claim(r)
+            if self.status[r] == _ACTIVE:
+                contributions.append(Contribution(claim=claim, weight=float(self.share[r])))
+            else:
+                excluded.append(Exclusion(claim=claim, reason=self.reason_text(r)))
+        diag: dict[str, Any] = {}
+        entry = self.diag[k]
+        if entry is not None:
+            mapping, j = entry
+            for name, arr in mapping.items():
+                diag[name] = _scalar(arr[j] if isinstance(arr, np.ndarray) and arr.ndim else arr)
+        lo, v, up, c = (float(self.lower[k]), float(self.value[k]), float(self.upper[k]),
+                        float(self.confidence[k]))
+        u = int(self.unit[k])
+        return Estimate(
+            variable=t.variables[int(self.seg_var[k])],
+            strategy=self.strategy[k],
+            value=None if math.isnan(v) else v,
+            lower=None if lo == -math.inf else lo,
+            upper=None if up == math.inf else up,
+            unit=None if u < 0 else t.units[u],
+            confidence=None if math.isnan(c) else c,
+            conflict=bool(self.conflict[k]),
+            contributions=tuple(contributions),
+            excluded=tuple(excluded),
+            diagnostics=diag,
+        )
+
+
+def _scalar(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def run(
+    table: ClaimTable,
+    strategy: str | Mapping[Variable, str],
+    *,
+    independent: bool = True,
+    plugin_manager: pluggy.PluginManager | None = None,
+    options: Mapping[str, Any] | None = None,
+    on_error: str = "raise",
+    truths: Mapping[Variable, float] | None = None,
+) -> Estimates:
+    """Run one reconciliation over a whole claims table (the engine behind
+    :func:`reconcile` and :func:`reconcile_all`)."""
+    pm = plugin_manager or get_plugin_manager()
+    options = dict(options or {})
+    n = len(table)
+    if n == 0:
+        raise EmptyInputError("no claims to reconcile (got an empty input)")
+    collect = on_error == "collect"
+    errors: dict[Variable, Exception] = {}
+    part = _Part(table)
+
+    # Which strategy for which variable; look names up (and check options) first.
+    nvar = len(table.variables)
+    if isinstance(strategy, str):
+        infos = {strategy: strategy_info(strategy, pm)}
+        strat_of_var = None
+    elif isinstance(strategy, Mapping):
+        missing = [v for v in table.variables if v not in strategy]
+        if missing:
+            raise ValueError(
+                f"the strategy mapping names no strategy for variable {missing[0]!r}"
+                f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}"
+            )
+        infos = {name: strategy_info(name, pm) for name in dict.fromkeys(strategy.values())}
+        strat_of_var = [strategy[v] for v in table.variables]
+    else:
+        raise TypeError(f"strategy must be a name or a mapping (got {describe(strategy)})")
+    merged = {name: _check_options(info, options) for name, info in infos.items()}
+
+    # Group rows by variable (stable: input order within a variable).
+    var = table.variable
+    if n > 1 and bool(np.any(var[1:] < var[:-1])):
+        rows = np.argsort(var, kind="stable")
+    else:
+        rows = np.arange(n, dtype=np.int64)
+    counts_all = np.bincount(var, minlength=nvar)
+    present = np.flatnonzero(counts_all)
+    counts = counts_all[present]
+    m = len(present)
+    starts = np.zeros(m + 1, np.int64)
+    np.cumsum(counts, out=starts[1:])
+    part.seg_rows, part.seg_starts, part.seg_var = rows, starts, present
+    seg_of_row = np.repeat(np.arange(m, dtype=np.int64), counts) if m > 1 else np.zeros(n, np.int64)
+    first = starts[:-1]
+
+    # Weights: source reliability x row weight x plugin answers.
+    rel = np.fromiter((s.reliability for s in table.sources), np.float64, len(table.sources))
+    weight = rel[table.source] * table.weight
+    product, zeroed = claim_weights(pm, table)
+    if product is not None:
+        weight = weight * product
+
+    # Independence, then zero weights from plugins.
+    if independent:
+        rep, of = _repeats(table, rows)
+        part.status[rep] = _REPEAT
+        part.detail[rep] = of
+    for name, zero in zeroed:
+        hit = zero & (part.status == _ACTIVE)
+        part.plugins.append(name)
+        part.status[hit] = _PLUGIN_ZERO
+        part.detail[hit] = len(part.plugins) - 1
+
+    # Per variable, before exclusion: conflict and units.
+    lo_g, up_g = table.lower[rows], table.upper[rows]
+    part.conflict = np.maximum.reduceat(lo_g, first) > np.minimum.reduceat(up_g, first)
+    failed = np.zeros(m, bool)
+    order_of_failure: list[tuple[int, Exception]] = []
+    if table.units:
+        u_g = table.unit[rows]
+        umax = np.maximum.reduceat(u_g, first)
+        umin = np.minimum.reduceat(np.where(u_g < 0, np.iinfo(np.int64).max, u_g), first)
+        mixed = np.flatnonzero((umax >= 0) & (umin != umax)).tolist()
+    else:
+        umax, mixed = np.full(m, -1, np.int64), []
+    part.unit = umax
+    for k in mixed:
+        seg_units = sorted({table.units[u] for u in u_g[starts[k] : starts[k + 1]] if u >= 0})
+        v = table.variables[int(present[k])]
+        order_of_failure.append((k, UnitMismatchError(
+            f"claims of variable {v!r} state units that cannot be reconciled: "
+            + ", ".join(repr(u) for u in seg_units),
+            variable=v, units=seg_units)))
+        failed[k] = True
+    if part.status.any():
+        active_g = part.status[rows] == _ACTIVE
+        n_active = np.bincount(seg_of_row[active_g], minlength=m)
+        act_rows = rows[active_g]
+    else:
+        n_active, act_rows = counts, rows
+    for k in np.flatnonzero((n_active == 0) & ~failed).tolist():
+        order_of_failure.append((k, _no_usable(part, k)))
+        failed[k] = True
+    if order_of_failure and not collect:
+        raise min(order_of_failure, key=lambda e: e[0])[1]
+    for k, exc in order_of_failure:
+        errors[table.variables[int(present[k])]] = exc
+
+    # Run each strategy's kernel over its usable segments.
+    part.lower = np.full(m, np.nan)
+    part.value = np.full(m, np.nan)
+    part.upper = np.full(m, np.nan)
+    part.confidence = np.full(m, np.nan)
+    part.strategy = [""] * m
+    part.diag = [None] * m
+    if n_active is counts:
+        act_starts = starts
+    else:
+        act_starts = np.zeros(m + 1, np.int64)
+        np.cumsum(n_active, out=act_starts[1:])
+    truth_arr = None
+    if truths:
+        truth_arr = np.array([float(truths.get(table.variables[int(v)], math.nan))
+                              for v in present])
+    all_segs = Segments(table=table, rows=act_rows, starts=act_starts,
+                        weight=weight[act_rows], variables=[table.variables[int(v)]
+                                                             for v in present],
+                        truths=truth_arr)
+    learned: list[tuple[str, FloatArray]] = []
+    for name, info in infos.items():
+        if strat_of_var is None:
+            ks = np.flatnonzero(~failed)
+        else:
+            ks = np.array([k for k in range(m) if not failed[k]
+                           and strat_of_var[int(present[k])] == name], np.int64)
+        if len(ks) == 0:
+            continue
+        segs = all_segs if len(ks) == m else all_segs.take(ks)
+        try:
+            red = _call(info, segs, merged[name])
+        except ClaimreconError as exc:
+            if not collect or len(ks) == 1:
+                if collect:
+                    errors[segs.variables[0]] = exc
+                    continue
+                raise
+            # Isolate the failing variables, one at a time.
+            for j, k in enumerate(ks.tolist()):
+                one = segs.take(np.array([j], np.int64))
+                try:
+                    r1 = _call(info, one, merged[name])
+                except ClaimreconError as exc1:
+                    errors[one.variables[0]] = exc1
+                    failed[k] = True
+                    continue
+                _store(part, info, one, np.array([k], np.int64), r1, failed, errors, collect)
+            continue
+        _store(part, info, segs, ks, red, failed, errors, collect)
+        if red.source_reliability is not None:
+            learned.append((name, red.source_reliability))
+    if len(learned) == 1:
+        part.source_reliability = {
+            s.id: float(r) for s, r in zip(table.sources, learned[0][1], strict=True)
+        }
+    part.ok = ~failed
+    return Estimates([part], errors)
+
+
+def _no_usable(part: _Part, k: int) -> NoUsableClaimsError:
+    rows = part.seg_rows[part.seg_starts[k] : part.seg_starts[k + 1]]
+    v = part.table.variables[int(part.seg_var[k])]
+    reasons = [part.reason_text(int(r)) for r in rows]
+    shown = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
+    return NoUsableClaimsError(
+        f"every claim of variable {v!r} was excluded ({len(reasons)} claims: {shown})",
+        variable=v, reasons=reasons,
+    )
+
+
+def _call(info: StrategyInfo, segs: Segments, options: Mapping[str, Any]) -> Reduction:
+    s = info.strategy
+    hook = "kernel" if s.kernel is not None else "function"
+    try:
+        if s.kernel is not None:
+            red = s.kernel(segs, **options)
+        else:
+            red = _run_function(s.function, segs, options)  # type: ignore[arg-type]
+        _validate(red, segs)
+    except ClaimreconError:
+        raise
+    except _Malformed as exc:
+        raise PluginError(f"returned a malformed result: {exc}", plugin=info.plugin,
+                          hook=hook, strategy=info.name) from None
+    except Exception as exc:
+        raise PluginError(f"raised {type(exc).__name__}: {exc}", plugin=info.plugin,
+                          hook=hook, strategy=info.name) from exc
+    return red
+
+
+def _run_function(function: Any, segs: Segments, options: Mapping[str, Any]) -> Reduction:
+    m, n = segs.m, segs.n
+    lower, value, upper = np.empty(m), np.empty(m), np.empty(m)
+    conf = np.full(m, np.nan)
+    weight = segs.weight.copy()
+    reason = np.full(n, -1, np.int64)
+    reasons: dict[str, int] = {}
+    diag: dict[str, npt.NDArray[Any]] = {}
+    for k in range(m):
+        a, b = int(segs.starts[k]), int(segs.starts[k + 1])
+        out = function(segs.claims(k), segs.weight[a:b].copy(), **options)
+        if not isinstance(out, Outcome):
+            raise _Malformed(f"expected an Outcome (got {describe(out)})")
+        lower[k] = -np.inf if out.lower is None else out.lower
+        upper[k] = np.inf if out.upper is None else out.upper
+        value[k] = np.nan if out.value is None else out.value
+        if out.confidence is not None:
+            conf[k] = out.confidence
+        if out.weights is not None:
+            w = np.asarray(out.weights, np.float64)
+            if w.shape != (b - a,):
+                raise _Malformed(f"weights must hold one entry per claim ({b - a}), "
+                                 f"got shape {w.shape}")
+            weight[a:b] = w
+        for i, text in out.excluded.items():
+            if not (isinstance(i, int) and 0 <= i < b - a):
+                raise _Malformed(f"excluded names position {i!r}, not a claim position")
+            weight[a + i] = 0.0
+            reason[a + i] = reasons.setdefault(str(text), len(reasons))
+        for key, val in out.diagnostics.items():
+            diag.setdefault(key, np.full(m, None, dtype=object))[k] = val
+    return Reduction(lower=lower, value=value, upper=upper, weight=weight, reason=reason,
+                     reasons=tuple(reasons), confidence=conf, diagnostics=diag)
+
+
+def _validate(red: object, segs: Segments) -> None:
+    if not isinstance(red, Reduction):
+        raise _Malformed(f"expected a Reduction (got {describe(red)})")
+    m, n = segs.m, segs.n
+    for name, size in (("lower", m), ("value", m), ("upper", m), ("weight", n)):
+        arr = getattr(red, name)
+        if not isinstance(arr, np.ndarray) or arr.shape != (size,):
+            raise _Malformed(f"{name} must be an array of shape ({size},) "
+                             f"(got {describe(arr)})")
+    lo, up, v, w = red.lower, red.upper, red.value, red.weight
+    with np.errstate(invalid="ignore"):
+        if (np.isnan(lo) | np.isnan(up) | (lo > up) | (lo == np.inf) | (up == -np.inf)).any():
+            raise _Malformed("lower and upper must be numbers with lower <= upper "
+                             "(-inf/+inf for unbounded sides, never NaN)")
+        if (np.isinf(v) | (v < lo) | (v > up)).any():
+            raise _Malformed("value must be finite and lie within [lower, upper]")
+        if not (w >= 0).all() or np.isinf(w).any():
+            raise _Malformed("weights must be finite and non-negative")
+    if red.reason is not None:
+        r = red.reason
+        if not isinstance(r, np.ndarray) or r.shape != (n,):
+            raise _Malformed(f"reason must be an array of shape ({n},)")
+        if ((r >= len(red.reasons)) | (r < -1)).any():
+            raise _Malformed("reason holds an index outside reasons")
+    if red.confidence is not None and (
+        not isinstance(red.confidence, np.ndarray) or red.confidence.shape != (m,)
+    ):
+        raise _Malformed(f"confidence must be an array of shape ({m},)")
+    if red.source_reliability is not None and (
+        not isinstance(red.source_reliability, np.ndarray)
+        or red.source_reliability.shape != (len(segs.sources),)
+    ):
+        raise _Malformed(f"source_reliability must be an array of shape ({len(segs.sources)},)")
+
+
+def _store(
+    part: _Part,
+    info: StrategyInfo,
+    segs: Segments,
+    ks: IntArray,
+    red: Reduction,
+    failed: npt.NDArray[np.bool_],
+    errors: dict[Variable, Exception],
+    collect: bool,
+) -> None:
+    w = red.weight
+    zero = w == 0
+    if zero.any():
+        fallback = f"weight 0 from strategy {info.name!r}"
+        texts = list(red.reasons)
+        base = len(part.reasons)
+        part.reasons.extend(texts)
+        if red.reason is None:
+            codes = np.full(segs.n, -1, np.int64)
+        else:
+            codes = red.reason
+        if (zero & (codes < 0)).any():
+            part.reasons.append(fallback)
+            codes = np.where(codes < 0, len(texts), codes)
+        zr = segs.rows[zero]
+        part.status[zr] = _STRATEGY
+        part.detail[zr] = base + codes[zero]
+    totals = segs.sum(w)
+    share = w / np.where(totals > 0, totals, 1.0)[segs.segment]
+    part.share[segs.rows] = share
+    part.lower[ks] = red.lower
+    part.value[ks] = red.value
+    part.upper[ks] = red.upper
+    if red.confidence is not None:
+        part.confidence[ks] = red.confidence
+    for j, k in enumerate(ks.tolist()):
+        part.strategy[k] = info.name
+        part.diag[k] = (red.diagnostics, j) if red.diagnostics else None
+    for j in np.flatnonzero(totals <= 0).tolist():
+        k = int(ks[j])
+        exc = _no_usable(part, k)
+        if not collect:
+            raise exc
+        failed[k] = True
+        errors[part.table.variables[int(part.seg_var[k])]] = exc
+
+
+class Estimates(Mapping[Variable, Estimate]):
+    """The estimates of many variables: a read-only mapping from variable to
+    :class:`Estimate`, built lazily from columnar results.
+
+    :ivar errors: for ``on_error="collect"``, the error of each variable that failed.
+    """
+
+    def __init__(self, parts: list[_Part], errors: Mapping[Variable, Exception]) -> None:
+        self._parts = parts
+        self.errors: Mapping[Variable, Exception] = dict(errors)
+        self._index: dict[Variable, tuple[_Part, int]] = {}
+        for p in parts:
+            for k in np.flatnonzero(p.ok).tolist():
+                self._index[p.table.variables[int(p.seg_var[k])]] = (p, k)
+        self._cache: dict[Variable, Estimate] = {}
+
+    def __getitem__(self, variable: Variable) -> Estimate:
+        est = self._cache.get(variable)
+        if est is None:
+            try:
+                part, k = self._index[variable]
+            except KeyError:
+                if variable in self.errors:
+                    raise KeyError(f"{variable!r} failed: {self.errors[variable]}") from None
+                raise
+            est = self._cache[variable] = part.estimate(k)
+        return est
+
+    def __iter__(self) -> Iterator[Variable]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        return f"<Estimates: {len(self)} variables, {len(self.errors)} errors>"
+
+    @property
+    def source_reliability(self) -> Mapping[str, float] | None:
+        """The source reliability a learning strategy estimated, by source id, or
+        ``None`` for strategies that do not learn it."""
+        for p in self._parts:
+            if p.source_reliability is not None:
+                return dict(p.source_reliability)
+        return None
+
+    def to_pandas(self) -> Any:
+        """One row per variable: variable, strategy, lower, value, upper, unit, n_used,
+        n_excluded, conflict (needs pandas). Unbounded sides are ``-inf``/``+inf``,
+        a missing value ``NaN``."""
+        import pandas as pd
+
+        frames = []
+        for p in self._parts:
+            ok = np.flatnonzero(p.ok)
+            status_g = p.status[p.seg_rows]
+            seg = np.repeat(np.arange(len(p.seg_var)), np.diff(p.seg_starts))
+            used = np.bincount(seg[status_g == _ACTIVE], minlength=len(p.seg_var))
+            total = np.diff(p.seg_starts)
+            t = p.table
+            frames.append(pd.DataFrame({
+                "variable": pd.Series([t.variables[int(v)] for v in p.seg_var[ok]],
+                                      dtype=object),
+                "strategy": [p.strategy[k] for k in ok.tolist()],
+                "lower": p.lower[ok],
+                "value": p.value[ok],
+                "upper": p.upper[ok],
+                "unit": [None if u < 0 else t.units[u] for u in p.unit[ok].tolist()],
+                "n_used": used[ok],
+                "n_excluded": (total - used)[ok],
+                "conflict": p.conflict[ok],
+            }))
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+    def claims_to_pandas(self) -> Any:
+        """One row per input claim, in input order: variable, source, weight (its
+        share, 0 if excluded), excluded, reason (needs pandas)."""
+        import pandas as pd
+
+        p = self._parts[0]
+        t = p.table
+        excluded = p.status != _ACTIVE
+        ok_seg = np.zeros(len(t.variables), bool)
+        ok_seg[p.seg_var[p.ok]] = True
+        failed_row = ~ok_seg[t.variable]
+        reason = np.full(len(t), None, dtype=object)
+        for r in np.flatnonzero(excluded).tolist():
+            reason[r] = p.reason_text(r)
+        for r in np.flatnonzero(failed_row).tolist():
+            v = t.variables[int(t.variable[r])]
+            reason[r] = f"variable failed: {self.errors.get(v)}"
+        share = np.where(excluded | failed_row, 0.0, p.share)
+        return pd.DataFrame({
+            "variable": pd.Series([t.variables[int(c)] for c in t.variable], dtype=object),
+            "source": [t.sources[int(c)].id for c in t.source],
+            "weight": share,
+            "excluded": excluded | failed_row,
+            "reason": reason,
+        })

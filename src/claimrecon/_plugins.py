@@ -1,0 +1,344 @@
+"""The plugin host: building the manager, finding strategies, calling hooks safely."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import threading
+import warnings
+import weakref
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pluggy
+
+from . import hookspecs
+from ._errors import AmbiguousStrategyError, PluginError, UnknownStrategyError, describe
+from ._strategy import Strategy
+
+if TYPE_CHECKING:
+    from ._hedges import Hedge
+    from ._table import ClaimTable
+
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "PluginWarning",
+    "StrategyInfo",
+    "get_plugin_manager",
+    "get_strategy",
+    "hookimpl",
+    "list_strategies",
+    "make_plugin_manager",
+    "register",
+]
+
+#: The marker plugin authors put on their hook implementations.
+hookimpl = pluggy.HookimplMarker("claimrecon")
+
+#: The entry-point group that installed plugins publish themselves under.
+ENTRY_POINT_GROUP = "claimrecon"
+
+#: The built-in plugin modules, registered exactly like third-party plugins.
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "claimrecon._strategies.range",
+    "claimrecon._strategies.intersection",
+    "claimrecon._strategies.weighted",
+    "claimrecon._strategies.median",
+    "claimrecon._strategies.recency",
+)
+
+DISABLE_ENV = "CLAIMRECON_DISABLE_PLUGINS"
+NO_AUTOLOAD_ENV = "CLAIMRECON_DISABLE_PLUGIN_AUTOLOAD"
+
+
+class PluginWarning(UserWarning):
+    """A plugin could not be loaded or validated and was left out; the rest work."""
+
+
+def _blocked_names() -> list[str]:
+    return [n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()]
+
+
+def _register_checked(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        warnings.warn(f"claimrecon plugin {name!r} left out: {exc}", PluginWarning, stacklevel=3)
+
+
+def make_plugin_manager() -> pluggy.PluginManager:
+    """Build a fresh plugin manager: the hook specs, then names blocked by
+    ``CLAIMRECON_DISABLE_PLUGINS=a,b``, then the built-in plugins, then the
+    ``claimrecon`` entry points (unless ``CLAIMRECON_DISABLE_PLUGIN_AUTOLOAD=1``), then
+    a check that every hook implementation matches a spec.
+
+    A plugin that fails to import or to validate is left out with a
+    :class:`PluginWarning`; the others still load.
+
+    :returns: a new :class:`pluggy.PluginManager`; tests and embedding applications
+        pass it as ``plugin_manager=``.
+    """
+    pm = pluggy.PluginManager("claimrecon")
+    pm.add_hookspecs(hookspecs)
+    for name in _blocked_names():
+        pm.set_blocked(name)
+    for modname in BUILTIN_PLUGINS:
+        if pm.is_blocked(modname):
+            continue
+        _register_checked(pm, importlib.import_module(modname), modname)
+    if os.environ.get(NO_AUTOLOAD_ENV, "") not in ("1", "true", "yes"):
+        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if pm.is_blocked(ep.name) or pm.has_plugin(ep.name):
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # one bad plugin never breaks the rest
+                warnings.warn(
+                    f"claimrecon plugin {ep.name!r} ({ep.value}) failed to load and was "
+                    f"left out: {type(exc).__name__}: {exc}",
+                    PluginWarning,
+                    stacklevel=2,
+                )
+                continue
+            _register_checked(pm, plugin, ep.name)
+    while True:
+        try:
+            pm.check_pending()
+            break
+        except pluggy.PluginValidationError as exc:
+            name = pm.get_name(exc.plugin) or repr(exc.plugin)
+            pm.unregister(exc.plugin)
+            warnings.warn(f"claimrecon plugin {name!r} left out: {exc}", PluginWarning,
+                          stacklevel=2)
+    return pm
+
+
+_default: pluggy.PluginManager | None = None
+_lock = threading.Lock()
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The default plugin manager, built by :func:`make_plugin_manager` on first use
+    and cached."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = make_plugin_manager()
+    return _default
+
+
+def register(
+    plugin: object, *, name: str | None = None, plugin_manager: pluggy.PluginManager | None = None
+) -> str:
+    """Register a plugin at run time (in a notebook, a test, an application).
+
+    :param plugin: a module, class or object with ``@hookimpl`` functions.
+    :param name: the name to register it under (default: pluggy's choice).
+    :param plugin_manager: where to register it (default: :func:`get_plugin_manager`).
+    :returns: the name it was registered under; ``unregister`` it on the manager with
+        that name to take it out again.
+    :raises PluginError: the plugin's hooks do not match the specs.
+    """
+    pm = plugin_manager or get_plugin_manager()
+    try:
+        registered = pm.register(plugin, name=name)
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        if pm.is_registered(plugin):
+            pm.unregister(plugin)
+        raise PluginError(str(exc), plugin=name or repr(plugin), hook="register") from exc
+    if registered is None:
+        raise PluginError(
+            "the name is blocked (CLAIMRECON_DISABLE_PLUGINS) or already registered",
+            plugin=name or repr(plugin),
+            hook="register",
+        )
+    return registered
+
+
+# -- strategies -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class StrategyInfo:
+    """A strategy with the name of the plugin that provides it."""
+
+    name: str
+    plugin: str
+    strategy: Strategy
+
+
+@attrs.frozen
+class _Registry:
+    key: tuple[tuple[str, Any], ...]
+    by_name: dict[str, list[StrategyInfo]]
+    broken: dict[str, PluginError]
+
+
+_registries: weakref.WeakKeyDictionary[pluggy.PluginManager, _Registry] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _registry(pm: pluggy.PluginManager) -> _Registry:
+    impls = pm.hook.claimrecon_strategies.get_hookimpls()
+    key = tuple((i.plugin_name, i.function) for i in impls)
+    reg = _registries.get(pm)
+    if reg is not None and reg.key == key:
+        return reg
+    by_name: dict[str, list[StrategyInfo]] = {}
+    broken: dict[str, PluginError] = {}
+    for impl in reversed(impls):  # registration order
+        hook = "claimrecon_strategies"
+        try:
+            result = impl.function()
+        except Exception as exc:
+            err = PluginError(f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name,
+                              hook=hook)
+            err.__cause__ = exc
+            broken[impl.plugin_name] = err
+            continue
+        if not isinstance(result, (list, tuple)) or not all(
+            isinstance(s, Strategy) for s in result
+        ):
+            broken[impl.plugin_name] = PluginError(
+                f"must return a list of claimrecon.Strategy (got {describe(result)})",
+                plugin=impl.plugin_name,
+                hook=hook,
+            )
+            continue
+        for s in result:
+            by_name.setdefault(s.name, []).append(StrategyInfo(s.name, impl.plugin_name, s))
+    reg = _Registry(key, by_name, broken)
+    _registries[pm] = reg
+    return reg
+
+
+def list_strategies(
+    *, plugin_manager: pluggy.PluginManager | None = None
+) -> list[StrategyInfo]:
+    """Every strategy the plugins provide, by name, clashes included (a name provided
+    twice appears twice).
+
+    :param plugin_manager: default :func:`get_plugin_manager`.
+    """
+    reg = _registry(plugin_manager or get_plugin_manager())
+    return [info for name in sorted(reg.by_name) for info in reg.by_name[name]]
+
+
+def broken_plugins(pm: pluggy.PluginManager | None = None) -> dict[str, PluginError]:
+    """Plugins whose ``claimrecon_strategies`` hook failed, with the error."""
+    return dict(_registry(pm or get_plugin_manager()).broken)
+
+
+def get_strategy(
+    name: str, *, plugin_manager: pluggy.PluginManager | None = None
+) -> Strategy:
+    """The strategy called ``name``.
+
+    :raises UnknownStrategyError: no plugin provides it (lists those that exist).
+    :raises AmbiguousStrategyError: two plugins provide it (names both).
+    """
+    pm = plugin_manager or get_plugin_manager()
+    return strategy_info(name, pm).strategy
+
+
+def strategy_info(name: str, pm: pluggy.PluginManager) -> StrategyInfo:
+    """The strategy called ``name`` with its provider (see :func:`get_strategy`)."""
+    reg = _registry(pm)
+    found = reg.by_name.get(name)
+    if not found:
+        err = UnknownStrategyError(name, reg.by_name)
+        for plugin, perr in reg.broken.items():
+            err.add_note(f"plugin {plugin!r} could not list its strategies: {perr}")
+        raise err
+    if len(found) > 1:
+        raise AmbiguousStrategyError(name, [i.plugin for i in found])
+    return found[0]
+
+
+# -- other hooks ---------------------------------------------------------------------------
+
+
+def claim_weights(
+    pm: pluggy.PluginManager, table: ClaimTable
+) -> tuple[npt.NDArray[np.float64] | None, list[tuple[str, npt.NDArray[np.bool_]]]]:
+    """The product of every weight hook's answer, and for each plugin the rows it zeroed.
+
+    :raises PluginError: a plugin raised or returned something malformed.
+    """
+    impls = pm.hook.claimrecon_claim_weights.get_hookimpls()
+    if not impls:
+        return None, []
+    n = len(table)
+    product: npt.NDArray[np.float64] | None = None
+    zeroed: list[tuple[str, npt.NDArray[np.bool_]]] = []
+    hook = "claimrecon_claim_weights"
+    for impl in reversed(impls):
+        try:
+            answer = impl.function(table=table)
+        except Exception as exc:
+            raise PluginError(
+                f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name, hook=hook
+            ) from exc
+        if answer is None:
+            continue
+        try:
+            w = np.asarray(answer, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise PluginError(
+                f"must return an array of floats or None (got {describe(answer)})",
+                plugin=impl.plugin_name, hook=hook,
+            ) from exc
+        if w.shape != (n,):
+            raise PluginError(
+                f"must return one weight per claim, shape ({n},) (got shape {w.shape})",
+                plugin=impl.plugin_name, hook=hook,
+            )
+        if not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise PluginError("returned a weight that is negative, NaN or infinite",
+                              plugin=impl.plugin_name, hook=hook)
+        zero = w == 0
+        if zero.any():
+            zeroed.append((impl.plugin_name, zero))
+        product = w if product is None else product * w
+    return product, zeroed
+
+
+def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedge]:
+    """Every extra :class:`~claimrecon.Hedge` that plugins provide.
+
+    :raises PluginError: a plugin raised or returned something that is not a list of
+        Hedge objects.
+    """
+    from ._hedges import Hedge
+
+    pm = plugin_manager or get_plugin_manager()
+    out: list[Hedge] = []
+    hook = "claimrecon_hedges"
+    for impl in reversed(pm.hook.claimrecon_hedges.get_hookimpls()):
+        try:
+            answer = impl.function()
+        except Exception as exc:
+            raise PluginError(
+                f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name, hook=hook
+            ) from exc
+        if not isinstance(answer, (list, tuple)) or not all(isinstance(h, Hedge) for h in answer):
+            raise PluginError(
+                f"must return a list of claimrecon.Hedge (got {describe(answer)})",
+                plugin=impl.plugin_name, hook=hook,
+            )
+        out.extend(answer)
+    return out
+
+
+def plugin_names(pm: pluggy.PluginManager | None = None) -> Sequence[str]:
+    """The names of the registered plugins, in registration order."""
+    pm = pm or get_plugin_manager()
+    return [name for name, _ in pm.list_name_plugin()]

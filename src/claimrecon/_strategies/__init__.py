@@ -1,0 +1,1 @@
+"""The built-in strategies, each a plugin module registered like any other."""

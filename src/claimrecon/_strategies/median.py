@@ -1,0 +1,34 @@
+"""The ``median`` strategy: weighted lower medians, robust to vandal values."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._plugins import hookimpl
+from .._strategy import Reduction, Segments, Strategy
+from ._kernels import lower_median, midpoint_or_value
+
+
+def median_kernel(segs: Segments) -> Reduction:
+    """Weighted lower medians of the lowers, of the uppers and of the values (a claim
+    without a value gives its midpoint if bounded), the value clamped into the range."""
+    w = segs.weight
+    lower = lower_median(segs, segs.lower, w)
+    upper = lower_median(segs, segs.upper, w)
+    upper = np.maximum(upper, lower)
+    value = lower_median(segs, midpoint_or_value(segs), w)
+    value = np.where(np.isnan(value), np.nan, np.clip(value, lower, upper))
+    return Reduction(lower=lower, value=value, upper=upper, weight=w.copy())
+
+
+MEDIAN = Strategy(
+    name="median",
+    summary="Weighted lower medians: always a claimed figure; one vandal value cannot move it.",
+    kernel=median_kernel,
+)
+
+
+@hookimpl
+def claimrecon_strategies() -> list[Strategy]:
+    """Provide ``median``."""
+    return [MEDIAN]

@@ -1,0 +1,52 @@
+"""The ``recency`` strategy: the latest figures win."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._plugins import hookimpl
+from .._strategy import Reduction, Segments, Strategy
+from .._table import MISSING_TIME
+from ._kernels import weighted_bounds
+
+REASONS = (
+    "superseded: another claim holds as of a later date",
+    "superseded: another claim was published later (no claim states an as-of date)",
+)
+
+
+def recency_kernel(segs: Segments) -> Reduction:
+    """Keep the claims with the latest ``as_of`` (undated ones rank older than every
+    dated one); if none has an ``as_of``, the latest ``published``; if neither, all.
+    Combine the winners as ``weighted``."""
+    first = segs.starts[:-1]
+    latest_as_of = np.maximum.reduceat(segs.as_of, first)
+    latest_pub = np.maximum.reduceat(segs.published, first)
+    by_as_of = latest_as_of > MISSING_TIME
+    by_pub = ~by_as_of & (latest_pub > MISSING_TIME)
+    counts = segs.counts
+    lose_as_of = np.repeat(by_as_of, counts) & (segs.as_of != np.repeat(latest_as_of, counts))
+    lose_pub = np.repeat(by_pub, counts) & (segs.published != np.repeat(latest_pub, counts))
+    weight = np.where(lose_as_of | lose_pub, 0.0, segs.weight)
+    reason = np.where(lose_as_of, 0, np.where(lose_pub, 1, -1)).astype(np.int64)
+    lower, value, upper = weighted_bounds(segs, weight)
+    basis = np.where(by_as_of, "as_of", np.where(by_pub, "published", "none (as weighted)"))
+    return Reduction(
+        lower=lower, value=value, upper=upper, weight=weight, reason=reason, reasons=REASONS,
+        diagnostics={"recency_basis": basis.astype(object)},
+    )
+
+
+RECENCY = Strategy(
+    name="recency",
+    summary="The latest as_of claims (else the latest published), combined as weighted.",
+    kernel=recency_kernel,
+    properties={"within_envelope", "accounts_for_all", "order_free", "idempotent",
+                "scale_free", "ignores_older"},
+)
+
+
+@hookimpl
+def claimrecon_strategies() -> list[Strategy]:
+    """Provide ``recency``."""
+    return [RECENCY]

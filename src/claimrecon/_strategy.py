@@ -1,0 +1,296 @@
+"""The Strategy protocol: what a reconciliation plugin provides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from ._model import Claim
+
+if TYPE_CHECKING:
+    from ._table import ClaimTable
+
+__all__ = [
+    "PROPERTIES",
+    "Outcome",
+    "Reduction",
+    "Segments",
+    "Strategy",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: The invariants a strategy may declare in :attr:`Strategy.properties`; the contract
+#: kit (:func:`claimrecon.testing.check_strategy`) checks exactly those declared.
+PROPERTIES: Mapping[str, str] = MappingProxyType(
+    {
+        "within_envelope": "the estimate lies inside the envelope of its usable claims, "
+        "and lower <= value <= upper",
+        "accounts_for_all": "every claim is in contributions or excluded, exactly once",
+        "order_free": "the order of the claims does not change the result",
+        "idempotent": "one claim, or the same claim n times, reconciles to that claim's "
+        "lower and upper",
+        "scale_free": "scaling every weight by one factor does not change the result",
+        "ignores_older": "adding a claim older than all others does not change the result",
+    }
+)
+
+_CORE = frozenset(
+    {"within_envelope", "accounts_for_all", "order_free", "idempotent", "scale_free"}
+)
+
+
+class Segments:
+    """The usable claims of one or more variables, grouped for a kernel.
+
+    Rows are grouped by variable: segment ``k`` holds rows ``starts[k]:starts[k + 1]``
+    and :attr:`segment` gives each row's segment. Every segment holds at least one row.
+    Bounds are floats with ``-inf``/``+inf`` for unbounded sides, :attr:`value` is
+    ``NaN`` where a claim states no central figure, and times are int64 microseconds
+    with :data:`claimrecon.MISSING_TIME` for none.
+
+    :ivar starts: int64 offsets, one more than there are segments.
+    :ivar counts: the number of rows in each segment.
+    :ivar segment: the segment of each row.
+    :ivar lower: lower bounds.
+    :ivar value: central figures (``NaN`` = none).
+    :ivar upper: upper bounds.
+    :ivar weight: each claim's weight (> 0): source reliability x row weight x weight hooks.
+    :ivar source: source codes, indexes into :attr:`sources`.
+    :ivar as_of: when each figure holds.
+    :ivar published: when each figure was reported.
+    :ivar confidence: each claim's stated confidence (``NaN`` = none).
+    :ivar variables: the variable of each segment.
+    :ivar truths: known realisations by segment (``NaN`` = unknown), for strategies
+        that calibrate on them; ``None`` when none were given.
+    """
+
+    __slots__ = (
+        "_rows",
+        "_table",
+        "as_of",
+        "confidence",
+        "counts",
+        "lower",
+        "published",
+        "segment",
+        "source",
+        "starts",
+        "truths",
+        "upper",
+        "value",
+        "variables",
+        "weight",
+    )
+
+    def __init__(
+        self,
+        *,
+        table: ClaimTable,
+        rows: IntArray,
+        starts: IntArray,
+        weight: FloatArray,
+        variables: Sequence[Any],
+        truths: FloatArray | None = None,
+    ) -> None:
+        self._table = table
+        self._rows = rows
+        self.starts = starts
+        self.counts: IntArray = np.diff(starts)
+        m = len(self.counts)
+        self.segment: IntArray = (
+            np.repeat(np.arange(m, dtype=np.int64), self.counts)
+            if m > 1
+            else np.zeros(len(rows), np.int64)
+        )
+        if len(rows) == len(table) and (len(rows) < 2 or rows[-1] == len(rows) - 1) and (
+            np.array_equal(rows, np.arange(len(rows)))
+        ):  # every row, in table order: use the columns as they are
+            t = table
+            self.lower, self.value, self.upper = t.lower, t.value, t.upper
+            self.source, self.as_of, self.published = t.source, t.as_of, t.published
+            self.confidence = t.confidence
+        else:
+            self.lower = table.lower[rows]
+            self.value = table.value[rows]
+            self.upper = table.upper[rows]
+            self.source = table.source[rows]
+            self.as_of = table.as_of[rows]
+            self.published = table.published[rows]
+            self.confidence = table.confidence[rows]
+        self.weight = weight
+        self.variables = tuple(variables)
+        self.truths = truths
+
+    @property
+    def n(self) -> int:
+        """The number of rows."""
+        return len(self._rows)
+
+    @property
+    def m(self) -> int:
+        """The number of segments (variables)."""
+        return len(self.starts) - 1
+
+    @property
+    def sources(self) -> tuple[Any, ...]:
+        """The :class:`~claimrecon.Source` objects that :attr:`source` codes index."""
+        return self._table.sources
+
+    @property
+    def table(self) -> ClaimTable:
+        """The whole claims table these rows come from."""
+        return self._table
+
+    @property
+    def rows(self) -> IntArray:
+        """Each row's position in :attr:`table`."""
+        return self._rows
+
+    def sum(self, x: npt.ArrayLike) -> FloatArray:
+        """Sum ``x`` (one entry per row) within each segment."""
+        return np.add.reduceat(np.asarray(x, np.float64), self.starts[:-1])
+
+    def min(self, x: npt.ArrayLike) -> FloatArray:
+        """The minimum of ``x`` within each segment."""
+        return np.minimum.reduceat(np.asarray(x, np.float64), self.starts[:-1])
+
+    def max(self, x: npt.ArrayLike) -> FloatArray:
+        """The maximum of ``x`` within each segment."""
+        return np.maximum.reduceat(np.asarray(x, np.float64), self.starts[:-1])
+
+    def claims(self, k: int) -> list[Claim]:
+        """The :class:`~claimrecon.Claim` objects of segment ``k`` (builds objects: use
+        on the simple path only)."""
+        rows = self._rows[self.starts[k] : self.starts[k + 1]]
+        return [self._table.claim(int(i)) for i in rows]
+
+    def take(self, ks: IntArray) -> Segments:
+        """A view holding only the segments ``ks``, in that order."""
+        counts = self.counts[ks]
+        starts = np.zeros(len(ks) + 1, np.int64)
+        np.cumsum(counts, out=starts[1:])
+        idx = np.concatenate(
+            [np.arange(self.starts[k], self.starts[k + 1]) for k in ks]
+        ) if len(ks) else np.zeros(0, np.int64)
+        return Segments(
+            table=self._table,
+            rows=self._rows[idx],
+            starts=starts,
+            weight=self.weight[idx],
+            variables=[self.variables[k] for k in ks],
+            truths=None if self.truths is None else self.truths[ks],
+        )
+
+
+def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+@attrs.frozen(kw_only=True)
+class Reduction:
+    """What a columnar kernel returns for ``m`` segments of ``n`` rows.
+
+    :param lower: per segment; ``-inf`` = unbounded.
+    :param value: per segment; ``NaN`` = no central figure.
+    :param upper: per segment; ``+inf`` = unbounded.
+    :param weight: per row: the claim's (unnormalised) weight in the result; ``0``
+        excludes the claim. The engine turns weights into shares that sum to 1.
+    :param reason: per row, for rows of weight 0: an index into :attr:`reasons`
+        (``-1`` where none applies). ``None`` when the strategy excludes nothing.
+    :param reasons: the exclusion reasons, readable sentences.
+    :param confidence: per segment, the probability the range holds the truth, if the
+        strategy states one (``NaN`` = none).
+    :param diagnostics: named figures: per-segment arrays, or scalars that hold for all.
+    :param source_reliability: per source code, for strategies that learn it.
+    """
+
+    lower: FloatArray
+    value: FloatArray
+    upper: FloatArray
+    weight: FloatArray
+    reason: IntArray | None = None
+    reasons: tuple[str, ...] = ()
+    confidence: FloatArray | None = None
+    diagnostics: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
+    source_reliability: FloatArray | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    """What a simple per-variable strategy function returns for one variable.
+
+    :param lower: ``None`` = unbounded.
+    :param value: ``None`` = no central figure.
+    :param upper: ``None`` = unbounded.
+    :param weights: one weight per claim given (``0`` excludes it); ``None`` keeps the
+        weights the function was given.
+    :param excluded: reasons for excluded claims, by position among the claims given.
+    :param confidence: the probability the range holds the truth, if stated.
+    :param diagnostics: named figures.
+    """
+
+    lower: float | None
+    value: float | None
+    upper: float | None
+    weights: Sequence[float] | None = None
+    excluded: Mapping[int, str] = attrs.field(factory=dict, converter=_frozen)
+    confidence: float | None = None
+    diagnostics: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
+
+
+#: A columnar kernel: reduces every segment at once.
+Kernel = Callable[..., Reduction]
+#: A simple strategy function: ``function(claims, weights, **options) -> Outcome``.
+Function = Callable[..., Outcome]
+
+
+def _check_properties(instance: Strategy, attribute: Any, value: frozenset[str]) -> None:
+    unknown = set(value) - set(PROPERTIES)
+    if unknown:
+        raise ValueError(
+            f"strategy {instance.name!r} declares unknown properties {sorted(unknown)}; "
+            f"known: {', '.join(PROPERTIES)}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Strategy:
+    """A named way to reconcile claims, provided by a plugin.
+
+    Give either a columnar ``kernel`` (the fast path: it reduces all segments of a
+    claims table at once) or a plain per-variable ``function`` (the simple path: the
+    engine calls it once per variable with that variable's :class:`~claimrecon.Claim`
+    objects and their weights).
+
+    :param name: the name users ask for, e.g. ``"weighted"``.
+    :param summary: one line, shown by ``claimrecon strategies``.
+    :param kernel: ``kernel(segments: Segments, **options) -> Reduction``.
+    :param function: ``function(claims, weights, **options) -> Outcome``.
+    :param properties: the invariants it keeps, names from :data:`PROPERTIES`
+        (default: all but ``ignores_older``).
+    :param options: the options it takes, with their defaults.
+    """
+
+    name: str
+    summary: str
+    kernel: Kernel | None = None
+    function: Function | None = None
+    properties: frozenset[str] = attrs.field(
+        default=_CORE, converter=frozenset, validator=_check_properties
+    )
+    options: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"a strategy needs a non-empty name (got {self.name!r})")
+        if (self.kernel is None) == (self.function is None):
+            raise ValueError(
+                f"strategy {self.name!r} must give exactly one of kernel= and function="
+            )

@@ -1,0 +1,299 @@
+"""ClaimTable: claims of many variables held as columns."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._errors import InconsistentSourceError, InvalidClaimError, describe
+from ._model import Claim, Source, Variable
+from ._quantity import Quantity
+
+__all__ = ["MISSING_TIME", "ClaimTable", "from_time", "to_time"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: The sentinel for a missing time in the ``as_of`` and ``published`` columns. It is the
+#: smallest int64, so a missing time ranks older than every real one.
+MISSING_TIME = np.iinfo(np.int64).min
+
+_EPOCH = datetime.datetime(1970, 1, 1)
+_US = datetime.timedelta(microseconds=1)
+
+
+def to_time(d: datetime.date | None) -> int:
+    """A date or datetime as microseconds since 1970-01-01 (naive; aware ones in UTC)."""
+    if d is None:
+        return int(MISSING_TIME)
+    if isinstance(d, datetime.datetime):
+        if d.tzinfo is not None:
+            d = d.astimezone(datetime.UTC).replace(tzinfo=None)
+        return (d - _EPOCH) // _US
+    return (datetime.datetime(d.year, d.month, d.day) - _EPOCH) // _US
+
+
+def from_time(t: int, *, as_date: bool = True) -> datetime.date | None:
+    """Inverse of :func:`to_time`; midnight comes back as a date when ``as_date``."""
+    if t == MISSING_TIME:
+        return None
+    dt = _EPOCH + datetime.timedelta(microseconds=int(t))
+    if as_date and dt.hour == dt.minute == dt.second == dt.microsecond == 0:
+        return dt.date()
+    return dt
+
+
+def _sources_consistent(claims: Sequence[Claim]) -> tuple[IntArray, tuple[Source, ...]]:
+    """Source codes per claim, refusing one id defined two ways."""
+    seen: dict[str, int] = {}
+    sources: list[Source] = []
+    codes = np.empty(len(claims), dtype=np.int64)
+    for i, c in enumerate(claims):
+        s = c.source
+        k = seen.get(s.id)
+        if k is None:
+            k = seen[s.id] = len(sources)
+            sources.append(s)
+        elif sources[k] is not s and sources[k] != s:
+            raise InconsistentSourceError(
+                f"source id {s.id!r} is defined two ways in one call: {sources[k]!r} "
+                f"and, at claim {i}, {s!r}",
+                source_id=s.id,
+            )
+        codes[i] = k
+    return codes, tuple(sources)
+
+
+def _factorize(keys: Sequence[Any]) -> tuple[IntArray, list[Any]]:
+    """Codes in order of first appearance."""
+    index: dict[Any, int] = {}
+    uniques: list[Any] = []
+    codes = np.empty(len(keys), dtype=np.int64)
+    for i, k in enumerate(keys):
+        j = index.get(k)
+        if j is None:
+            j = index[k] = len(uniques)
+            uniques.append(k)
+        codes[i] = j
+    return codes, uniques
+
+
+class ClaimTable:
+    """Claims of many variables, held as numpy columns.
+
+    Each row is one claim. Bounds are stored as floats with ``-inf``/``+inf`` for
+    unbounded sides and ``NaN`` for a missing value; times as int64 microseconds since
+    1970 with :data:`MISSING_TIME` for none. Variables, sources and units are codes into
+    the tuples :attr:`variables`, :attr:`sources` and :attr:`units` (unit code ``-1``:
+    no unit). Build one with :meth:`from_claims`; :meth:`to_claims` gives the claims
+    back unchanged.
+    """
+
+    __slots__ = (
+        "_claims",
+        "as_of",
+        "confidence",
+        "document",
+        "lower",
+        "phrase",
+        "published",
+        "quantiles",
+        "quote",
+        "source",
+        "sources",
+        "unit",
+        "units",
+        "upper",
+        "value",
+        "variable",
+        "variables",
+        "via",
+        "weight",
+    )
+
+    variable: IntArray
+    variables: tuple[Variable, ...]
+    source: IntArray
+    sources: tuple[Source, ...]
+    lower: FloatArray
+    value: FloatArray
+    upper: FloatArray
+    unit: IntArray
+    units: tuple[str, ...]
+    confidence: FloatArray
+    weight: FloatArray
+    as_of: IntArray
+    published: IntArray
+    via: tuple[tuple[str, ...], ...] | None
+    document: tuple[str | None, ...] | None
+    quote: tuple[str | None, ...] | None
+    phrase: tuple[str | None, ...] | None
+    quantiles: tuple[tuple[tuple[float, float], ...] | None, ...] | None
+    _claims: tuple[Claim, ...] | None
+
+    def __init__(
+        self,
+        *,
+        variable: IntArray,
+        variables: Sequence[Variable],
+        source: IntArray,
+        sources: Sequence[Source],
+        lower: FloatArray,
+        value: FloatArray,
+        upper: FloatArray,
+        unit: IntArray | None = None,
+        units: Sequence[str] = (),
+        confidence: FloatArray | None = None,
+        weight: FloatArray | None = None,
+        as_of: IntArray | None = None,
+        published: IntArray | None = None,
+        via: Sequence[tuple[str, ...]] | None = None,
+        document: Sequence[str | None] | None = None,
+        quote: Sequence[str | None] | None = None,
+        phrase: Sequence[str | None] | None = None,
+        quantiles: Sequence[tuple[tuple[float, float], ...] | None] | None = None,
+        claims: Sequence[Claim] | None = None,
+    ) -> None:
+        n = len(variable)
+        self.variable = np.asarray(variable, dtype=np.int64)
+        self.variables = tuple(variables)
+        self.source = np.asarray(source, dtype=np.int64)
+        self.sources = tuple(sources)
+        self.lower = np.asarray(lower, dtype=np.float64)
+        self.value = np.asarray(value, dtype=np.float64)
+        self.upper = np.asarray(upper, dtype=np.float64)
+        self.unit = np.full(n, -1, np.int64) if unit is None else np.asarray(unit, np.int64)
+        self.units = tuple(units)
+        self.confidence = (
+            np.full(n, np.nan) if confidence is None else np.asarray(confidence, np.float64)
+        )
+        self.weight = np.ones(n) if weight is None else np.asarray(weight, np.float64)
+        self.as_of = (
+            np.full(n, MISSING_TIME, np.int64) if as_of is None else np.asarray(as_of, np.int64)
+        )
+        self.published = (
+            np.full(n, MISSING_TIME, np.int64)
+            if published is None
+            else np.asarray(published, np.int64)
+        )
+        self.via = None if via is None else tuple(via)
+        self.document = None if document is None else tuple(document)
+        self.quote = None if quote is None else tuple(quote)
+        self.phrase = None if phrase is None else tuple(phrase)
+        self.quantiles = None if quantiles is None else tuple(quantiles)
+        self._claims = None if claims is None else tuple(claims)
+        for name in ("source", "lower", "value", "upper", "unit", "confidence", "weight",
+                     "as_of", "published"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"column {name!r} has {len(getattr(self, name))} rows, "
+                                 f"expected {n} like 'variable'")
+
+    def __len__(self) -> int:
+        return len(self.variable)
+
+    def __repr__(self) -> str:
+        return (f"<ClaimTable: {len(self)} claims, {len(self.variables)} variables, "
+                f"{len(self.sources)} sources>")
+
+    # -- building ----------------------------------------------------------------------
+
+    @classmethod
+    def from_claims(cls, claims: Iterable[Claim]) -> ClaimTable:
+        """Build a table from :class:`Claim` objects, keeping them for :meth:`to_claims`.
+
+        :raises InvalidClaimError: an item that is not a Claim (its position is named).
+        :raises InconsistentSourceError: one source id defined two ways.
+        """
+        if isinstance(claims, Claim):
+            raise InvalidClaimError("expected an iterable of Claim objects (got one Claim)")
+        items = claims if isinstance(claims, (list, tuple)) else list(claims)
+        for i, c in enumerate(items):
+            if not isinstance(c, Claim):
+                raise InvalidClaimError(
+                    f"expected a Claim at position {i} (got {describe(c)})"
+                )
+        n = len(items)
+        qs = [c.quantity for c in items]
+        var_codes, variables = _factorize([c.variable for c in items])
+        src_codes, sources = _sources_consistent(items)
+        unit_keys = [q.unit for q in qs]
+        units: list[str] = []
+        unit_codes = np.full(n, -1, np.int64)
+        if any(u is not None for u in unit_keys):
+            unit_index: dict[str, int] = {}
+            for u in unit_keys:
+                if u is not None and u not in unit_index:
+                    unit_index[u] = len(units)
+                    units.append(u)
+            unit_codes = np.array([unit_index.get(u, -1) for u in unit_keys], np.int64)
+        inf = np.inf
+        lower = np.array([-inf if q.lower is None else q.lower for q in qs], np.float64)
+        upper = np.array([inf if q.upper is None else q.upper for q in qs], np.float64)
+        value = np.array([np.nan if q.value is None else q.value for q in qs], np.float64)
+        conf = np.array([np.nan if q.confidence is None else q.confidence for q in qs])
+        as_of = np.array([to_time(c.as_of) for c in items], np.int64)
+        published = np.array([to_time(c.published) for c in items], np.int64)
+        quantiles = [q.quantiles for q in qs]
+        return cls(
+            variable=var_codes,
+            variables=variables,
+            source=src_codes,
+            sources=sources,
+            lower=lower,
+            value=value,
+            upper=upper,
+            unit=unit_codes,
+            units=units,
+            confidence=conf,
+            as_of=as_of,
+            published=published,
+            via=[c.via for c in items],
+            document=[c.document for c in items],
+            quote=[c.quote for c in items],
+            phrase=[c.phrase for c in items],
+            quantiles=quantiles if any(q is not None for q in quantiles) else None,
+            claims=items,
+        )
+
+    # -- reading back ------------------------------------------------------------------
+
+    def claim(self, i: int) -> Claim:
+        """The claim in row ``i``."""
+        if self._claims is not None:
+            return self._claims[i]
+        lo, v, up = float(self.lower[i]), float(self.value[i]), float(self.upper[i])
+        conf = float(self.confidence[i])
+        u = int(self.unit[i])
+        q = Quantity(
+            value=None if np.isnan(v) else v,
+            lower=None if lo == -np.inf else lo,
+            upper=None if up == np.inf else up,
+            unit=None if u < 0 else self.units[u],
+            confidence=None if np.isnan(conf) else conf,
+            quantiles=None if self.quantiles is None else self.quantiles[i],
+        )
+        return Claim(
+            variable=self.variables[int(self.variable[i])],
+            quantity=q,
+            source=self.sources[int(self.source[i])],
+            as_of=from_time(int(self.as_of[i])),
+            published=from_time(int(self.published[i])),
+            via=() if self.via is None else self.via[i],
+            document=None if self.document is None else self.document[i],
+            quote=None if self.quote is None else self.quote[i],
+            phrase=None if self.phrase is None else self.phrase[i],
+        )
+
+    def to_claims(self) -> list[Claim]:
+        """Every row as a :class:`Claim`, in row order."""
+        if self._claims is not None:
+            return list(self._claims)
+        return [self.claim(i) for i in range(len(self))]
+
+    def document_of(self, i: int) -> str | None:
+        """The document of row ``i``, if known."""
+        return None if self.document is None else self.document[i]

@@ -1,0 +1,308 @@
+"""The contract kit: hypothesis strategies for claims, and a checker that proves a
+reconciliation strategy keeps the invariants it declares.
+
+Install with ``pip install claimrecon[testing]``. In a plugin's own tests::
+
+    from claimrecon.testing import check_strategy
+
+    def test_my_strategy_keeps_its_contract():
+        check_strategy("trimmed")
+
+:func:`check_strategy` checks exactly the properties the strategy declares in
+:attr:`claimrecon.Strategy.properties` (see :data:`claimrecon.PROPERTIES`), plus the
+rules every strategy keeps: units that disagree are an error, never a number.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+import pluggy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ._engine import reconcile
+from ._errors import UnitMismatchError
+from ._model import Claim, Estimate, Source
+from ._plugins import get_plugin_manager, get_strategy
+from ._quantity import Quantity
+
+__all__ = ["check_strategy", "claim_lists", "claims", "quantities", "sources"]
+
+_BIG = 1e9
+
+
+def _figures(min_value: float = -_BIG, max_value: float = _BIG) -> st.SearchStrategy[float]:
+    return st.one_of(
+        st.integers(int(min_value), int(max_value)).map(float),
+        st.floats(min_value, max_value, allow_nan=False, allow_infinity=False),
+    )
+
+
+@st.composite
+def quantities(
+    draw: st.DrawFn,
+    *,
+    unit: str | None = None,
+    bounded: bool = False,
+    min_value: float = -_BIG,
+    max_value: float = _BIG,
+) -> Quantity:
+    """Quantities of every shape: points, ranges with and without a value, and
+    (unless ``bounded``) ranges open on one side.
+
+    :param unit: the unit every quantity gets.
+    :param bounded: only quantities with both bounds.
+    :param min_value: the smallest figure drawn.
+    :param max_value: the largest figure drawn.
+    """
+    shapes = ["point", "range", "range+value"] + ([] if bounded else ["lower", "upper"])
+    shape = draw(st.sampled_from(shapes))
+    a, b = sorted((draw(_figures(min_value, max_value)), draw(_figures(min_value, max_value))))
+    if shape == "point":
+        return Quantity(value=a, unit=unit)
+    if shape == "range":
+        return Quantity(lower=a, upper=b, unit=unit)
+    if shape == "range+value":
+        v = draw(st.floats(a, b)) if a < b else a
+        return Quantity(value=v, lower=a, upper=b, unit=unit)
+    if shape == "lower":
+        return Quantity(lower=a, unit=unit)
+    return Quantity(upper=b, unit=unit)
+
+
+def sources(ids: Sequence[str] = ("a", "b", "c", "d", "e")) -> st.SearchStrategy[Source]:
+    """Sources with ids from ``ids`` and random reliabilities in (0, 1].
+
+    Draw a pool with distinct ids (as :func:`claim_lists` does) when several
+    sources go into one call: one id must have one definition.
+    """
+    return st.builds(
+        Source,
+        id=st.sampled_from(list(ids)),
+        name=st.none() | st.text(min_size=1, max_size=10),
+        reliability=st.floats(0.01, 1.0),
+    )
+
+
+_DAY0 = datetime.date(2024, 1, 1)
+
+
+def _dates() -> st.SearchStrategy[datetime.date]:
+    return st.integers(0, 700).map(lambda d: _DAY0 + datetime.timedelta(days=d))
+
+
+@st.composite
+def claims(
+    draw: st.DrawFn,
+    *,
+    variable: str = "v",
+    source_pool: Sequence[Source] | None = None,
+    dated: bool | None = None,
+    quantity: st.SearchStrategy[Quantity] | None = None,
+) -> Claim:
+    """One claim about ``variable``.
+
+    :param source_pool: the sources to pick from (default: one drawn source).
+    :param dated: ``True`` always sets ``as_of``, ``False`` never, ``None`` either.
+    :param quantity: the quantities to draw (default :func:`quantities`).
+    """
+    src = draw(st.sampled_from(list(source_pool))) if source_pool else draw(sources())
+    q = draw(quantity if quantity is not None else quantities())
+    as_of = None
+    if dated or (dated is None and draw(st.booleans())):
+        as_of = draw(_dates())
+    published = draw(st.none() | _dates())
+    return Claim(
+        variable=variable,
+        quantity=q,
+        source=src,
+        as_of=as_of,
+        published=published,
+        document=draw(st.none() | st.sampled_from(["d1.txt", "d2.txt", "d3.txt"])),
+        via=draw(st.lists(st.sampled_from(["Reuters", "AP", "BBC"]), max_size=2)),
+    )
+
+
+@st.composite
+def claim_lists(
+    draw: st.DrawFn,
+    *,
+    variable: str = "v",
+    min_size: int = 1,
+    max_size: int = 8,
+    dated: bool | None = None,
+    quantity: st.SearchStrategy[Quantity] | None = None,
+) -> list[Claim]:
+    """Lists of claims about one variable from a pool of consistent sources, with
+    repeats (the same origin, figure and date carried by several documents) drawn
+    now and then.
+
+    :param dated: passed to :func:`claims`.
+    :param quantity: the quantities to draw (default :func:`quantities`).
+    """
+    n_sources = draw(st.integers(1, 5))
+    pool = [
+        Source(id=f"s{i}", reliability=draw(st.floats(0.01, 1.0))) for i in range(n_sources)
+    ]
+    out = draw(st.lists(
+        claims(variable=variable, source_pool=pool, dated=dated, quantity=quantity),
+        min_size=min_size, max_size=max_size,
+    ))
+    if out and len(out) < max_size and draw(st.booleans()):
+        out.append(attrs.evolve(draw(st.sampled_from(out)), document="repeat.txt"))
+    return out
+
+
+# -- the checker -----------------------------------------------------------------------------
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _same_result(a: Estimate, b: Estimate) -> bool:
+    return _close(a.lower, b.lower) and _close(a.upper, b.upper) and _close(a.value, b.value)
+
+
+def _envelope(claims: Sequence[Claim]) -> tuple[float, float]:
+    lows = [-math.inf if c.quantity.lower is None else c.quantity.lower for c in claims]
+    ups = [math.inf if c.quantity.upper is None else c.quantity.upper for c in claims]
+    return min(lows), max(ups)
+
+
+def _assert(cond: bool, prop: str, name: str, detail: str) -> None:
+    if not cond:
+        raise AssertionError(f"strategy {name!r} breaks {prop!r}: {detail}")
+
+
+def check_strategy(
+    name: str,
+    *,
+    plugin_manager: pluggy.PluginManager | None = None,
+    claim_lists: Callable[..., st.SearchStrategy[list[Claim]]] = claim_lists,
+    max_examples: int | None = None,
+    options: dict[str, Any] | None = None,
+) -> None:
+    """Check that strategy ``name`` keeps every invariant it declares.
+
+    Runs a hypothesis test per declared property (and the unit rule) and raises
+    :class:`AssertionError` naming the property and the counterexample on failure.
+
+    :param name: the strategy's name.
+    :param plugin_manager: where to find it (default :func:`get_plugin_manager`).
+    :param claim_lists: a function like :func:`claim_lists` (same keyword arguments)
+        giving the inputs the strategy accepts, e.g. only bounded quantities.
+    :param max_examples: examples per property (default: hypothesis's profile).
+    :param options: strategy options to pass to every call.
+    """
+    pm = plugin_manager or get_plugin_manager()
+    strategy = get_strategy(name, plugin_manager=pm)
+    opts = dict(options or {})
+    declared = strategy.properties
+    conf = settings(
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        deadline=None,
+        **({"max_examples": max_examples} if max_examples else {}),
+    )
+
+    def run(cs: Sequence[Claim]) -> Estimate:
+        return reconcile(cs, name, plugin_manager=pm, **opts)
+
+    @conf
+    @given(cs=claim_lists())
+    def within_envelope(cs: list[Claim]) -> None:
+        e = run(cs)
+        lo, up = _envelope([c.claim for c in e.contributions])
+        lower = -math.inf if e.lower is None else e.lower
+        upper = math.inf if e.upper is None else e.upper
+        _assert(lo <= lower <= upper <= up, "within_envelope", name,
+                f"[{lower}, {upper}] outside [{lo}, {up}] for {cs!r}")
+        if e.value is not None:
+            _assert(lower <= e.value <= upper and not math.isnan(e.value),
+                    "within_envelope", name, f"value {e.value} outside [{lower}, {upper}]")
+
+    @conf
+    @given(cs=claim_lists())
+    def accounts_for_all(cs: list[Claim]) -> None:
+        e = run(cs)
+        seen = Counter(id(c.claim) for c in e.contributions) + Counter(
+            id(x.claim) for x in e.excluded)
+        _assert(seen == Counter(id(c) for c in cs), "accounts_for_all", name,
+                f"{len(e.contributions)} used + {len(e.excluded)} excluded for {len(cs)} claims")
+        if e.contributions:
+            total = sum(c.weight for c in e.contributions)
+            _assert(math.isclose(total, 1.0, rel_tol=1e-9), "accounts_for_all", name,
+                    f"shares sum to {total}")
+
+    @conf
+    @given(cs=claim_lists(min_size=2), data=st.data())
+    def order_free(cs: list[Claim], data: st.DataObject) -> None:
+        shuffled = data.draw(st.permutations(cs))
+        a, b = run(cs), run(shuffled)
+        _assert(_same_result(a, b) and a.conflict == b.conflict, "order_free", name,
+                f"{a} for {cs!r} but {b} shuffled")
+
+    @conf
+    @given(cs=claim_lists(max_size=1), k=st.integers(1, 4))
+    def idempotent(cs: list[Claim], k: int) -> None:
+        c = cs[0]
+        for attempt in ([c], [c] * k):
+            e = run(attempt)
+            _assert(_close(e.lower, c.quantity.lower) and _close(e.upper, c.quantity.upper),
+                    "idempotent", name,
+                    f"{e} from {len(attempt)} copies of {c.quantity!r}")
+
+    @conf
+    @given(cs=claim_lists(), factor=st.floats(0.01, 1.0))
+    def scale_free(cs: list[Claim], factor: float) -> None:
+        scaled = {
+            c.source.id: attrs.evolve(c.source, reliability=c.source.reliability * factor)
+            for c in cs
+        }
+        other = [attrs.evolve(c, source=scaled[c.source.id]) for c in cs]
+        a, b = run(cs), run(other)
+        _assert(_same_result(a, b), "scale_free", name,
+                f"{a} but {b} with every weight times {factor}")
+
+    @conf
+    @given(cs=claim_lists(dated=True), data=st.data())
+    def ignores_older(cs: list[Claim], data: st.DataObject) -> None:
+        oldest = min(c.as_of for c in cs if c.as_of is not None)
+        extra = data.draw(claims(source_pool=[Source(id="older-source")], dated=True))
+        extra = attrs.evolve(extra, as_of=oldest - datetime.timedelta(days=1))
+        a, b = run(cs), run([*cs, extra])
+        _assert(_same_result(a, b), "ignores_older", name,
+                f"{a} became {b} after adding an older claim {extra!r}")
+
+    @conf
+    @given(cs=claim_lists(min_size=1, max_size=4))
+    def units_disagree(cs: list[Claim]) -> None:
+        first = attrs.evolve(cs[0], quantity=attrs.evolve(cs[0].quantity, unit="USD"))
+        second = attrs.evolve(cs[-1], quantity=attrs.evolve(cs[-1].quantity, unit="EUR"),
+                              document="other-unit.txt")
+        try:
+            e = run([first, second, *cs[1:-1]])
+        except UnitMismatchError:
+            return
+        raise AssertionError(f"strategy {name!r} gave {e} for claims in USD and EUR")
+
+    checks = {
+        "within_envelope": within_envelope,
+        "accounts_for_all": accounts_for_all,
+        "order_free": order_free,
+        "idempotent": idempotent,
+        "scale_free": scale_free,
+        "ignores_older": ignores_older,
+    }
+    for prop, check in checks.items():
+        if prop in declared:
+            check()
+    units_disagree()
