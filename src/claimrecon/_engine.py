@@ -242,7 +242,7 @@ class _Part:
         d = int(self.detail[r])
         if st == _REPEAT:
             doc = self.table.document_of(d)
-            return f"repeats {doc}" if doc else f"repeats the claim in row {d}"
+            return f"repeats {doc}" if doc else f"repeats the claim at input position {d}"
         if st == _PLUGIN_ZERO:
             return f"weight 0 from plugin {self.plugins[d]}"
         return self.reasons[d]

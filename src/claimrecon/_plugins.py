@@ -194,7 +194,7 @@ def _registry(pm: pluggy.PluginManager) -> _Registry:
         return reg
     by_name: dict[str, list[StrategyInfo]] = {}
     broken: dict[str, PluginError] = {}
-    for impl in reversed(impls):  # registration order
+    for impl in impls:  # registration order
         hook = "claimrecon_strategies"
         try:
             result = impl.function()
@@ -280,7 +280,7 @@ def claim_weights(
     product: npt.NDArray[np.float64] | None = None
     zeroed: list[tuple[str, npt.NDArray[np.bool_]]] = []
     hook = "claimrecon_claim_weights"
-    for impl in reversed(impls):
+    for impl in impls:
         try:
             answer = impl.function(table=table)
         except Exception as exc:
@@ -322,7 +322,7 @@ def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedg
     pm = plugin_manager or get_plugin_manager()
     out: list[Hedge] = []
     hook = "claimrecon_hedges"
-    for impl in reversed(pm.hook.claimrecon_hedges.get_hookimpls()):
+    for impl in pm.hook.claimrecon_hedges.get_hookimpls():
         try:
             answer = impl.function()
         except Exception as exc:

@@ -248,7 +248,7 @@ class Quantity:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; :meth:`from_dict` reads it back."""
-        d: dict[str, Any] = attrs.asdict(self, retain_collection_types=False)
+        d: dict[str, Any] = attrs.asdict(self)
         if self.quantiles is not None:
             d["quantiles"] = [list(p) for p in self.quantiles]
         return d

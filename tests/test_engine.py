@@ -1,0 +1,139 @@
+"""reconcile and reconcile_all: inputs, errors and the account of every claim."""
+
+from __future__ import annotations
+
+import pytest
+
+import claimrecon as cr
+
+
+def claim(src: str = "a", variable: str = "v", unit: str | None = None, rel: float = 1.0,
+          **q: float) -> cr.Claim:
+    return cr.Claim(variable=variable, source=cr.Source(id=src, reliability=rel),
+                    quantity=cr.Quantity(unit=unit, **(q or {"value": 1.0})))
+
+
+def test_no_claims_is_an_empty_input_error() -> None:
+    with pytest.raises(cr.EmptyInputError, match="at least one claim"):
+        cr.reconcile([])
+    with pytest.raises(cr.EmptyInputError):
+        cr.reconcile_all([])
+
+
+def test_reconcile_refuses_claims_of_several_variables() -> None:
+    with pytest.raises(cr.MixedVariablesError, match=r"one variable; got 2: 'x', 'y'") as info:
+        cr.reconcile([claim(variable="x"), claim("b", variable="y")])
+    assert info.value.variables == ("x", "y")
+
+
+def test_one_source_id_defined_two_ways_is_refused() -> None:
+    with pytest.raises(cr.InconsistentSourceError, match="'a' is defined two ways") as info:
+        cr.reconcile([claim("a", rel=1.0), claim("a", rel=0.5)])
+    assert info.value.source_id == "a"
+
+
+def test_equal_sources_are_one_source() -> None:
+    e = cr.reconcile([claim("a", value=1), claim("a", value=3)], "weighted")
+    assert e.value == 2
+
+
+def test_units_that_disagree_are_an_error_never_a_number() -> None:
+    with pytest.raises(cr.UnitMismatchError, match="'EUR', 'USD'") as info:
+        cr.reconcile([claim("a", unit="USD"), claim("b", unit="EUR")])
+    assert info.value.variable == "v"
+
+
+def test_a_missing_unit_goes_with_any() -> None:
+    e = cr.reconcile([claim("a", unit="troops"), claim("b")], "range")
+    assert e.unit == "troops"
+
+
+def test_a_non_claim_in_the_list_is_named_by_position() -> None:
+    with pytest.raises(cr.InvalidClaimError, match="Claim at position 1 .*'12000'"):
+        cr.reconcile([claim(), "12000"])  # type: ignore[list-item]
+
+
+def test_an_unknown_strategy_lists_the_available_ones() -> None:
+    with pytest.raises(cr.UnknownStrategyError, match="'avg'.*intersection, median") as info:
+        cr.reconcile([claim()], "avg")
+    assert "weighted" in info.value.available
+
+
+def test_an_unknown_option_is_refused() -> None:
+    with pytest.raises(TypeError, match="takes no option 'alpha'"):
+        cr.reconcile([claim()], "median", alpha=3)
+
+
+def test_reconcile_all_gives_one_estimate_per_variable_in_input_order() -> None:
+    es = cr.reconcile_all([claim(variable="y"), claim("b", variable="x", value=3),
+                           claim("c", variable="y", value=5)], "weighted")
+    assert list(es) == ["y", "x"]
+    assert es["y"].value == 3 and es["x"].value == 3
+
+
+def test_a_strategy_per_variable() -> None:
+    cs = [claim(variable="x", value=1), claim("b", variable="x", value=9),
+          claim(variable="y", value=1), claim("b", variable="y", value=9)]
+    es = cr.reconcile_all(cs, {"x": "median", "y": "range"})
+    assert (es["x"].strategy, es["x"].value) == ("median", 1)
+    assert (es["y"].strategy, es["y"].lower, es["y"].upper) == ("range", 1, 9)
+    with pytest.raises(ValueError, match="no strategy for variable 'y'"):
+        cr.reconcile_all(cs, {"x": "median"})
+
+
+def test_on_error_collect_records_the_failing_variable_and_carries_on() -> None:
+    cs = [claim(variable="ok"), claim("a", variable="bad", unit="USD"),
+          claim("b", variable="bad", unit="EUR")]
+    with pytest.raises(cr.UnitMismatchError):
+        cr.reconcile_all(cs)
+    es = cr.reconcile_all(cs, on_error="collect")
+    assert list(es) == ["ok"]
+    assert isinstance(es.errors["bad"], cr.UnitMismatchError)
+    with pytest.raises(KeyError, match="'bad' failed"):
+        es["bad"]
+
+
+def test_estimates_tables_for_pandas() -> None:
+    pytest.importorskip("pandas")
+    cs = [claim(variable="x", value=1), claim("b", variable="x", value=1),
+          claim(variable="y", value=2)]
+    es = cr.reconcile_all(cs, "weighted")
+    df = es.to_pandas()
+    assert list(df.columns) == ["variable", "strategy", "lower", "value", "upper", "unit",
+                                "n_used", "n_excluded", "conflict"]
+    assert df["n_used"].tolist() == [2, 1]
+    rows = es.claims_to_pandas()
+    assert list(rows.columns) == ["variable", "source", "weight", "excluded", "reason"]
+    assert rows["weight"].tolist() == [0.5, 0.5, 1.0]
+
+
+def test_every_claim_excluded_is_an_error_not_an_empty_range() -> None:
+    class ZeroWeights:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> object:
+            import numpy as np
+
+            return np.zeros(len(table))
+
+    pm = cr.make_plugin_manager()
+    cr.register(ZeroWeights(), name="zeroes", plugin_manager=pm)
+    with pytest.raises(cr.NoUsableClaimsError, match="every claim of variable 'v' was excluded"
+                       ) as info:
+        cr.reconcile([claim(), claim("b")], plugin_manager=pm)
+    assert info.value.reasons == ("weight 0 from plugin zeroes",) * 2
+
+
+def test_a_weight_hook_multiplies_and_zero_excludes_with_the_plugin_name() -> None:
+    import numpy as np
+
+    class Halve:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> object:
+            return np.array([0.0, 1.0, 0.5])
+
+    pm = cr.make_plugin_manager()
+    cr.register(Halve(), name="halve", plugin_manager=pm)
+    e = cr.reconcile([claim("a", value=0), claim("b", value=10), claim("c", value=40)],
+                     "weighted", plugin_manager=pm)
+    assert e.value == pytest.approx(20)
+    assert e.excluded[0].reason == "weight 0 from plugin halve"

@@ -1,0 +1,95 @@
+"""Source, Claim and Estimate."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+import claimrecon as cr
+
+
+def test_a_source_without_reliability_counts_fully() -> None:
+    assert cr.Source(id="x").reliability == 1.0
+
+
+@pytest.mark.parametrize("reliability", [0, -0.5, 1.5, float("nan")])
+def test_reliability_outside_zero_one_is_refused(reliability: float) -> None:
+    with pytest.raises(cr.InvalidSourceError, match=r"reliability must lie in \(0, 1\]"):
+        cr.Source(id="x", reliability=reliability)
+
+
+def test_an_empty_source_id_is_refused() -> None:
+    with pytest.raises(cr.InvalidSourceError, match="non-empty"):
+        cr.Source(id=" ")
+
+
+def test_claim_fields_of_the_wrong_type_are_refused() -> None:
+    src = cr.Source(id="x")
+    q = cr.Quantity(value=1)
+    with pytest.raises(cr.InvalidClaimError, match="quantity must be a Quantity"):
+        cr.Claim(variable="v", quantity=12, source=src)  # type: ignore[arg-type]
+    with pytest.raises(cr.InvalidClaimError, match="source must be a Source"):
+        cr.Claim(variable="v", quantity=q, source="x")  # type: ignore[arg-type]
+    with pytest.raises(cr.InvalidClaimError, match="as_of must be a datetime.date"):
+        cr.Claim(variable="v", quantity=q, source=src, as_of="2024-10-01")  # type: ignore[arg-type]
+    with pytest.raises(cr.InvalidClaimError, match="variable must be a str or an int"):
+        cr.Claim(variable=1.5, quantity=q, source=src)  # type: ignore[arg-type]
+
+
+def test_claim_keeps_the_type_of_its_variable() -> None:
+    c = cr.Claim(variable=7, quantity=cr.Quantity(value=1), source=cr.Source(id="x"))
+    assert c.variable == 7 and isinstance(c.variable, int)
+
+
+def test_via_becomes_a_tuple() -> None:
+    c = cr.Claim(variable="v", quantity=cr.Quantity(value=1), source=cr.Source(id="x"),
+                 via=["Reuters", "BBC"])
+    assert c.via == ("Reuters", "BBC")
+
+
+def _estimate() -> cr.Estimate:
+    ua = cr.Source(id="ua", name="Ukrainian officials", reliability=0.7)
+    mod = cr.Source(id="mod", name="South Korea's Defense Ministry")
+    claims = [
+        cr.Claim(variable="troops", source=ua, phrase="around 14,000",
+                 quantity=cr.Quantity(value=14_000, lower=12_600, upper=15_400),
+                 as_of=datetime.date(2025, 4, 28), via=("Wyoming Star",), document="a.txt"),
+        cr.Claim(variable="troops", source=ua, phrase="around 14,000",
+                 quantity=cr.Quantity(value=14_000, lower=12_600, upper=15_400),
+                 as_of=datetime.date(2025, 4, 28), document="b.txt"),
+        cr.Claim(variable="troops", source=mod, quantity=cr.Quantity(value=12_000)),
+    ]
+    return cr.reconcile(claims, "weighted")
+
+
+def test_estimate_explain_names_each_source_with_its_share_or_reason() -> None:
+    text = _estimate().explain()
+    assert "Ukrainian officials" in text and "South Korea's Defense Ministry" in text
+    assert "41.2%" in text  # 0.7 / 1.7
+    assert "58.8%" in text
+    assert "repeats a.txt" in text
+    assert "2 of 3 claims used, 1 excluded" in text
+
+
+def test_estimate_to_dict_is_json_ready() -> None:
+    d = _estimate().to_dict()
+    back = json.loads(json.dumps(d))
+    assert back["strategy"] == "weighted" and back["n_used"] == 2 and back["n_excluded"] == 1
+    assert back["excluded"][0]["reason"] == "repeats a.txt"
+    assert back["contributions"][0]["claim"]["as_of"] == "2025-04-28"
+
+
+def test_str_of_an_estimate_is_a_printable_phrase() -> None:
+    e = _estimate()
+    assert str(e).startswith("about 12,8")
+    assert "(12,247 to 13,400)" in str(e)
+
+
+def test_estimate_diagnostics_are_read_only() -> None:
+    ua = cr.Source(id="ua")
+    e = cr.reconcile([cr.Claim(variable="v", source=ua, quantity=cr.Quantity(value=1))],
+                     "recency")
+    with pytest.raises(TypeError):
+        e.diagnostics["x"] = 1  # type: ignore[index]

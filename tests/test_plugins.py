@@ -1,0 +1,215 @@
+"""The plugin host: registration, blocking, clashes and failing plugins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pluggy
+import pytest
+
+import claimrecon as cr
+from claimrecon.testing import check_strategy
+
+
+def claims() -> list[cr.Claim]:
+    return [cr.Claim(variable="v", source=cr.Source(id=s), quantity=cr.Quantity(value=x))
+            for s, x in (("a", 1.0), ("b", 2.0), ("c", 9.0))]
+
+
+def trimmed(claims: Sequence[cr.Claim], weights: np.ndarray, *, trim: int = 1) -> cr.Outcome:
+    """Drop the ``trim`` lowest and highest values, average the rest."""
+    values = [c.quantity.value for c in claims]
+    if any(v is None for v in values):
+        raise ValueError("trimmed needs a value in every claim")
+    order = sorted(range(len(claims)), key=lambda i: values[i] or 0.0)
+    if len(claims) <= 2 * trim:
+        keep = order
+    else:
+        keep = order[trim : len(order) - trim]
+    vals = [claims[i].quantity.value or 0.0 for i in keep]
+    v = sum(vals) / len(vals)
+    excluded = {i: "trimmed" for i in range(len(claims)) if i not in keep}
+    return cr.Outcome(lower=min(vals), value=v, upper=max(vals), excluded=excluded)
+
+
+class TrimmedPlugin:
+    @cr.hookimpl
+    def claimrecon_strategies(self) -> list[cr.Strategy]:
+        return [cr.Strategy(name="trimmed", summary="Trimmed mean of point values.",
+                            function=trimmed, options={"trim": 1},
+                            properties={"accounts_for_all", "within_envelope"})]
+
+
+def test_a_registered_function_strategy_is_used_by_name(pm: pluggy.PluginManager) -> None:
+    cr.register(TrimmedPlugin(), name="trimmed-plugin", plugin_manager=pm)
+    e = cr.reconcile(claims(), "trimmed", plugin_manager=pm)
+    assert e.value == 2.0 and e.strategy == "trimmed"
+    assert sorted(x.reason for x in e.excluded) == ["trimmed", "trimmed"]
+    assert cr.reconcile(claims(), "trimmed", plugin_manager=pm, trim=0).value == 4.0
+
+
+def test_the_contract_kit_passes_a_good_plugin_strategy(pm: pluggy.PluginManager) -> None:
+    cr.register(TrimmedPlugin(), name="trimmed-plugin", plugin_manager=pm)
+
+    def points(**kw: object) -> object:
+        from claimrecon.testing import claim_lists, quantities
+
+        return claim_lists(quantity=quantities().filter(lambda q: q.value is not None), **kw)
+
+    check_strategy("trimmed", plugin_manager=pm, claim_lists=points)  # type: ignore[arg-type]
+
+
+def test_the_contract_kit_catches_a_strategy_that_breaks_its_promise(
+    pm: pluggy.PluginManager,
+) -> None:
+    def double(segs: cr.Segments) -> cr.Reduction:
+        hi = segs.max(np.where(np.isfinite(segs.upper), segs.upper, 0.0)) * 2 + 1
+        return cr.Reduction(lower=np.minimum(segs.min(segs.lower), hi), value=hi, upper=hi + 1,
+                            weight=segs.weight)
+
+    class Liar:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="liar", summary="Claims to stay in the envelope.",
+                                kernel=double)]
+
+    cr.register(Liar(), plugin_manager=pm)
+    with pytest.raises(AssertionError, match="breaks 'within_envelope'"):
+        check_strategy("liar", plugin_manager=pm)
+
+
+def test_two_plugins_with_one_name_raise_naming_both(pm: pluggy.PluginManager) -> None:
+    cr.register(TrimmedPlugin(), name="first", plugin_manager=pm)
+    cr.register(TrimmedPlugin(), name="second", plugin_manager=pm)
+    with pytest.raises(cr.AmbiguousStrategyError, match="'first', 'second'|first, second"):
+        cr.reconcile(claims(), "trimmed", plugin_manager=pm)
+    # the other strategies still work
+    assert cr.reconcile(claims(), "median", plugin_manager=pm).value == 2.0
+    names = [(i.name, i.plugin) for i in cr.list_strategies(plugin_manager=pm)]
+    assert ("trimmed", "first") in names and ("trimmed", "second") in names
+
+
+def test_a_kernel_that_raises_becomes_a_plugin_error_naming_plugin_hook_and_strategy(
+    pm: pluggy.PluginManager,
+) -> None:
+    def boom(segs: cr.Segments) -> cr.Reduction:
+        raise ZeroDivisionError("oops")
+
+    class Boom:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="boom", summary="Raises.", kernel=boom)]
+
+    cr.register(Boom(), name="boom-plugin", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="plugin 'boom-plugin', hook 'kernel', "
+                       "strategy 'boom': raised ZeroDivisionError: oops") as info:
+        cr.reconcile(claims(), "boom", plugin_manager=pm)
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+    assert (info.value.plugin, info.value.strategy) == ("boom-plugin", "boom")
+
+
+def test_a_malformed_result_is_a_plugin_error(pm: pluggy.PluginManager) -> None:
+    def bad(segs: cr.Segments) -> cr.Reduction:
+        return cr.Reduction(lower=segs.max(segs.upper) + 1, value=segs.min(segs.lower),
+                            upper=segs.max(segs.upper), weight=segs.weight)
+
+    def not_a_reduction(segs: cr.Segments) -> object:
+        return {"value": 3}
+
+    class Bad:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="bad", summary="Malformed.", kernel=bad),
+                    cr.Strategy(name="dict", summary="Not a Reduction.",
+                                kernel=not_a_reduction)]  # type: ignore[arg-type]
+
+    cr.register(Bad(), name="bad-plugin", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="malformed result: lower and upper"):
+        cr.reconcile(claims(), "bad", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="expected a Reduction"):
+        cr.reconcile(claims(), "dict", plugin_manager=pm)
+
+
+def test_a_strategies_hook_that_raises_breaks_only_itself(pm: pluggy.PluginManager) -> None:
+    class Broken:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            raise RuntimeError("cannot list")
+
+    class Malformed:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> object:
+            return ["weighted"]
+
+    cr.register(Broken(), name="broken", plugin_manager=pm)
+    cr.register(Malformed(), name="malformed", plugin_manager=pm)
+    assert cr.reconcile(claims(), "weighted", plugin_manager=pm).value == 4.0
+    with pytest.raises(cr.UnknownStrategyError) as info:
+        cr.reconcile(claims(), "theirs", plugin_manager=pm)
+    notes = "\n".join(info.value.__notes__)
+    assert "'broken'" in notes and "cannot list" in notes
+    assert "'malformed'" in notes and "list of claimrecon.Strategy" in notes
+
+
+def test_a_weight_hook_with_the_wrong_shape_is_a_plugin_error(pm: pluggy.PluginManager) -> None:
+    class Short:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> object:
+            return np.ones(1)
+
+    cr.register(Short(), name="short", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match=r"plugin 'short', hook 'claimrecon_claim_weights'"
+                       r": must return one weight per claim, shape \(3,\)"):
+        cr.reconcile(claims(), plugin_manager=pm)
+
+
+def test_registering_a_plugin_with_a_misspelt_hook_is_refused(pm: pluggy.PluginManager) -> None:
+    class Typo:
+        @cr.hookimpl
+        def claimrecon_strategy(self) -> list[cr.Strategy]:
+            return []
+
+    with pytest.raises(cr.PluginError, match="claimrecon_strategy"):
+        cr.register(Typo(), name="typo", plugin_manager=pm)
+    assert not pm.has_plugin("typo")
+
+
+def test_builtins_are_plugins_and_can_be_blocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAIMRECON_DISABLE_PLUGINS", "claimrecon._strategies.median")
+    pm = cr.make_plugin_manager()
+    names = {i.name for i in cr.list_strategies(plugin_manager=pm)}
+    assert "median" not in names and "weighted" in names
+    with pytest.raises(cr.UnknownStrategyError):
+        cr.reconcile(claims(), "median", plugin_manager=pm)
+
+
+def test_entry_points_load_unless_autoload_is_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    class EP:
+        name = "fake"
+        value = "fake_module:plugin"
+
+        def load(self) -> object:
+            return TrimmedPlugin()
+
+    class BadEP(EP):
+        name = "bad"
+
+        def load(self) -> object:
+            raise ImportError("no such module")
+
+    monkeypatch.setattr(importlib.metadata, "entry_points",
+                        lambda group: [EP(), BadEP()] if group == "claimrecon" else [])
+    monkeypatch.delenv("CLAIMRECON_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    with pytest.warns(cr.PluginWarning, match="'bad'.*failed to load.*no such module"):
+        pm = cr.make_plugin_manager()
+    assert pm.has_plugin("fake") and not pm.has_plugin("bad")
+    assert cr.reconcile(claims(), "trimmed", plugin_manager=pm).value == 2.0
+    monkeypatch.setenv("CLAIMRECON_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert not cr.make_plugin_manager().has_plugin("fake")
+
+
+def test_the_default_manager_is_cached() -> None:
+    assert cr.get_plugin_manager() is cr.get_plugin_manager()

@@ -1,0 +1,103 @@
+"""Quantity: points, ranges, validation and helpers."""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+import pytest
+from hypothesis import given
+
+import claimrecon as cr
+from claimrecon.testing import quantities
+
+
+def test_a_value_alone_is_a_point() -> None:
+    q = cr.Quantity(value=12_000)
+    assert (q.lower, q.value, q.upper) == (12_000, 12_000, 12_000)
+    assert q.is_point and q.width == 0
+
+
+def test_a_missing_bound_means_unbounded() -> None:
+    q = cr.Quantity(value=14_000, lower=12_000)
+    assert q.upper is None and q.width == math.inf and q.contains(1e12)
+    assert not q.contains(11_999)
+
+
+def test_a_range_may_have_no_value() -> None:
+    q = cr.Quantity(lower=1_200, upper=4_000)
+    assert q.value is None and q.midpoint == 2_600
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lower": 5, "upper": 1}, "lower must not exceed upper"),
+        ({"value": 10, "lower": 1, "upper": 5}, "above upper"),
+        ({"value": 0, "lower": 1, "upper": 5}, "below lower"),
+        ({"value": math.nan}, "NaN"),
+        ({"upper": math.inf}, "finite"),
+        ({"lower": -math.inf, "upper": 3}, "finite"),
+        ({}, "no number at all"),
+        ({"value": "12"}, "real number"),
+        ({"value": True}, "real number"),
+        ({"value": 1, "confidence": 1.5}, "confidence"),
+        ({"value": 1, "quantiles": [(0.5, 3), (0.05, 4)]}, "must not decrease"),
+    ],
+)
+def test_invalid_quantities_are_refused_with_a_clear_message(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(cr.InvalidQuantityError, match=message):
+        cr.Quantity(**kwargs)  # type: ignore[arg-type]
+
+
+def test_invalid_quantity_error_is_a_value_error() -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - the builtin is the point
+        cr.Quantity(lower=2, upper=1)
+
+
+def test_evolve_reruns_the_validation() -> None:
+    q = cr.Quantity(value=5, lower=1, upper=9)
+    with pytest.raises(cr.InvalidQuantityError):
+        attrs.evolve(q, value=20)
+
+
+def test_intersection_and_hull_of_two_quantities() -> None:
+    a, b = cr.Quantity(lower=1, upper=5), cr.Quantity(lower=3)
+    assert a.intersection(b) == cr.Quantity(lower=3, upper=5)
+    assert a.hull(b) == cr.Quantity(lower=1)
+    assert cr.Quantity(value=1).intersection(cr.Quantity(value=2)) is None
+    assert not cr.Quantity(value=1).overlaps(cr.Quantity(value=2))
+
+
+def test_combining_quantities_in_different_units_is_an_error() -> None:
+    with pytest.raises(cr.UnitMismatchError, match="'USD'.*'EUR'"):
+        cr.Quantity(value=1, unit="USD").hull(cr.Quantity(value=2, unit="EUR"))
+
+
+def test_quantiles_are_kept_sorted() -> None:
+    q = cr.Quantity(value=3, lower=1, upper=9, quantiles=[(0.95, 9), (0.05, 1), (0.5, 3)])
+    assert q.quantiles == ((0.05, 1.0), (0.5, 3.0), (0.95, 9.0))
+
+
+@given(quantities())
+def test_to_dict_round_trips(q: cr.Quantity) -> None:
+    assert cr.Quantity.from_dict(q.to_dict()) == q
+
+
+@given(quantities())
+def test_every_quantity_keeps_lower_value_upper_in_order(q: cr.Quantity) -> None:
+    lo = -math.inf if q.lower is None else q.lower
+    up = math.inf if q.upper is None else q.upper
+    assert lo <= up
+    if q.value is not None:
+        assert lo <= q.value <= up
+
+
+def test_describe_reads_as_a_phrase() -> None:
+    assert cr.Quantity(value=14_000, lower=12_000, upper=15_000, unit="troops").describe() == (
+        "about 14,000 (12,000 to 15,000) troops"
+    )
+    assert cr.Quantity(upper=15_000).describe() == "at most 15,000"
+    assert cr.Quantity(lower=12_000).describe() == "at least 12,000"

@@ -1,0 +1,203 @@
+"""The built-in strategies do exactly what DESIGN.md's table says."""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import claimrecon as cr
+from claimrecon.testing import claim_lists
+
+D = datetime.date
+
+
+def claim(src: str, *, rel: float = 1.0, as_of: D | None = None,
+          published: D | None = None, doc: str | None = None, **q: float) -> cr.Claim:
+    return cr.Claim(variable="v", source=cr.Source(id=src, reliability=rel),
+                    quantity=cr.Quantity(**q), as_of=as_of, published=published, document=doc)
+
+
+def test_range_is_the_envelope_with_no_value_when_values_differ() -> None:
+    e = cr.reconcile([claim("a", value=12_000), claim("b", lower=12_000, upper=15_000),
+                      claim("c", value=14_000)], "range")
+    assert (e.lower, e.value, e.upper) == (12_000, None, 15_000)
+
+
+def test_range_keeps_a_value_all_claims_share() -> None:
+    e = cr.reconcile([claim("a", value=5, lower=1, upper=6), claim("b", value=5)], "range")
+    assert (e.lower, e.value, e.upper) == (1, 5, 6)
+
+
+def test_range_with_an_open_side_stays_open() -> None:
+    e = cr.reconcile([claim("a", value=12_000), claim("b", lower=12_000)], "range")
+    assert (e.lower, e.upper) == (12_000, None)
+
+
+def test_intersection_of_agreeing_claims_is_their_common_range() -> None:
+    e = cr.reconcile([claim("a", lower=10, upper=20), claim("b", lower=15, upper=30),
+                      claim("c", lower=12)], "intersection")
+    assert (e.lower, e.value, e.upper) == (15, 17.5, 20)
+    assert not e.conflict and not e.excluded
+
+
+def test_intersection_keeps_the_largest_agreeing_group_by_weight() -> None:
+    e = cr.reconcile([
+        claim("a", lower=10, upper=20), claim("b", lower=15, upper=25),
+        claim("c", lower=100, upper=110, rel=0.9),
+    ], "intersection")
+    assert (e.lower, e.upper) == (15, 20) and e.conflict
+    assert [x.claim.source.id for x in e.excluded] == ["c"]
+    assert "largest agreeing group" in e.excluded[0].reason
+
+
+def test_intersection_weight_beats_count() -> None:
+    def run(rel_a: float) -> tuple[float | None, float | None]:
+        e = cr.reconcile([
+            claim("a", lower=0, upper=1, rel=rel_a), claim("b", lower=5, upper=6, rel=0.4),
+            claim("c", lower=5.5, upper=7, rel=0.4),
+        ], "intersection")
+        return e.lower, e.upper
+
+    assert run(0.9) == (0, 1)  # 0.9 alone outweighs 0.4 + 0.4
+    assert run(0.5) == (5.5, 6)
+
+
+def test_intersection_ties_go_to_the_lower_interval() -> None:
+    e = cr.reconcile([claim("a", lower=1, upper=2), claim("b", lower=1.5, upper=3),
+                      claim("c", lower=10, upper=12), claim("d", lower=11, upper=13)],
+                     "intersection")
+    assert (e.lower, e.upper) == (1.5, 2)
+
+
+def test_intersection_without_two_agreeing_claims_is_the_envelope() -> None:
+    e = cr.reconcile([claim("a", value=1), claim("b", value=5), claim("c", value=9)],
+                     "intersection")
+    assert (e.lower, e.value, e.upper) == (1, 5, 9) and e.conflict and not e.excluded
+
+
+def test_intersection_counts_touching_ranges_as_agreeing() -> None:
+    e = cr.reconcile([claim("a", lower=1, upper=2), claim("b", lower=2, upper=3)],
+                     "intersection")
+    assert (e.lower, e.upper) == (2, 2) and not e.conflict
+
+
+def test_weighted_means_of_bounds_and_values() -> None:
+    e = cr.reconcile([claim("a", value=10, lower=8, upper=12, rel=1.0),
+                      claim("b", value=20, rel=0.5)], "weighted")
+    assert e.lower == pytest.approx((8 + 0.5 * 20) / 1.5)
+    assert e.upper == pytest.approx((12 + 0.5 * 20) / 1.5)
+    assert e.value == pytest.approx((10 + 0.5 * 20) / 1.5)
+
+
+def test_weighted_uses_the_midpoint_of_a_range_without_value() -> None:
+    e = cr.reconcile([claim("a", lower=0, upper=10), claim("b", value=20)], "weighted")
+    assert e.value == pytest.approx(12.5)
+
+
+def test_weighted_with_an_unbounded_side_stays_unbounded_and_never_nan() -> None:
+    e = cr.reconcile([claim("a", upper=15_000), claim("b", value=12_000),
+                      claim("c", lower=11_000)], "weighted")
+    assert e.lower is None and e.upper is None
+    assert e.value == 12_000
+
+
+def test_weighted_clamps_the_value_into_the_range() -> None:
+    # values come only from the point; the bounds average below it
+    e = cr.reconcile([claim("a", value=100), claim("b", upper=10)], "weighted")
+    assert e.upper is not None and e.value == e.upper
+
+
+def test_median_is_always_a_claimed_figure_and_ignores_a_vandal() -> None:
+    e = cr.reconcile([claim("a", value=100), claim("b", value=101), claim("c", value=102),
+                      claim("d", value=6.6e18)], "median")
+    assert e.value == 101
+
+
+def test_median_is_the_weighted_lower_median() -> None:
+    e = cr.reconcile([claim("a", value=1, rel=0.2), claim("b", value=2, rel=0.2),
+                      claim("c", value=3, rel=1.0)], "median")
+    assert e.value == 3
+    e = cr.reconcile([claim("a", value=1), claim("b", value=2)], "median")
+    assert e.value == 1  # lower median on a tie
+
+
+def test_recency_keeps_the_latest_as_of() -> None:
+    e = cr.reconcile([
+        claim("mod", value=12_000, as_of=D(2024, 10, 18)),
+        claim("nis", value=14_000, lower=13_000, upper=15_000, as_of=D(2025, 4, 28)),
+        claim("kcna", lower=2_000, upper=10_000),
+    ], "recency")
+    assert (e.lower, e.value, e.upper) == (13_000, 14_000, 15_000)
+    reasons = {x.claim.source.id: x.reason for x in e.excluded}
+    assert set(reasons) == {"mod", "kcna"}
+    assert e.diagnostics["recency_basis"] == "as_of"
+
+
+def test_recency_falls_back_to_published_then_to_weighted() -> None:
+    e = cr.reconcile([claim("a", value=1, published=D(2024, 1, 1)),
+                      claim("b", value=2, published=D(2025, 1, 1))], "recency")
+    assert e.value == 2 and e.diagnostics["recency_basis"] == "published"
+    e = cr.reconcile([claim("a", value=1), claim("b", value=3)], "recency")
+    assert e.value == 2 and e.diagnostics["recency_basis"] == "none (as weighted)"
+
+
+def test_a_repeat_counts_once_and_names_the_claim_it_repeats() -> None:
+    claims = [
+        claim("ua", value=14_000, as_of=D(2025, 4, 28), published=D(2025, 4, 29), doc="b.txt"),
+        claim("ua", value=14_000, as_of=D(2025, 4, 28), published=D(2025, 4, 28), doc="c.txt"),
+        claim("ua", value=14_000, as_of=D(2025, 4, 28), published=D(2025, 4, 28), doc="a.txt"),
+        claim("mod", value=12_000),
+    ]
+    e = cr.reconcile(claims, "weighted")
+    assert e.value == 13_000
+    assert [x.claim.document for x in e.contributions] == ["a.txt", None]
+    assert sorted(x.reason for x in e.excluded) == ["repeats a.txt", "repeats a.txt"]
+    e = cr.reconcile(claims, "weighted", independent=False)
+    assert e.value == pytest.approx(13_500) and not e.excluded
+
+
+def test_different_as_of_dates_are_not_repeats() -> None:
+    e = cr.reconcile([claim("ua", value=1, as_of=D(2025, 1, 1)),
+                      claim("ua", value=1, as_of=D(2025, 2, 1))], "weighted")
+    assert not e.excluded
+
+
+def test_conflict_means_no_common_point_before_exclusion() -> None:
+    e = cr.reconcile([claim("a", value=1), claim("b", lower=0, upper=2)], "median")
+    assert not e.conflict
+    e = cr.reconcile([claim("a", value=1), claim("b", lower=3)], "median")
+    assert e.conflict
+
+
+@pytest.mark.parametrize("name", ["range", "intersection", "weighted", "median", "recency"])
+@given(data=st.data())
+def test_many_variables_at_once_match_one_variable_at_a_time(
+    name: str, data: st.DataObject
+) -> None:
+    groups = [data.draw(claim_lists(variable=f"x{i}")) for i in range(data.draw(st.integers(1, 4)))]
+    # one source pool per call: rename sources per variable to keep ids consistent
+    flat = []
+    for i, cs in enumerate(groups):
+        for c in cs:
+            src = cr.Source(id=f"{c.source.id}-{i}", reliability=c.source.reliability)
+            flat.append(cr.Claim(variable=c.variable, quantity=c.quantity, source=src,
+                                 as_of=c.as_of, published=c.published, document=c.document))
+    shuffled = data.draw(st.permutations(flat))
+    many = cr.reconcile_all(shuffled, name)
+    for v in {c.variable for c in flat}:
+        one = cr.reconcile([c for c in shuffled if c.variable == v], name)
+        got = many[v]
+        for field in ("lower", "value", "upper"):
+            a, b = getattr(one, field), getattr(got, field)
+            assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)  # type: ignore[arg-type]
+        assert one.conflict == got.conflict
+        assert [c.claim for c in one.contributions] == [c.claim for c in got.contributions]
+        # positions differ between the two inputs; the reasons otherwise agree
+        def strip(reason: str) -> str:
+            return reason.split(" at input position")[0]
+
+        assert [strip(x.reason) for x in one.excluded] == [strip(x.reason) for x in got.excluded]
