@@ -8,7 +8,9 @@ import claimrecon as cr
 from claimrecon.testing import check_strategy
 
 BUILTINS = ["range", "intersection", "weighted", "median", "recency"]
-ALL = sorted({info.name for info in cr.list_strategies()})
+# Every strategy claimrecon itself provides; installed third-party plugins run the same
+# contract kit in their own test suites (see plugins/).
+ALL = sorted({i.name for i in cr.list_strategies() if i.plugin.startswith("claimrecon.")})
 
 
 def test_every_builtin_strategy_is_registered() -> None:

@@ -31,3 +31,4 @@ from ._plugins import (
 )
 from ._strategy import PROPERTIES, Outcome, Reduction, Segments, Strategy
 from ._table import MISSING_TIME, ClaimTable
+from ._io import read_claims

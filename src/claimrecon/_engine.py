@@ -48,7 +48,7 @@ def _as_table(data: object) -> ClaimTable:
         return data
     mod = type(data).__module__.split(".")[0]
     if mod in ("pandas", "polars", "pyarrow"):
-        from ._frames import table_from_frame
+        from ._io import table_from_frame
 
         return table_from_frame(data)
     if isinstance(data, (str, bytes, Claim)) or not isinstance(data, Iterable):

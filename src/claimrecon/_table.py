@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -293,6 +294,38 @@ class ClaimTable:
         if self._claims is not None:
             return list(self._claims)
         return [self.claim(i) for i in range(len(self))]
+
+    def write(self, path: str | os.PathLike[str], *, format: str | None = None) -> None:
+        """Write the table as CSV, JSON Lines or Parquet (format from the suffix).
+        :func:`claimrecon.read_claims` reads it back with nothing lost."""
+        from ._io import write_claims
+
+        write_claims(self, path, format=format)
+
+    @classmethod
+    def from_pandas(cls, frame: Any, *, columns: Mapping[str, str] | None = None) -> ClaimTable:
+        """Build a table from a pandas DataFrame in the claims schema.
+
+        :raises ClaimFileError: naming the 0-based row and the column of each bad cell.
+        """
+        from ._io import table_from_frame
+
+        return table_from_frame(frame, columns=columns)
+
+    @classmethod
+    def from_arrow(cls, table: Any, *, columns: Mapping[str, str] | None = None) -> ClaimTable:
+        """Build a table from a pyarrow Table in the claims schema."""
+        from ._io import table_from_frame
+
+        return table_from_frame(table, columns=columns)
+
+    def to_pandas(self) -> Any:
+        """The table as a pandas DataFrame in the claims schema (needs pandas)."""
+        import pandas as pd
+
+        from ._io import COLUMNS, table_records
+
+        return pd.DataFrame.from_records(list(table_records(self)), columns=list(COLUMNS))
 
     def document_of(self, i: int) -> str | None:
         """The document of row ``i``, if known."""

@@ -1,0 +1,77 @@
+"""The ``trimmed`` strategy: drop the extreme figures, average the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+import claimrecon as cr
+
+__all__ = ["TRIMMED", "claimrecon_strategies", "trimmed"]
+
+
+def _figure(q: cr.Quantity) -> float | None:
+    if q.value is not None:
+        return q.value
+    return q.midpoint
+
+
+def trimmed(
+    claims: Sequence[cr.Claim], weights: npt.NDArray[np.float64], *, trim: int = 1
+) -> cr.Outcome:
+    """Set aside the ``trim`` claims with the lowest and the ``trim`` with the highest
+    figure (a claim's value, else its midpoint), as long as at least one claim is left;
+    the weighted mean of the kept figures is the value and the envelope of the kept
+    claims the range. Claims with no figure (open ranges without a value) are excluded.
+
+    :param claims: one variable's usable claims.
+    :param weights: their weights.
+    :param trim: how many claims to drop at each end.
+    """
+    if trim < 0:
+        raise ValueError(f"trim must be >= 0 (got {trim})")
+    figures = [_figure(c.quantity) for c in claims]
+    excluded = {
+        i: "states no figure (an open range without a value)"
+        for i, f in enumerate(figures) if f is None
+    }
+    ranked = sorted(
+        (i for i, f in enumerate(figures) if f is not None),
+        key=lambda i: (figures[i], claims[i].quantity.lower, claims[i].quantity.upper),
+    )
+    if not ranked:
+        return cr.Outcome(lower=None, value=None, upper=None, excluded=excluded)
+    cut = min(trim, (len(ranked) - 1) // 2)
+    kept = ranked[cut : len(ranked) - cut]
+    for i in ranked[:cut]:
+        excluded[i] = f"trimmed: among the {cut} lowest figures"
+    for i in ranked[len(ranked) - cut :]:
+        excluded[i] = f"trimmed: among the {cut} highest figures"
+    w = np.array([weights[i] for i in kept])
+    f = np.array([figures[i] for i in kept], dtype=np.float64)
+    value = float(np.clip((w * f).sum() / w.sum(), f.min(), f.max()))
+    lowers = [claims[i].quantity.lower for i in kept]
+    uppers = [claims[i].quantity.upper for i in kept]
+    lower = None if any(x is None for x in lowers) else min(x for x in lowers if x is not None)
+    upper = None if any(x is None for x in uppers) else max(x for x in uppers if x is not None)
+    if lower is not None:
+        value = max(value, lower)
+    if upper is not None:
+        value = min(value, upper)
+    return cr.Outcome(lower=lower, value=value, upper=upper, excluded=excluded)
+
+
+TRIMMED = cr.Strategy(
+    name="trimmed",
+    summary="Drops the lowest and highest figure, then the weighted mean of the rest.",
+    function=trimmed,
+    options={"trim": 1},
+)
+
+
+@cr.hookimpl
+def claimrecon_strategies() -> list[cr.Strategy]:
+    """Provide ``trimmed``."""
+    return [TRIMMED]

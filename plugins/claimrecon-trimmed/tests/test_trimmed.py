@@ -1,0 +1,43 @@
+"""The installed plugin is found through its entry point and keeps the contract."""
+
+from __future__ import annotations
+
+import claimrecon as cr
+import pytest
+from claimrecon.testing import check_strategy, claim_lists, quantities
+from hypothesis import strategies as st
+
+
+def bounded_lists(**kwargs: object) -> st.SearchStrategy[list[cr.Claim]]:
+    return claim_lists(quantity=quantities(bounded=True), **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_entry_point_registers_the_plugin() -> None:
+    infos = [i for i in cr.list_strategies() if i.name == "trimmed"]
+    assert [i.plugin for i in infos] == ["trimmed"]
+
+
+def test_trimmed_drops_the_extremes_by_name() -> None:
+    claims = [
+        cr.Claim(variable="troops", source=cr.Source(id=s), quantity=cr.Quantity(value=v))
+        for s, v in (("a", 12_000), ("b", 14_000), ("c", 15_000), ("d", 3_000))
+    ]
+    e = cr.reconcile(claims, "trimmed")
+    assert e.value == 13_000 and (e.lower, e.upper) == (12_000, 14_000)
+    assert sorted(x.claim.source.id for x in e.excluded) == ["c", "d"]
+    assert cr.reconcile(claims, "trimmed", trim=0).value == 11_000
+
+
+def test_trimmed_keeps_its_declared_contract() -> None:
+    check_strategy("trimmed", claim_lists=bounded_lists)
+
+
+def test_claims_without_a_figure_are_excluded_with_a_reason() -> None:
+    claims = [
+        cr.Claim(variable="v", source=cr.Source(id="a"), quantity=cr.Quantity(lower=5)),
+        cr.Claim(variable="v", source=cr.Source(id="b"), quantity=cr.Quantity(value=7)),
+    ]
+    e = cr.reconcile(claims, "trimmed")
+    assert e.value == 7 and e.excluded[0].reason.startswith("states no figure")
+    with pytest.raises(cr.NoUsableClaimsError):
+        cr.reconcile(claims[:1], "trimmed")

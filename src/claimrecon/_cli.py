@@ -1,0 +1,241 @@
+"""The ``claimrecon`` command: demo, reconcile, strategies, parse.
+
+Exit codes: 0 success, 1 bad data, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ._engine import Estimates, reconcile_all
+from ._errors import ClaimreconError
+from ._model import Claim, Estimate
+from ._quantity import describe_range
+
+BUILTIN_ORDER = ("range", "intersection", "weighted", "median", "recency")
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _fail(message: str) -> None:
+    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}")
+    sys.exit(1)
+
+
+def _date(c: Claim) -> str:
+    if c.as_of is not None:
+        return f"as of {c.as_of.isoformat()}"
+    if c.published is not None:
+        return f"published {c.published.isoformat()}"
+    return ""
+
+
+def _claims_table(variable: object, claims: Sequence[Claim], repeats: dict[int, str]) -> Table:
+    t = Table(title=f"[bold]{variable}[/]: {len(claims)} claims", title_justify="left",
+              show_lines=False, expand=False)
+    t.add_column("source (origin)")
+    t.add_column("via")
+    t.add_column("date")
+    t.add_column("phrase")
+    t.add_column("range", justify="right")
+    t.add_column("document")
+    for c in claims:
+        q = c.quantity
+        note = repeats.get(id(c))
+        t.add_row(
+            c.source.label,
+            "; ".join(c.via),
+            _date(c),
+            repr(c.phrase) if c.phrase else "",
+            describe_range(q.value, q.lower, q.upper),
+            (c.document or "") + (f"\n[dim]{note}[/]" if note else ""),
+        )
+    return t
+
+
+def _estimates_table(estimates: Sequence[Estimate]) -> Table:
+    t = Table(show_lines=False, expand=False, title_justify="left")
+    t.add_column("strategy")
+    t.add_column("estimate", justify="right")
+    t.add_column("used", justify="right")
+    t.add_column("excluded", justify="right")
+    t.add_column("notes")
+    for e in estimates:
+        notes = sorted({x.reason for x in e.excluded if not x.reason.startswith("repeats")})
+        t.add_row(e.strategy, str(e), str(e.n_used), str(e.n_excluded), "; ".join(notes))
+    return t
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="claimrecon")
+def main() -> None:
+    """Reconcile conflicting quantitative claims: hedged figures become ranges, and
+    every estimate says which claims counted and why."""
+
+
+@main.command()
+@click.option("--strategy", "-s", "strategies", multiple=True,
+              help="Strategies to show (default: the five built-ins). Repeatable.")
+def demo(strategies: tuple[str, ...]) -> None:
+    """Reconcile the bundled seed claims (North Korean troops in Russia) and show, per
+    variable, every claim and each strategy's estimate."""
+    from ._seeds import load_seed_claims, seed_variables
+
+    names = strategies or BUILTIN_ORDER
+    claims = load_seed_claims()
+    described = seed_variables()
+    try:
+        results = {name: reconcile_all(claims, name) for name in names}
+    except ClaimreconError as exc:
+        _fail(str(exc))
+        return
+    con = _console()
+    con.print(f"[bold]claimrecon demo[/]: {len(claims)} claims from "
+              f"{len({c.document for c in claims})} news articles, "
+              f"{len(results[names[0]])} variables.\n")
+    by_var: dict[object, list[Claim]] = {}
+    for c in claims:
+        by_var.setdefault(c.variable, []).append(c)
+    for variable, cs in by_var.items():
+        first = results[names[0]][variable]
+        repeats = {id(x.claim): x.reason for x in first.excluded if x.reason.startswith("repeats")}
+        if variable in described:
+            con.print(f"[dim]{described[variable]}[/]")
+        con.print(_claims_table(variable, cs, repeats))
+        ests = [results[n][variable] for n in names]
+        con.print(_estimates_table(ests))
+        if first.conflict:
+            con.print("[yellow]The claims conflict:[/] no single figure lies within every "
+                      "claim's range.")
+        con.print()
+    con.print("[dim]Each strategy's account of every claim: "
+              "claimrecon.reconcile(...).explain(); strategies: claimrecon strategies.[/]")
+
+
+def _parse_columns(pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in pairs:
+        if "=" not in p:
+            raise click.BadParameter(f"expected NAME=THEIRS (got {p!r})", param_hint="--column")
+        ours, theirs = p.split("=", 1)
+        out[ours.strip()] = theirs.strip()
+    return out
+
+
+def _markdown(es: Estimates) -> str:
+    lines = ["| variable | strategy | estimate | lower | value | upper | used | excluded |",
+             "|---|---|---|---|---|---|---|---|"]
+    for v, e in es.items():
+        cells = [str(v), e.strategy, str(e), *("" if x is None else f"{x:g}"
+                                              for x in (e.lower, e.value, e.upper)),
+                 str(e.n_used), str(e.n_excluded)]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    for v, err in es.errors.items():
+        lines.append(f"| {v} | error: {err} | | | | | | |")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--strategy", "-s", default="weighted", show_default=True,
+              help="The strategy to use (see: claimrecon strategies).")
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "markdown"]),
+              default="table", show_default=True, help="Output format.")
+@click.option("--input-format", type=click.Choice(["csv", "jsonl", "parquet"]), default=None,
+              help="The file's format (default: from its suffix).")
+@click.option("--column", "-c", "columns", multiple=True, metavar="NAME=THEIRS",
+              help="Map a schema column to the file's header, e.g. source=outlet.")
+@click.option("--collect-errors", is_flag=True,
+              help="Report failing variables and carry on instead of stopping.")
+def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
+              columns: tuple[str, ...], collect_errors: bool) -> None:
+    """Reconcile the claims in FILE (CSV, JSON Lines or Parquet in the claims schema)."""
+    from ._io import read_claims
+
+    mapping = _parse_columns(columns)
+    try:
+        table = read_claims(file, format=input_format, columns=mapping)
+        es = reconcile_all(table, strategy, on_error="collect" if collect_errors else "raise")
+    except ClaimreconError as exc:
+        notes = getattr(exc, "__notes__", [])
+        _fail(str(exc) + "".join(f"\n  {n}" for n in notes))
+        return
+    if fmt == "json":
+        out: dict[str, Any] = {
+            "estimates": [e.to_dict() for e in es.values()],
+            "errors": {str(v): str(err) for v, err in es.errors.items()},
+        }
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(_markdown(es))
+    else:
+        con = _console()
+        t = Table(title=f"{len(table)} claims, {len(es)} variables, strategy {strategy!r}",
+                  title_justify="left")
+        for col, just in (("variable", "left"), ("estimate", "right"), ("used", "right"),
+                          ("excluded", "right"), ("conflict", "left")):
+            t.add_column(col, justify=just)  # type: ignore[arg-type]
+        for v, e in es.items():
+            t.add_row(str(v), str(e), str(e.n_used), str(e.n_excluded),
+                      "yes" if e.conflict else "")
+        con.print(t)
+        for v, err in es.errors.items():
+            con.print(f"[red]{v}[/]: {err}")
+    if es.errors:
+        sys.exit(1)
+
+
+@main.command()
+def strategies() -> None:
+    """List the installed strategies, plugins included, and any name clash."""
+    from ._plugins import broken_plugins, list_strategies
+
+    infos = list_strategies()
+    counts: dict[str, int] = {}
+    for i in infos:
+        counts[i.name] = counts.get(i.name, 0) + 1
+    t = Table(title="Installed strategies", title_justify="left")
+    t.add_column("name")
+    t.add_column("plugin")
+    t.add_column("summary")
+    for i in infos:
+        clash = " [red](name clash)[/]" if counts[i.name] > 1 else ""
+        t.add_row(i.name + clash, i.plugin, i.strategy.summary)
+    con = _console()
+    con.print(t)
+    for name, n in counts.items():
+        if n > 1:
+            con.print(f"[red]clash:[/] {name!r} is provided by {n} plugins; asking for it "
+                      "raises AmbiguousStrategyError. Block one with CLAIMRECON_DISABLE_PLUGINS.")
+    for plugin, err in broken_plugins().items():
+        con.print(f"[red]broken plugin[/] {plugin!r}: {err}")
+
+
+@main.command()
+@click.argument("phrase")
+@click.option("--unit", default=None, help="The unit to give the quantity.")
+def parse(phrase: str, unit: str | None) -> None:
+    """Show how a hedged PHRASE is read, e.g. "up to about 15,000"."""
+    from ._hedges import parse_quantity
+
+    try:
+        q = parse_quantity(phrase, unit=unit)
+    except ClaimreconError as exc:
+        _fail(str(exc))
+        return
+    con = _console()
+    con.print(f"{phrase!r} -> {q.describe()}")
+    for field in ("lower", "value", "upper", "unit", "confidence"):
+        x = getattr(q, field)
+        shown = "unbounded" if x is None and field in ("lower", "upper") else (
+            "-" if x is None else x)
+        con.print(f"  {field:<10} {shown}")

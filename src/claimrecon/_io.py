@@ -1,0 +1,409 @@
+"""Claims files and frames: one schema for CSV, JSON Lines, Parquet and data frames."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import math
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._errors import ClaimFileError, ClaimreconError
+from ._model import Source
+from ._table import MISSING_TIME, ClaimTable, from_time, to_time
+
+__all__ = ["COLUMNS", "read_claims", "table_from_frame", "table_from_records", "write_claims"]
+
+#: The columns of the claims schema, in the order files are written.
+COLUMNS = (
+    "variable", "source", "value", "lower", "upper", "unit", "confidence", "as_of",
+    "published", "weight", "source_name", "source_reliability", "via", "document",
+    "quote", "phrase",
+)
+_REQUIRED = ("variable", "source")
+_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+
+class _RowError(Exception):
+    def __init__(self, column: str | None, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def _missing(x: Any) -> bool:
+    if x is None:
+        return True
+    if isinstance(x, str):
+        return x.strip() == ""
+    if isinstance(x, float):
+        return math.isnan(x)
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(x)) if not isinstance(x, (list, tuple, np.ndarray)) else False
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def _number(row: Mapping[str, Any], col: str) -> float | None:
+    x = row.get(col)
+    if _missing(x):
+        return None
+    if isinstance(x, bool):
+        raise _RowError(col, f"expected a number (got {x!r})")
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        raise _RowError(col, f"expected a number (got {x!r})") from None
+    if not math.isfinite(f):
+        raise _RowError(col, f"expected a finite number (got {x!r}); leave the cell empty "
+                        "for 'not given'")
+    return f
+
+
+def _text(row: Mapping[str, Any], col: str) -> str | None:
+    x = row.get(col)
+    if _missing(x):
+        return None
+    return str(x)
+
+
+def _time(row: Mapping[str, Any], col: str) -> int:
+    x = row.get(col)
+    if _missing(x):
+        return int(MISSING_TIME)
+    if isinstance(x, datetime.date):
+        return to_time(x)
+    if hasattr(x, "to_pydatetime"):
+        return to_time(x.to_pydatetime())
+    s = str(x).strip()
+    try:
+        d: datetime.date = (datetime.date.fromisoformat(s) if len(s) == 10
+                            else datetime.datetime.fromisoformat(s))
+    except ValueError:
+        raise _RowError(col, f"expected an ISO date or datetime (got {x!r})") from None
+    return to_time(d)
+
+
+def _via(row: Mapping[str, Any]) -> tuple[str, ...]:
+    x = row.get("via")
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ()
+    if isinstance(x, str):
+        return tuple(p.strip() for p in x.split(";") if p.strip())
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return tuple(str(p) for p in x)
+    raise _RowError("via", f"expected outlets separated by ';' or a list (got {x!r})")
+
+
+def _variable(row: Mapping[str, Any]) -> str | int:
+    x = row.get("variable")
+    if _missing(x):
+        raise _RowError("variable", "a variable is required")
+    if isinstance(x, (bool, float)):
+        if isinstance(x, float) and x.is_integer():
+            return int(x)
+        raise _RowError("variable", f"expected a string or an integer (got {x!r})")
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    return str(x)
+
+
+def table_from_records(
+    records: Iterable[tuple[str, Mapping[str, Any]]], *, path: str | None = None
+) -> ClaimTable:
+    """Build a :class:`ClaimTable` from ``(location, row)`` pairs in the claims schema.
+
+    Every row is checked; bad rows raise one :class:`ClaimFileError` naming the first,
+    with a note per further row and all of them in ``problems``. No row is dropped.
+    """
+    var_index: dict[Any, int] = {}
+    variables: list[Any] = []
+    src_index: dict[str, int] = {}
+    sources: list[Source] = []
+    src_where: list[str] = []
+    unit_index: dict[str, int] = {}
+    units: list[str] = []
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "variable", "source", "lower", "value", "upper", "unit", "confidence", "weight",
+        "as_of", "published", "via", "document", "quote", "phrase")}
+    problems: list[tuple[str | None, str | None, str]] = []
+    for where, row in records:
+        try:
+            var = _variable(row)
+            sid = _text(row, "source")
+            if sid is None:
+                raise _RowError("source", "a source id is required")
+            lower, value, upper = _number(row, "lower"), _number(row, "value"), _number(
+                row, "upper")
+            if lower is None and value is None and upper is None:
+                raise _RowError("value", "at least one of value, lower and upper is required")
+            if value is not None and lower is None and upper is None:
+                lower = upper = value
+            if lower is not None and upper is not None and lower > upper:
+                raise _RowError("lower", f"lower {lower:g} exceeds upper {upper:g}")
+            if value is not None and ((lower is not None and value < lower)
+                                      or (upper is not None and value > upper)):
+                raise _RowError("value", f"value {value:g} lies outside [lower, upper]")
+            conf = _number(row, "confidence")
+            if conf is not None and not 0 < conf < 1:
+                raise _RowError("confidence", f"expected a probability in (0, 1) (got {conf:g})")
+            weight = _number(row, "weight")
+            if weight is not None and weight <= 0:
+                raise _RowError("weight", f"expected a weight > 0 (got {weight:g})")
+            rel = _number(row, "source_reliability")
+            name = _text(row, "source_name")
+            try:
+                src = Source(id=sid, name=name, reliability=1.0 if rel is None else rel)
+            except ClaimreconError as exc:
+                raise _RowError("source_reliability" if rel is not None else "source",
+                                str(exc)) from None
+            k = src_index.get(sid)
+            if k is None:
+                src_index[sid] = len(sources)
+                sources.append(src)
+                src_where.append(where)
+                k = len(sources) - 1
+            elif sources[k] != src:
+                raise _RowError(
+                    "source_name" if sources[k].name != src.name else "source_reliability",
+                    f"source {sid!r} is defined differently at {src_where[k]} "
+                    f"({sources[k]!r}); every row of one source must agree")
+            unit = _text(row, "unit")
+            as_of, published = _time(row, "as_of"), _time(row, "published")
+            via = _via(row)
+        except _RowError as exc:
+            problems.append((where, exc.column, str(exc)))
+            continue
+        j = var_index.get(var)
+        if j is None:
+            j = var_index[var] = len(variables)
+            variables.append(var)
+        cols["variable"].append(j)
+        cols["source"].append(k)
+        cols["lower"].append(-np.inf if lower is None else lower)
+        cols["value"].append(np.nan if value is None else value)
+        cols["upper"].append(np.inf if upper is None else upper)
+        if unit is None:
+            cols["unit"].append(-1)
+        else:
+            cols["unit"].append(unit_index.setdefault(unit, len(unit_index)))
+            if len(unit_index) > len(units):
+                units.append(unit)
+        cols["confidence"].append(np.nan if conf is None else conf)
+        cols["weight"].append(1.0 if weight is None else weight)
+        cols["as_of"].append(as_of)
+        cols["published"].append(published)
+        cols["via"].append(via)
+        for c in ("document", "quote", "phrase"):
+            cols[c].append(_text(row, c))
+    if problems:
+        loc, col, msg = problems[0]
+        err = ClaimFileError(msg, path=path, location=loc, column=col, problems=problems)
+        for loc2, col2, msg2 in problems[1:]:
+            err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
+        raise err
+    return ClaimTable(
+        variable=np.array(cols["variable"], np.int64), variables=variables,
+        source=np.array(cols["source"], np.int64), sources=sources,
+        lower=np.array(cols["lower"], np.float64), value=np.array(cols["value"], np.float64),
+        upper=np.array(cols["upper"], np.float64), unit=np.array(cols["unit"], np.int64),
+        units=units, confidence=np.array(cols["confidence"], np.float64),
+        weight=np.array(cols["weight"], np.float64),
+        as_of=np.array(cols["as_of"], np.int64), published=np.array(cols["published"], np.int64),
+        via=cols["via"], document=cols["document"], quote=cols["quote"], phrase=cols["phrase"],
+    )
+
+
+def _rename(row: Mapping[str, Any], columns: Mapping[str, str] | None) -> Mapping[str, Any]:
+    if not columns:
+        return row
+    inverse = {theirs: ours for ours, theirs in columns.items()}
+    return {inverse.get(k, k): v for k, v in row.items()}
+
+
+def _check_header(header: Iterable[str], path: str, columns: Mapping[str, str] | None) -> None:
+    present = {(dict((t, o) for o, t in (columns or {}).items())).get(h, h) for h in header}
+    for col in _REQUIRED:
+        if col not in present:
+            hint = f" (mapped from {columns[col]!r})" if columns and col in columns else ""
+            raise ClaimFileError(f"the required column {col!r}{hint} is missing; "
+                                 f"found: {', '.join(header)}",
+                                 path=path, location="line 1", column=col)
+    if not {"value", "lower", "upper"} & present:
+        raise ClaimFileError("no 'value', 'lower' or 'upper' column", path=path,
+                             location="line 1", column="value")
+
+
+def _csv_records(
+    f: io.TextIOBase, path: str, columns: Mapping[str, str] | None
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    reader = csv.DictReader(f)  # type: ignore[arg-type]
+    if reader.fieldnames is None:
+        raise ClaimFileError("the file is empty (expected a header line)", path=path,
+                             location="line 1")
+    _check_header(reader.fieldnames, path, columns)
+    start = reader.line_num + 1
+    for row in reader:
+        if None in row:
+            raise ClaimFileError(f"more cells than header columns ({len(reader.fieldnames)})",
+                                 path=path, location=f"line {start}")
+        yield f"line {start}", _rename(row, columns)
+        start = reader.line_num + 1
+
+
+def _jsonl_records(
+    f: io.TextIOBase, path: str, columns: Mapping[str, str] | None
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for n, line in enumerate(f, start=1):
+        if not line.strip():
+            continue
+        where = f"line {n}"
+        try:
+            row = json.loads(line, parse_constant=lambda c: c)
+        except json.JSONDecodeError as exc:
+            raise ClaimFileError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path,
+                                 location=where) from None
+        if not isinstance(row, dict):
+            raise ClaimFileError(f"expected a JSON object (got {type(row).__name__})",
+                                 path=path, location=where)
+        yield where, _rename(row, columns)
+
+
+def read_claims(
+    path: str | os.PathLike[str], *, format: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> ClaimTable:
+    """Read a claims file in the claims schema (CSV, JSON Lines or Parquet).
+
+    :param path: the file.
+    :param format: ``"csv"``, ``"jsonl"`` or ``"parquet"``; by default from the suffix.
+    :param columns: maps the schema's names to the file's headers, e.g.
+        ``{"source": "outlet"}``.
+    :raises ClaimFileError: naming the file, the line (CSV, JSON Lines: the physical
+        1-based line, the header is line 1) or row (Parquet: 0-based), and the column.
+    """
+    p = Path(path)
+    name = str(path)
+    fmt = format or _FORMATS.get(p.suffix.lower())
+    if fmt not in ("csv", "jsonl", "parquet"):
+        raise ClaimFileError(
+            f"cannot tell the format from the suffix {p.suffix!r}; pass format='csv', "
+            "'jsonl' or 'parquet'", path=name)
+    if fmt == "parquet":
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise ClaimFileError("reading Parquet needs pyarrow: pip install "
+                                 "'claimrecon[arrow]'", path=name) from None
+        frame = pq.read_table(p).to_pandas()
+        return table_from_frame(frame, path=name, columns=columns)
+    try:
+        f = open(p, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise ClaimFileError(f"cannot open the file: {exc.strerror}", path=name) from None
+    with f:
+        try:
+            records = (_csv_records if fmt == "csv" else _jsonl_records)(f, name, columns)  # type: ignore[arg-type]
+            return table_from_records(records, path=name)
+        except UnicodeDecodeError as exc:
+            raise ClaimFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                 path=name) from None
+
+
+def table_from_frame(
+    frame: Any, *, path: str | None = None, columns: Mapping[str, str] | None = None
+) -> ClaimTable:
+    """A :class:`ClaimTable` from a pandas or polars DataFrame or an Arrow table in the
+    claims schema; errors name the 0-based row."""
+    mod = type(frame).__module__.split(".")[0]
+    if mod == "pyarrow":
+        frame = frame.to_pandas()
+    elif mod == "polars":
+        frame = frame.to_pandas()
+    header = [str(c) for c in frame.columns]
+    inverse = {t: o for o, t in (columns or {}).items()}
+    present = {inverse.get(h, h) for h in header}
+    for col in _REQUIRED:
+        if col not in present:
+            raise ClaimFileError(f"the required column {col!r} is missing", path=path,
+                                 column=col)
+    for col in ("value", "lower", "upper"):
+        if inverse.get(col, col) in present or col in present:
+            series = frame[columns.get(col, col) if columns else col]
+            try:
+                arr = np.asarray(series, dtype=np.float64)
+            except (TypeError, ValueError):
+                continue
+            bad = np.flatnonzero(np.isinf(arr))
+            if len(bad):
+                raise ClaimFileError(f"expected a finite number (got {arr[bad[0]]}); use NaN "
+                                     "or None for 'not given'", path=path,
+                                     location=f"row {bad[0]}", column=col)
+    records = ((f"row {i}", _rename(r, columns))
+               for i, r in enumerate(frame.to_dict("records")))
+    return table_from_records(records, path=path)
+
+
+def _cell(x: float) -> Any:
+    return None if not math.isfinite(x) else (int(x) if x.is_integer() and abs(x) < 2**53 else x)
+
+
+def table_records(table: ClaimTable) -> Iterator[dict[str, Any]]:
+    """The rows of a table as schema dicts (``None`` = not given)."""
+    for i in range(len(table)):
+        src = table.sources[int(table.source[i])]
+        u = int(table.unit[i])
+        lo, v, up = float(table.lower[i]), float(table.value[i]), float(table.upper[i])
+        point = lo == up == v
+        conf = float(table.confidence[i])
+        a, p = from_time(int(table.as_of[i])), from_time(int(table.published[i]))
+        yield {
+            "variable": table.variables[int(table.variable[i])],
+            "source": src.id,
+            "value": _cell(v),
+            "lower": None if point else _cell(lo),
+            "upper": None if point else _cell(up),
+            "unit": None if u < 0 else table.units[u],
+            "confidence": None if math.isnan(conf) else conf,
+            "as_of": None if a is None else a.isoformat(),
+            "published": None if p is None else p.isoformat(),
+            "weight": None if table.weight[i] == 1.0 else float(table.weight[i]),
+            "source_name": src.name,
+            "source_reliability": None if src.reliability == 1.0 else src.reliability,
+            "via": list(table.via[i]) if table.via is not None else [],
+            "document": table.document[i] if table.document is not None else None,
+            "quote": table.quote[i] if table.quote is not None else None,
+            "phrase": table.phrase[i] if table.phrase is not None else None,
+        }
+
+
+def write_claims(table: ClaimTable, path: str | os.PathLike[str], *,
+                 format: str | None = None) -> None:
+    """Write ``table`` as CSV, JSON Lines or Parquet (see :meth:`ClaimTable.write`)."""
+    p = Path(path)
+    fmt = format or _FORMATS.get(p.suffix.lower())
+    if fmt == "jsonl":
+        with open(p, "w", encoding="utf-8") as f:
+            for rec in table_records(table):
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        with open(p, "w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=COLUMNS)
+            w.writeheader()
+            for rec in table_records(table):
+                rec["via"] = ";".join(rec["via"])
+                w.writerow({k: "" if val is None else val for k, val in rec.items()})
+    elif fmt == "parquet":
+        import pandas as pd
+
+        pd.DataFrame.from_records(list(table_records(table)), columns=list(COLUMNS)).to_parquet(p)
+    else:
+        raise ValueError(f"cannot tell the format of {str(path)!r}; pass format='csv', "
+                         "'jsonl' or 'parquet'")
