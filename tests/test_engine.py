@@ -49,12 +49,12 @@ def test_a_missing_unit_goes_with_any() -> None:
 
 
 def test_a_non_claim_in_the_list_is_named_by_position() -> None:
-    with pytest.raises(cr.InvalidClaimError, match="Claim at position 1 .*'12000'"):
+    with pytest.raises(cr.InvalidClaimError, match=r"Claim at position 1 .*'12000'"):
         cr.reconcile([claim(), "12000"])  # type: ignore[list-item]
 
 
 def test_an_unknown_strategy_lists_the_available_ones() -> None:
-    with pytest.raises(cr.UnknownStrategyError, match="'avg'.*intersection, median") as info:
+    with pytest.raises(cr.UnknownStrategyError, match=r"'avg'.*intersection, median") as info:
         cr.reconcile([claim()], "avg")
     assert "weighted" in info.value.available
 

@@ -32,7 +32,7 @@ def test_claim_fields_of_the_wrong_type_are_refused() -> None:
         cr.Claim(variable="v", quantity=12, source=src)  # type: ignore[arg-type]
     with pytest.raises(cr.InvalidClaimError, match="source must be a Source"):
         cr.Claim(variable="v", quantity=q, source="x")  # type: ignore[arg-type]
-    with pytest.raises(cr.InvalidClaimError, match="as_of must be a datetime.date"):
+    with pytest.raises(cr.InvalidClaimError, match=r"as_of must be a datetime.date"):
         cr.Claim(variable="v", quantity=q, source=src, as_of="2024-10-01")  # type: ignore[arg-type]
     with pytest.raises(cr.InvalidClaimError, match="variable must be a str or an int"):
         cr.Claim(variable=1.5, quantity=q, source=src)  # type: ignore[arg-type]

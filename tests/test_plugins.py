@@ -82,7 +82,7 @@ def test_the_contract_kit_catches_a_strategy_that_breaks_its_promise(
 def test_two_plugins_with_one_name_raise_naming_both(pm: pluggy.PluginManager) -> None:
     cr.register(TrimmedPlugin(), name="first", plugin_manager=pm)
     cr.register(TrimmedPlugin(), name="second", plugin_manager=pm)
-    with pytest.raises(cr.AmbiguousStrategyError, match="'first', 'second'|first, second"):
+    with pytest.raises(cr.AmbiguousStrategyError, match=r"'first', 'second'|first, second"):
         cr.reconcile(claims(), "trimmed", plugin_manager=pm)
     # the other strategies still work
     assert cr.reconcile(claims(), "median", plugin_manager=pm).value == 2.0

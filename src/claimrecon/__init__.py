@@ -1,5 +1,12 @@
-"""claimrecon: reconcile conflicting quantitative claims."""
+"""claimrecon: reconcile conflicting quantitative claims.
 
+Hedged figures become explicit ranges; claims from many sources become one estimate
+per variable, with an account of every claim. Strategies are pluggy plugins.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._engine import Estimates, reconcile, reconcile_all
 from ._errors import (
     AmbiguousStrategyError,
     ClaimFileError,
@@ -16,9 +23,8 @@ from ._errors import (
     UnitMismatchError,
     UnknownStrategyError,
 )
+from ._io import read_claims
 from ._model import Claim, Contribution, Estimate, Exclusion, Source
-from ._quantity import Quantity
-from ._engine import Estimates, reconcile, reconcile_all
 from ._plugins import (
     PluginWarning,
     StrategyInfo,
@@ -29,6 +35,53 @@ from ._plugins import (
     make_plugin_manager,
     register,
 )
+from ._quantity import Quantity
 from ._strategy import PROPERTIES, Outcome, Reduction, Segments, Strategy
 from ._table import MISSING_TIME, ClaimTable
-from ._io import read_claims
+
+try:
+    __version__ = version("claimrecon")
+except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+    __version__ = "0+unknown"
+
+__all__ = [
+    "MISSING_TIME",
+    "PROPERTIES",
+    "AmbiguousStrategyError",
+    "Claim",
+    "ClaimFileError",
+    "ClaimTable",
+    "ClaimreconError",
+    "Contribution",
+    "EmptyInputError",
+    "Estimate",
+    "Estimates",
+    "Exclusion",
+    "HedgeParseError",
+    "InconsistentSourceError",
+    "InvalidClaimError",
+    "InvalidQuantityError",
+    "InvalidSourceError",
+    "MixedVariablesError",
+    "NoUsableClaimsError",
+    "Outcome",
+    "PluginError",
+    "PluginWarning",
+    "Quantity",
+    "Reduction",
+    "Segments",
+    "Source",
+    "Strategy",
+    "StrategyInfo",
+    "UnitMismatchError",
+    "UnknownStrategyError",
+    "get_plugin_manager",
+    "get_strategy",
+    "hookimpl",
+    "list_strategies",
+    "make_plugin_manager",
+    "read_claims",
+    "reconcile",
+    "reconcile_all",
+    "register",
+]

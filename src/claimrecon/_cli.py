@@ -16,7 +16,7 @@ from rich.table import Table
 
 from ._engine import Estimates, reconcile_all
 from ._errors import ClaimreconError
-from ._model import Claim, Estimate
+from ._model import Claim, Estimate, Variable
 from ._quantity import describe_range
 
 BUILTIN_ORDER = ("range", "intersection", "weighted", "median", "recency")
@@ -102,7 +102,7 @@ def demo(strategies: tuple[str, ...]) -> None:
     con.print(f"[bold]claimrecon demo[/]: {len(claims)} claims from "
               f"{len({c.document for c in claims})} news articles, "
               f"{len(results[names[0]])} variables.\n")
-    by_var: dict[object, list[Claim]] = {}
+    by_var: dict[Variable, list[Claim]] = {}
     for c in claims:
         by_var.setdefault(c.variable, []).append(c)
     for variable, cs in by_var.items():

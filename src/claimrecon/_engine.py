@@ -39,7 +39,13 @@ IntArray = npt.NDArray[np.int64]
 _ACTIVE, _REPEAT, _PLUGIN_ZERO, _STRATEGY = 0, 1, 2, 3
 
 
-class _Malformed(Exception):
+_BAD_BOUNDS = ("lower and upper must be numbers with lower <= upper (-inf/+inf for "
+               "unbounded sides, never NaN)")
+_BAD_VALUE = "value must be finite and lie within [lower, upper]"
+_BAD_WEIGHTS = "weights must be finite and non-negative"
+
+
+class _MalformedError(Exception):
     """A strategy returned something that breaks the Reduction contract."""
 
 
@@ -56,7 +62,7 @@ def _as_table(data: object) -> ClaimTable:
             "expected Claim objects, a ClaimTable or a data frame "
             f"(got {describe(data)})"
         )
-    return ClaimTable.from_claims(data)  # type: ignore[arg-type]
+    return ClaimTable.from_claims(data)
 
 
 def reconcile(
@@ -89,6 +95,7 @@ def reconcile(
     :raises MixedVariablesError: claims of several variables.
     :raises NoUsableClaimsError: every claim was excluded.
     """
+    table: ClaimTable
     if isinstance(claims, ClaimTable):
         table = claims
     else:
@@ -215,6 +222,11 @@ def _repeats(
     return rep_rows, of_rows
 
 
+_NO_INTS: IntArray = np.zeros(0, np.int64)
+_NO_FLOATS: FloatArray = np.zeros(0)
+_NO_BOOLS: npt.NDArray[np.bool_] = np.zeros(0, bool)
+
+
 class _Part:
     """The columnar result of one engine run, from which Estimates are built."""
 
@@ -222,18 +234,24 @@ class _Part:
         self.table = table
         n = len(table)
         self.status = np.zeros(n, np.int8)
-        self.share = np.zeros(n, np.float64)
-        self.detail = np.full(n, -1, np.int64)  # repeat_of row / plugin index / reason index
+        self.share = np.empty(n, np.float64)  # every row is set by _store
+        # Where status != 0: the row repeated, the plugin index, or the reason index.
+        self.detail = np.empty(n, np.int64)
         self.plugins: list[str] = []
         self.reasons: list[str] = []
-        self.seg_rows: IntArray = np.zeros(0, np.int64)  # all rows, grouped
-        self.seg_starts: IntArray = np.zeros(1, np.int64)
-        self.seg_var: IntArray = np.zeros(0, np.int64)  # variable code of each segment
-        self.lower = self.value = self.upper = self.confidence = np.zeros(0)
-        self.conflict = np.zeros(0, bool)
-        self.unit = np.zeros(0, np.int64)
+        # Filled in by run(): all rows grouped by variable, segment offsets, the
+        # variable code of each segment, and per-segment results.
+        self.seg_rows: IntArray = _NO_INTS
+        self.seg_starts: IntArray = _NO_INTS
+        self.seg_var: IntArray = _NO_INTS
+        self.lower: FloatArray = _NO_FLOATS
+        self.value: FloatArray = _NO_FLOATS
+        self.upper: FloatArray = _NO_FLOATS
+        self.confidence: FloatArray = _NO_FLOATS
+        self.conflict: npt.NDArray[np.bool_] = _NO_BOOLS
+        self.unit: IntArray = _NO_INTS
         self.strategy: list[str] = []
-        self.ok = np.zeros(0, bool)
+        self.ok: npt.NDArray[np.bool_] = _NO_BOOLS
         self.diag: list[tuple[Mapping[str, Any], int] | None] = []
         self.source_reliability: dict[str, float] | None = None
 
@@ -299,9 +317,15 @@ def run(
     truths: Mapping[Variable, float] | None = None,
 ) -> Estimates:
     """Run one reconciliation over a whole claims table (the engine behind
-    :func:`reconcile` and :func:`reconcile_all`)."""
+    :func:`reconcile` and :func:`reconcile_all`).
+
+    The steps, all on columns: group the rows by variable; weigh each claim (source
+    reliability x row weight x weight hooks); set aside repeats of one origin and
+    claims weighted 0; check units and note conflicts per variable; run each
+    strategy's kernel over its variables' usable claims; check what it returned.
+    """
     pm = plugin_manager or get_plugin_manager()
-    options = dict(options or {})
+    options = options or {}
     n = len(table)
     if n == 0:
         raise EmptyInputError("no claims to reconcile (got an empty input)")
@@ -329,23 +353,31 @@ def run(
 
     # Group rows by variable (stable: input order within a variable).
     var = table.variable
-    if n > 1 and bool(np.any(var[1:] < var[:-1])):
-        rows = np.argsort(var, kind="stable")
-    else:
+    identity = True
+    if nvar == 1:
         rows = np.arange(n, dtype=np.int64)
-    counts_all = np.bincount(var, minlength=nvar)
-    present = np.flatnonzero(counts_all)
-    counts = counts_all[present]
+        present = np.zeros(1, np.int64)
+        counts = np.array([n], np.int64)
+        starts = np.array([0, n], np.int64)
+        seg_of_row = np.zeros(n, np.int64)
+    else:
+        if bool(np.any(var[1:] < var[:-1])):
+            rows = np.argsort(var, kind="stable")
+            identity = False
+        else:
+            rows = np.arange(n, dtype=np.int64)
+        counts_all = np.bincount(var, minlength=nvar)
+        present = np.flatnonzero(counts_all)
+        counts = counts_all[present]
+        starts = np.zeros(len(present) + 1, np.int64)
+        np.cumsum(counts, out=starts[1:])
+        seg_of_row = np.repeat(np.arange(len(present), dtype=np.int64), counts)
     m = len(present)
-    starts = np.zeros(m + 1, np.int64)
-    np.cumsum(counts, out=starts[1:])
     part.seg_rows, part.seg_starts, part.seg_var = rows, starts, present
-    seg_of_row = np.repeat(np.arange(m, dtype=np.int64), counts) if m > 1 else np.zeros(n, np.int64)
     first = starts[:-1]
 
     # Weights: source reliability x row weight x plugin answers.
-    rel = np.fromiter((s.reliability for s in table.sources), np.float64, len(table.sources))
-    weight = rel[table.source] * table.weight
+    weight = table.reliability()[table.source] * table.weight
     product, zeroed = claim_weights(pm, table)
     if product is not None:
         weight = weight * product
@@ -353,8 +385,9 @@ def run(
     # Independence, then zero weights from plugins.
     if independent:
         rep, of = _repeats(table, rows)
-        part.status[rep] = _REPEAT
-        part.detail[rep] = of
+        if len(rep):
+            part.status[rep] = _REPEAT
+            part.detail[rep] = of
     for name, zero in zeroed:
         hit = zero & (part.status == _ACTIVE)
         part.plugins.append(name)
@@ -362,7 +395,7 @@ def run(
         part.detail[hit] = len(part.plugins) - 1
 
     # Per variable, before exclusion: conflict and units.
-    lo_g, up_g = table.lower[rows], table.upper[rows]
+    lo_g, up_g = (table.lower, table.upper) if identity else (table.lower[rows], table.upper[rows])
     part.conflict = np.maximum.reduceat(lo_g, first) > np.minimum.reduceat(up_g, first)
     failed = np.zeros(m, bool)
     order_of_failure: list[tuple[int, Exception]] = []
@@ -386,40 +419,35 @@ def run(
         active_g = part.status[rows] == _ACTIVE
         n_active = np.bincount(seg_of_row[active_g], minlength=m)
         act_rows = rows[active_g]
+        act_starts = np.zeros(m + 1, np.int64)
+        np.cumsum(n_active, out=act_starts[1:])
+        for k in np.flatnonzero((n_active == 0) & ~failed).tolist():
+            order_of_failure.append((k, _no_usable(part, k)))
+            failed[k] = True
+        identity = False
     else:
-        n_active, act_rows = counts, rows
-    for k in np.flatnonzero((n_active == 0) & ~failed).tolist():
-        order_of_failure.append((k, _no_usable(part, k)))
-        failed[k] = True
+        act_rows, act_starts = rows, starts
     if order_of_failure and not collect:
         raise min(order_of_failure, key=lambda e: e[0])[1]
     for k, exc in order_of_failure:
         errors[table.variables[int(present[k])]] = exc
 
     # Run each strategy's kernel over its usable segments.
-    part.lower = np.full(m, np.nan)
-    part.value = np.full(m, np.nan)
-    part.upper = np.full(m, np.nan)
-    part.confidence = np.full(m, np.nan)
-    part.strategy = [""] * m
-    part.diag = [None] * m
-    if n_active is counts:
-        act_starts = starts
-    else:
-        act_starts = np.zeros(m + 1, np.int64)
-        np.cumsum(n_active, out=act_starts[1:])
     truth_arr = None
     if truths:
         truth_arr = np.array([float(truths.get(table.variables[int(v)], math.nan))
                               for v in present])
     all_segs = Segments(table=table, rows=act_rows, starts=act_starts,
-                        weight=weight[act_rows], variables=[table.variables[int(v)]
-                                                             for v in present],
-                        truths=truth_arr)
-    learned: list[tuple[str, FloatArray]] = []
+                        weight=weight if identity else weight[act_rows],
+                        variables=[table.variables[int(v)] for v in present],
+                        truths=truth_arr, identity=identity)
+    part.strategy = [""] * m
+    part.diag = [None] * m
+    learned: list[FloatArray] = []
+    any_failed = bool(failed.any())
     for name, info in infos.items():
         if strat_of_var is None:
-            ks = np.flatnonzero(~failed)
+            ks = np.flatnonzero(~failed) if any_failed else np.arange(m)
         else:
             ks = np.array([k for k in range(m) if not failed[k]
                            and strat_of_var[int(present[k])] == name], np.int64)
@@ -429,10 +457,7 @@ def run(
         try:
             red = _call(info, segs, merged[name])
         except ClaimreconError as exc:
-            if not collect or len(ks) == 1:
-                if collect:
-                    errors[segs.variables[0]] = exc
-                    continue
+            if not collect:
                 raise
             # Isolate the failing variables, one at a time.
             for j, k in enumerate(ks.tolist()):
@@ -447,10 +472,10 @@ def run(
             continue
         _store(part, info, segs, ks, red, failed, errors, collect)
         if red.source_reliability is not None:
-            learned.append((name, red.source_reliability))
+            learned.append(red.source_reliability)
     if len(learned) == 1:
         part.source_reliability = {
-            s.id: float(r) for s, r in zip(table.sources, learned[0][1], strict=True)
+            s.id: float(r) for s, r in zip(table.sources, learned[0], strict=True)
         }
     part.ok = ~failed
     return Estimates([part], errors)
@@ -474,11 +499,11 @@ def _call(info: StrategyInfo, segs: Segments, options: Mapping[str, Any]) -> Red
         if s.kernel is not None:
             red = s.kernel(segs, **options)
         else:
-            red = _run_function(s.function, segs, options)  # type: ignore[arg-type]
+            red = _run_function(s.function, segs, options)
         _validate(red, segs)
     except ClaimreconError:
         raise
-    except _Malformed as exc:
+    except _MalformedError as exc:
         raise PluginError(f"returned a malformed result: {exc}", plugin=info.plugin,
                           hook=hook, strategy=info.name) from None
     except Exception as exc:
@@ -499,7 +524,7 @@ def _run_function(function: Any, segs: Segments, options: Mapping[str, Any]) -> 
         a, b = int(segs.starts[k]), int(segs.starts[k + 1])
         out = function(segs.claims(k), segs.weight[a:b].copy(), **options)
         if not isinstance(out, Outcome):
-            raise _Malformed(f"expected an Outcome (got {describe(out)})")
+            raise _MalformedError(f"expected an Outcome (got {describe(out)})")
         lower[k] = -np.inf if out.lower is None else out.lower
         upper[k] = np.inf if out.upper is None else out.upper
         value[k] = np.nan if out.value is None else out.value
@@ -508,12 +533,12 @@ def _run_function(function: Any, segs: Segments, options: Mapping[str, Any]) -> 
         if out.weights is not None:
             w = np.asarray(out.weights, np.float64)
             if w.shape != (b - a,):
-                raise _Malformed(f"weights must hold one entry per claim ({b - a}), "
+                raise _MalformedError(f"weights must hold one entry per claim ({b - a}), "
                                  f"got shape {w.shape}")
             weight[a:b] = w
         for i, text in out.excluded.items():
             if not (isinstance(i, int) and 0 <= i < b - a):
-                raise _Malformed(f"excluded names position {i!r}, not a claim position")
+                raise _MalformedError(f"excluded names position {i!r}, not a claim position")
             weight[a + i] = 0.0
             reason[a + i] = reasons.setdefault(str(text), len(reasons))
         for key, val in out.diagnostics.items():
@@ -524,37 +549,46 @@ def _run_function(function: Any, segs: Segments, options: Mapping[str, Any]) -> 
 
 def _validate(red: object, segs: Segments) -> None:
     if not isinstance(red, Reduction):
-        raise _Malformed(f"expected a Reduction (got {describe(red)})")
+        raise _MalformedError(f"expected a Reduction (got {describe(red)})")
     m, n = segs.m, segs.n
     for name, size in (("lower", m), ("value", m), ("upper", m), ("weight", n)):
         arr = getattr(red, name)
         if not isinstance(arr, np.ndarray) or arr.shape != (size,):
-            raise _Malformed(f"{name} must be an array of shape ({size},) "
+            raise _MalformedError(f"{name} must be an array of shape ({size},) "
                              f"(got {describe(arr)})")
     lo, up, v, w = red.lower, red.upper, red.value, red.weight
-    with np.errstate(invalid="ignore"):
+    if m <= 8 and n <= 64:  # the same checks, on Python floats: cheaper for tiny inputs
+        for a, b, c in zip(lo.tolist(), v.tolist(), up.tolist(), strict=True):
+            if not a <= c or a == math.inf or c == -math.inf:
+                raise _MalformedError(_BAD_BOUNDS)
+            if b == b and not a <= b <= c:  # b != b: NaN, no value
+                raise _MalformedError(_BAD_VALUE)
+        wl = w.tolist()
+        if not (min(wl) >= 0 and max(wl) < math.inf):
+            raise _MalformedError(_BAD_WEIGHTS)
+    else:
         if (np.isnan(lo) | np.isnan(up) | (lo > up) | (lo == np.inf) | (up == -np.inf)).any():
-            raise _Malformed("lower and upper must be numbers with lower <= upper "
-                             "(-inf/+inf for unbounded sides, never NaN)")
+            raise _MalformedError(_BAD_BOUNDS)
         if (np.isinf(v) | (v < lo) | (v > up)).any():
-            raise _Malformed("value must be finite and lie within [lower, upper]")
+            raise _MalformedError(_BAD_VALUE)
         if not (w >= 0).all() or np.isinf(w).any():
-            raise _Malformed("weights must be finite and non-negative")
+            raise _MalformedError(_BAD_WEIGHTS)
     if red.reason is not None:
         r = red.reason
         if not isinstance(r, np.ndarray) or r.shape != (n,):
-            raise _Malformed(f"reason must be an array of shape ({n},)")
+            raise _MalformedError(f"reason must be an array of shape ({n},)")
         if ((r >= len(red.reasons)) | (r < -1)).any():
-            raise _Malformed("reason holds an index outside reasons")
+            raise _MalformedError("reason holds an index outside reasons")
     if red.confidence is not None and (
         not isinstance(red.confidence, np.ndarray) or red.confidence.shape != (m,)
     ):
-        raise _Malformed(f"confidence must be an array of shape ({m},)")
+        raise _MalformedError(f"confidence must be an array of shape ({m},)")
     if red.source_reliability is not None and (
         not isinstance(red.source_reliability, np.ndarray)
         or red.source_reliability.shape != (len(segs.sources),)
     ):
-        raise _Malformed(f"source_reliability must be an array of shape ({len(segs.sources)},)")
+        raise _MalformedError(
+            f"source_reliability must be an array of shape ({len(segs.sources)},)")
 
 
 def _store(
@@ -570,38 +604,43 @@ def _store(
     w = red.weight
     zero = w == 0
     if zero.any():
-        fallback = f"weight 0 from strategy {info.name!r}"
         texts = list(red.reasons)
         base = len(part.reasons)
         part.reasons.extend(texts)
-        if red.reason is None:
-            codes = np.full(segs.n, -1, np.int64)
-        else:
-            codes = red.reason
+        codes = np.full(segs.n, -1, np.int64) if red.reason is None else red.reason
         if (zero & (codes < 0)).any():
-            part.reasons.append(fallback)
+            part.reasons.append(f"weight 0 from strategy {info.name!r}")
             codes = np.where(codes < 0, len(texts), codes)
         zr = segs.rows[zero]
         part.status[zr] = _STRATEGY
         part.detail[zr] = base + codes[zero]
     totals = segs.sum(w)
-    share = w / np.where(totals > 0, totals, 1.0)[segs.segment]
-    part.share[segs.rows] = share
-    part.lower[ks] = red.lower
-    part.value[ks] = red.value
-    part.upper[ks] = red.upper
-    if red.confidence is not None:
-        part.confidence[ks] = red.confidence
+    part.share[segs.rows] = w / np.where(totals > 0, totals, 1.0)[segs.segment]
+    m_all = len(part.seg_var)
+    if len(ks) == m_all:  # one strategy for every variable: keep its arrays
+        part.lower, part.value, part.upper = red.lower, red.value, red.upper
+        part.confidence = np.full(m_all, np.nan) if red.confidence is None else red.confidence
+    else:
+        if len(part.lower) != m_all:
+            part.lower, part.value, part.upper, part.confidence = (
+                np.full(m_all, np.nan) for _ in range(4))
+        part.lower[ks] = red.lower
+        part.value[ks] = red.value
+        part.upper[ks] = red.upper
+        if red.confidence is not None:
+            part.confidence[ks] = red.confidence
+    diag = red.diagnostics or None
     for j, k in enumerate(ks.tolist()):
         part.strategy[k] = info.name
-        part.diag[k] = (red.diagnostics, j) if red.diagnostics else None
-    for j in np.flatnonzero(totals <= 0).tolist():
-        k = int(ks[j])
-        exc = _no_usable(part, k)
-        if not collect:
-            raise exc
-        failed[k] = True
-        errors[part.table.variables[int(part.seg_var[k])]] = exc
+        part.diag[k] = (diag, j) if diag is not None else None
+    if not (totals > 0).all():
+        for j in np.flatnonzero(totals <= 0).tolist():
+            k = int(ks[j])
+            exc = _no_usable(part, k)
+            if not collect:
+                raise exc
+            failed[k] = True
+            errors[part.table.variables[int(part.seg_var[k])]] = exc
 
 
 class Estimates(Mapping[Variable, Estimate]):

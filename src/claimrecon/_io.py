@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import datetime
-import io
 import json
 import math
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -53,7 +52,7 @@ def _missing(x: Any) -> bool:
 
 def _number(row: Mapping[str, Any], col: str) -> float | None:
     x = row.get(col)
-    if _missing(x):
+    if x is None or _missing(x):
         return None
     if isinstance(x, bool):
         raise _RowError(col, f"expected a number (got {x!r})")
@@ -76,7 +75,7 @@ def _text(row: Mapping[str, Any], col: str) -> str | None:
 
 def _time(row: Mapping[str, Any], col: str) -> int:
     x = row.get(col)
-    if _missing(x):
+    if x is None or _missing(x):
         return int(MISSING_TIME)
     if isinstance(x, datetime.date):
         return to_time(x)
@@ -229,7 +228,8 @@ def _rename(row: Mapping[str, Any], columns: Mapping[str, str] | None) -> Mappin
 
 
 def _check_header(header: Iterable[str], path: str, columns: Mapping[str, str] | None) -> None:
-    present = {(dict((t, o) for o, t in (columns or {}).items())).get(h, h) for h in header}
+    inverse = {t: o for o, t in (columns or {}).items()}
+    present = {inverse.get(h, h) for h in header}
     for col in _REQUIRED:
         if col not in present:
             hint = f" (mapped from {columns[col]!r})" if columns and col in columns else ""
@@ -242,9 +242,9 @@ def _check_header(header: Iterable[str], path: str, columns: Mapping[str, str] |
 
 
 def _csv_records(
-    f: io.TextIOBase, path: str, columns: Mapping[str, str] | None
+    f: TextIO, path: str, columns: Mapping[str, str] | None
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    reader = csv.DictReader(f)  # type: ignore[arg-type]
+    reader = csv.DictReader(f)
     if reader.fieldnames is None:
         raise ClaimFileError("the file is empty (expected a header line)", path=path,
                              location="line 1")
@@ -259,7 +259,7 @@ def _csv_records(
 
 
 def _jsonl_records(
-    f: io.TextIOBase, path: str, columns: Mapping[str, str] | None
+    f: TextIO, path: str, columns: Mapping[str, str] | None
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
     for n, line in enumerate(f, start=1):
         if not line.strip():
@@ -310,7 +310,7 @@ def read_claims(
         raise ClaimFileError(f"cannot open the file: {exc.strerror}", path=name) from None
     with f:
         try:
-            records = (_csv_records if fmt == "csv" else _jsonl_records)(f, name, columns)  # type: ignore[arg-type]
+            records = (_csv_records if fmt == "csv" else _jsonl_records)(f, name, columns)
             return table_from_records(records, path=name)
         except UnicodeDecodeError as exc:
             raise ClaimFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
@@ -323,9 +323,7 @@ def table_from_frame(
     """A :class:`ClaimTable` from a pandas or polars DataFrame or an Arrow table in the
     claims schema; errors name the 0-based row."""
     mod = type(frame).__module__.split(".")[0]
-    if mod == "pyarrow":
-        frame = frame.to_pandas()
-    elif mod == "polars":
+    if mod == "pyarrow" or mod == "polars":
         frame = frame.to_pandas()
     header = [str(c) for c in frame.columns]
     inverse = {t: o for o, t in (columns or {}).items()}

@@ -7,7 +7,7 @@ import math
 import numbers
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -17,18 +17,35 @@ from ._quantity import Quantity, describe_range, format_number
 __all__ = ["Claim", "Contribution", "Estimate", "Exclusion", "Source", "Variable"]
 
 #: What a variable key may be: its type is kept.
-Variable = Union[str, int]
+Variable = str | int
 
 
-def _optional_str(name: str) -> Any:
-    def check(value: object) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise InvalidClaimError(f"{name} must be a string or None (got {describe(value)})")
-        return value
+def _optional_str(name: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidClaimError(f"{name} must be a string or None (got {describe(value)})")
+    return value
 
-    return check
+
+def _source_name(value: object) -> str | None:
+    return _optional_str("source name", value)
+
+
+def _source_kind(value: object) -> str | None:
+    return _optional_str("source kind", value)
+
+
+def _document(value: object) -> str | None:
+    return _optional_str("document", value)
+
+
+def _quote(value: object) -> str | None:
+    return _optional_str("quote", value)
+
+
+def _phrase(value: object) -> str | None:
+    return _optional_str("phrase", value)
 
 
 def _source_id(value: object) -> str:
@@ -69,8 +86,8 @@ class Source:
     """
 
     id: str = attrs.field(converter=_source_id)
-    name: str | None = attrs.field(default=None, converter=_optional_str("source name"))
-    kind: str | None = attrs.field(default=None, converter=_optional_str("source kind"))
+    name: str | None = attrs.field(default=None, converter=_source_name)
+    kind: str | None = attrs.field(default=None, converter=_source_kind)
     reliability: float = attrs.field(default=1.0, converter=_reliability)
 
     @property
@@ -82,7 +99,7 @@ class Source:
 def _variable(value: object) -> Variable:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InvalidClaimError(f"variable must be a str or an int (got {describe(value)})")
-    if isinstance(value, int) and not type(value) is int:  # numpy ints and the like
+    if isinstance(value, int) and type(value) is not int:  # numpy ints and the like
         return int(value)
     return value
 
@@ -99,15 +116,20 @@ def _source(value: object) -> Source:
     return value
 
 
-def _date(name: str) -> Any:
-    def check(value: object) -> datetime.date | None:
-        if value is None or isinstance(value, datetime.date):
-            return value
-        raise InvalidClaimError(
-            f"{name} must be a datetime.date or datetime.datetime (got {describe(value)})"
-        )
+def _date(name: str, value: object) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    raise InvalidClaimError(
+        f"{name} must be a datetime.date or datetime.datetime (got {describe(value)})"
+    )
 
-    return check
+
+def _as_of(value: object) -> datetime.date | None:
+    return _date("as_of", value)
+
+
+def _published(value: object) -> datetime.date | None:
+    return _date("published", value)
 
 
 def _via(value: object) -> tuple[str, ...]:
@@ -143,12 +165,12 @@ class Claim:
     variable: Variable = attrs.field(converter=_variable)
     quantity: Quantity = attrs.field(converter=_quantity)
     source: Source = attrs.field(converter=_source)
-    as_of: datetime.date | None = attrs.field(default=None, converter=_date("as_of"))
-    published: datetime.date | None = attrs.field(default=None, converter=_date("published"))
+    as_of: datetime.date | None = attrs.field(default=None, converter=_as_of)
+    published: datetime.date | None = attrs.field(default=None, converter=_published)
     via: tuple[str, ...] = attrs.field(default=(), converter=_via)
-    document: str | None = attrs.field(default=None, converter=_optional_str("document"))
-    quote: str | None = attrs.field(default=None, converter=_optional_str("quote"))
-    phrase: str | None = attrs.field(default=None, converter=_optional_str("phrase"))
+    document: str | None = attrs.field(default=None, converter=_document)
+    quote: str | None = attrs.field(default=None, converter=_quote)
+    phrase: str | None = attrs.field(default=None, converter=_phrase)
 
     def describe(self) -> str:
         """One line: source, phrase or range, date and outlets."""

@@ -176,7 +176,7 @@ class StrategyInfo:
 
 @attrs.frozen
 class _Registry:
-    key: tuple[tuple[str, Any], ...]
+    key: tuple[Any, ...]
     by_name: dict[str, list[StrategyInfo]]
     broken: dict[str, PluginError]
 
@@ -188,7 +188,7 @@ _registries: weakref.WeakKeyDictionary[pluggy.PluginManager, _Registry] = (
 
 def _registry(pm: pluggy.PluginManager) -> _Registry:
     impls = pm.hook.claimrecon_strategies.get_hookimpls()
-    key = tuple((i.plugin_name, i.function) for i in impls)
+    key = tuple(impls)  # HookImpl objects compare by identity
     reg = _registries.get(pm)
     if reg is not None and reg.key == key:
         return reg

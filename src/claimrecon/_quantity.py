@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Iterable
@@ -86,7 +87,7 @@ def _as_quantiles(value: object) -> tuple[tuple[float, float], ...] | None:
     if not pairs:
         raise InvalidQuantityError("quantiles, when given, must hold at least one pair")
     pairs.sort()
-    for (p0, v0), (p1, v1) in zip(pairs, pairs[1:], strict=False):
+    for (p0, v0), (p1, v1) in itertools.pairwise(pairs):
         if p0 == p1:
             raise InvalidQuantityError(f"quantile probability {p0} is given twice")
         if v1 < v0:
@@ -155,7 +156,9 @@ class Quantity:
                 "a quantity needs a value or at least one bound (got no number at all)"
             )
         if lower is not None and upper is not None and lower > upper:
-            raise InvalidQuantityError(f"lower must not exceed upper (got lower={lower}, upper={upper})")
+            raise InvalidQuantityError(
+                f"lower must not exceed upper (got lower={lower}, upper={upper})"
+            )
         if value is not None:
             if lower is not None and value < lower:
                 raise InvalidQuantityError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +98,7 @@ class Segments:
         weight: FloatArray,
         variables: Sequence[Any],
         truths: FloatArray | None = None,
+        identity: bool = False,
     ) -> None:
         self._table = table
         self._rows = rows
@@ -109,9 +110,7 @@ class Segments:
             if m > 1
             else np.zeros(len(rows), np.int64)
         )
-        if len(rows) == len(table) and (len(rows) < 2 or rows[-1] == len(rows) - 1) and (
-            np.array_equal(rows, np.arange(len(rows)))
-        ):  # every row, in table order: use the columns as they are
+        if identity:  # every row, in table order: use the columns as they are
             t = table
             self.lower, self.value, self.upper = t.lower, t.value, t.upper
             self.source, self.as_of, self.published = t.source, t.as_of, t.published
@@ -251,6 +250,10 @@ Kernel = Callable[..., Reduction]
 Function = Callable[..., Outcome]
 
 
+def _as_properties(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
 def _check_properties(instance: Strategy, attribute: Any, value: frozenset[str]) -> None:
     unknown = set(value) - set(PROPERTIES)
     if unknown:
@@ -283,7 +286,7 @@ class Strategy:
     kernel: Kernel | None = None
     function: Function | None = None
     properties: frozenset[str] = attrs.field(
-        default=_CORE, converter=frozenset, validator=_check_properties
+        default=_CORE, converter=_as_properties, validator=_check_properties
     )
     options: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
 

@@ -230,7 +230,9 @@ class ClaimTable:
                 if u is not None and u not in unit_index:
                     unit_index[u] = len(units)
                     units.append(u)
-            unit_codes = np.array([unit_index.get(u, -1) for u in unit_keys], np.int64)
+            unit_codes = np.array(
+                [-1 if u is None else unit_index[u] for u in unit_keys], np.int64
+            )
         inf = np.inf
         lower = np.array([-inf if q.lower is None else q.lower for q in qs], np.float64)
         upper = np.array([inf if q.upper is None else q.upper for q in qs], np.float64)
@@ -326,6 +328,10 @@ class ClaimTable:
         from ._io import COLUMNS, table_records
 
         return pd.DataFrame.from_records(list(table_records(self)), columns=list(COLUMNS))
+
+    def reliability(self) -> FloatArray:
+        """Each source's reliability, indexed by source code."""
+        return np.array([s.reliability for s in self.sources], np.float64)
 
     def document_of(self, i: int) -> str | None:
         """The document of row ``i``, if known."""

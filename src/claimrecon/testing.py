@@ -208,10 +208,10 @@ def check_strategy(
     opts = dict(options or {})
     declared = strategy.properties
     conf = settings(
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        deadline=None,
-        **({"max_examples": max_examples} if max_examples else {}),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], deadline=None
     )
+    if max_examples:
+        conf = settings(conf, max_examples=max_examples)
 
     def run(cs: Sequence[Claim]) -> Estimate:
         return reconcile(cs, name, plugin_manager=pm, **opts)

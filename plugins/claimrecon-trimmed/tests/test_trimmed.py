@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import claimrecon as cr
 import pytest
-from claimrecon.testing import check_strategy, claim_lists, quantities
 from hypothesis import strategies as st
+
+import claimrecon as cr
+from claimrecon.testing import check_strategy, claim_lists, quantities
 
 
 def bounded_lists(**kwargs: object) -> st.SearchStrategy[list[cr.Claim]]:

@@ -57,35 +57,40 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     return lower, value, upper
 
 
-def lower_median(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
-    """Per-segment weighted lower median of ``x`` over rows with ``w > 0`` and ``x`` not
-    NaN: the smallest ``x`` whose cumulative share reaches one half. Always one of the
-    given figures; ``NaN`` where a segment has none.
+def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
+    """Per-segment weighted lower medians of each row of ``x`` (shape ``(k, n)``) over
+    the entries with ``w > 0`` that are not NaN: the smallest figure whose cumulative
+    share reaches one half. Always one of the given figures; ``NaN`` where a segment
+    has none. Returns shape ``(k, m)``.
 
-    One argsort ranks the values, a second sorts the key (segment x n + rank), and the
-    cumulative shares restart at every segment.
+    The ``k`` rows are laid end to end as ``k * m`` segments. One argsort ranks the
+    figures, a second sorts the key (segment x size + rank), the cumulative shares
+    restart at every segment, and the first entry to reach one half is found by a
+    minimum over each segment.
     """
-    n = segs.n
-    use = (w > 0) & ~np.isnan(x)
-    xs = np.where(use, x, np.inf)
-    wu = np.where(use, w, 0.0)
-    total = segs.sum(wu)
-    share = wu / np.repeat(np.where(total > 0, total, 1.0), segs.counts)
-    if n <= 1:
-        order = np.arange(n)
-    else:
-        rank = np.empty(n, np.int64)
-        rank[np.argsort(xs, kind="stable")] = np.arange(n)
-        order = np.argsort(segs.segment * n + rank, kind="stable")
-    s = share[order]
-    live = s > 0
-    # Restart the running sum at each segment: subtract the previous segment's total.
-    if segs.m > 1:
-        s[segs.starts[1:-1]] -= segs.sum(share)[:-1]
-    cum = np.cumsum(s)
-    reached = np.flatnonzero((cum >= 0.5 - TOLERANCE) & live)
-    if len(reached) == 0:
-        return np.full(segs.m, np.nan)
-    first = reached[np.minimum(np.searchsorted(reached, segs.starts[:-1]), len(reached) - 1)]
-    inside = (first >= segs.starts[:-1]) & (first < segs.starts[1:])
-    return np.where(inside & (total > 0), xs[order][first], np.nan)
+    k, n = x.shape
+    m = segs.m
+    size = k * n
+    flat = x.reshape(size)
+    seg = (np.arange(k, dtype=np.int64)[:, None] * m + segs.segment).reshape(size)
+    first = (np.arange(k, dtype=np.int64)[:, None] * n + segs.starts[:-1]).reshape(k * m)
+    ww = np.broadcast_to(w, (k, n)).reshape(size)
+    use = (ww > 0) & ~np.isnan(flat)
+    xs = np.where(use, flat, np.inf)
+    wu = np.where(use, ww, 0.0)
+    total = np.add.reduceat(wu, first)
+    share = wu / np.where(total > 0, total, 1.0)[seg]
+    if size > 1:
+        rank = np.empty(size, np.int64)
+        rank[np.argsort(xs, kind="stable")] = np.arange(size)
+        order = np.argsort(seg * size + rank, kind="stable")
+        xs, share = xs[order], share[order]
+    live = share > 0
+    s = share.copy()
+    if k * m > 1:  # restart the running sum: subtract the previous segment's total
+        s[first[1:]] -= np.add.reduceat(share, first)[:-1]
+    reached = (np.cumsum(s) >= 0.5 - TOLERANCE) & live
+    pos = np.minimum.reduceat(np.where(reached, np.arange(size), size), first)
+    ends = np.append(first[1:], size)
+    picked = xs[np.minimum(pos, size - 1)]
+    return np.where((pos < ends) & (total > 0), picked, np.nan).reshape(k, m)

@@ -6,18 +6,17 @@ import numpy as np
 
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
-from ._kernels import lower_median, midpoint_or_value
+from ._kernels import lower_medians, midpoint_or_value
 
 
 def median_kernel(segs: Segments) -> Reduction:
     """Weighted lower medians of the lowers, of the uppers and of the values (a claim
     without a value gives its midpoint if bounded), the value clamped into the range."""
     w = segs.weight
-    lower = lower_median(segs, segs.lower, w)
-    upper = lower_median(segs, segs.upper, w)
+    lower, upper, value = lower_medians(
+        segs, np.vstack((segs.lower, segs.upper, midpoint_or_value(segs))), w)
     upper = np.maximum(upper, lower)
-    value = lower_median(segs, midpoint_or_value(segs), w)
-    value = np.where(np.isnan(value), np.nan, np.clip(value, lower, upper))
+    value = np.where(np.isnan(value), np.nan, np.minimum(np.maximum(value, lower), upper))
     return Reduction(lower=lower, value=value, upper=upper, weight=w.copy())
 
 

@@ -1,0 +1,111 @@
+"""Claims files: CSV, JSON Lines, Parquet and frames share one schema and lose nothing."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import claimrecon as cr
+from claimrecon.testing import claim_lists
+
+CSV = """variable,source,value,lower,upper,unit,as_of,via,source_name
+troops,mod,12000,,,troops,2024-10-18,Reuters;BBC,South Korea's Defense Ministry
+troops,nis,,,15000,troops,2025-04-28,,
+"""
+
+
+def test_a_csv_file_reads_into_a_table(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text(CSV, encoding="utf-8")
+    claims = cr.read_claims(p).to_claims()
+    assert claims[0].quantity == cr.Quantity(value=12_000, unit="troops")
+    assert claims[0].via == ("Reuters", "BBC")
+    assert claims[0].as_of == datetime.date(2024, 10, 18)
+    assert claims[0].source.name == "South Korea's Defense Ministry"
+    assert claims[1].quantity == cr.Quantity(upper=15_000, unit="troops")
+
+
+def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + CSV.encode())
+    assert len(cr.read_claims(p)) == 2
+
+
+def test_bad_rows_name_file_line_and_column_and_none_is_dropped(tmp_path: Path) -> None:
+    p = tmp_path / "bad.csv"
+    p.write_text("variable,source,value,lower,upper\n"
+                 "v,a,1,,\n"
+                 "v,b,abc,,\n"
+                 "v,c,5,10,1\n"
+                 "v,d,inf,,\n", encoding="utf-8")
+    with pytest.raises(cr.ClaimFileError) as info:
+        cr.read_claims(p)
+    err = info.value
+    assert str(err) == f"{p}, line 3, column 'value': expected a number (got 'abc')"
+    assert [(loc, col) for loc, col, _ in err.problems] == [
+        ("line 3", "value"), ("line 4", "lower"), ("line 5", "value")]
+    assert len(err.__notes__) == 2
+
+
+def test_a_missing_required_column_is_named(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text("variable,value\nv,1\n", encoding="utf-8")
+    with pytest.raises(cr.ClaimFileError, match="line 1, column 'source'"):
+        cr.read_claims(p)
+
+
+def test_columns_map_the_files_headers(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text("what,who,figure\nv,a,3\n", encoding="utf-8")
+    t = cr.read_claims(p, columns={"variable": "what", "source": "who", "value": "figure"})
+    assert t.to_claims()[0].quantity.value == 3
+
+
+def test_json_lines_errors_name_the_physical_line(tmp_path: Path) -> None:
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"variable": 1, "source": "a", "value": 2}\n\n'
+                 '{"variable": 1, "source": "a", "value": NaN}\n', encoding="utf-8")
+    with pytest.raises(cr.ClaimFileError, match="line 3, column 'value': expected a finite"):
+        cr.read_claims(p)
+
+
+def test_json_lines_keep_integer_variables(tmp_path: Path) -> None:
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"variable": 7, "source": "a", "value": 2}\n', encoding="utf-8")
+    assert cr.read_claims(p).to_claims()[0].variable == 7
+
+
+def test_one_source_defined_two_ways_across_rows_is_an_error(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text("variable,source,value,source_reliability\nv,a,1,0.5\nv,a,2,0.7\n",
+                 encoding="utf-8")
+    with pytest.raises(cr.ClaimFileError, match=r"line 3, column 'source_reliability'.*line 2"):
+        cr.read_claims(p)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet"])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(claims=claim_lists(min_size=1))
+def test_round_trips_through_every_format_lose_nothing(
+    tmp_path: Path, suffix: str, claims: list[cr.Claim]
+) -> None:
+    if suffix == "parquet":
+        pytest.importorskip("pyarrow")
+    p = tmp_path / f"claims.{suffix}"
+    cr.ClaimTable.from_claims(claims).write(p)
+    back = cr.read_claims(p).to_claims()
+    assert back == claims
+
+
+def test_frames_read_with_row_numbers() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, float("inf")]})
+    with pytest.raises(cr.ClaimFileError, match="row 1, column 'value'"):
+        cr.reconcile_all(df)
+    df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, None],
+                       "upper": [None, 4.0]})
+    e = cr.reconcile_all(df, "range")["v"]
+    assert (e.lower, e.upper) == (None, 4.0)
