@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ._engine import Estimates, reconcile_all
@@ -23,11 +24,16 @@ BUILTIN_ORDER = ("range", "intersection", "weighted", "median", "recency")
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    con = Console(highlight=False)
+    if not con.is_terminal:  # piped or captured: wide enough for the tables
+        con.width = max(con.width, 120)
+    return con
 
 
 def _fail(message: str) -> None:
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}")
+    """Print an error without a traceback and exit with 1 (bad data)."""
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/] {escape(message)}", markup=True)
     sys.exit(1)
 
 

@@ -1,0 +1,109 @@
+"""The claimrecon command: demo, reconcile, strategies, parse; exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from claimrecon._cli import main
+
+CSV = """variable,source,value,lower,upper,unit,as_of,via
+troops,kr-mnd,12000,,,troops,2024-10-18,Reuters
+troops,ua,14000,12600,15400,troops,2025-04-28,
+casualties,us,1200,,,,2025-04-28,
+casualties,ua,,,4000,,2025-04-28,
+"""
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_strategies_lists_the_builtins_with_summaries() -> None:
+    code, out = run("strategies")
+    assert code == 0
+    for name in ("range", "intersection", "weighted", "median", "recency"):
+        assert name in out
+    assert "Marzullo" in out
+
+
+def test_reconcile_a_csv_file_as_a_table(tmp_path: Path) -> None:
+    p = tmp_path / "claims.csv"
+    p.write_text(CSV, encoding="utf-8")
+    code, out = run("reconcile", str(p), "--strategy", "range")
+    assert code == 0
+    assert "12,000 to 15,400 troops" in out
+    assert "at most 4,000" in out
+
+
+def test_reconcile_as_json_and_markdown(tmp_path: Path) -> None:
+    p = tmp_path / "claims.csv"
+    p.write_text(CSV, encoding="utf-8")
+    code, out = run("reconcile", str(p), "-s", "median", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [e["variable"] for e in data["estimates"]] == ["troops", "casualties"]
+    code, out = run("reconcile", str(p), "-s", "median", "--format", "markdown")
+    assert code == 0
+    assert out.splitlines()[0].startswith("| variable | strategy | estimate")
+
+
+def test_reconcile_maps_column_names(tmp_path: Path) -> None:
+    p = tmp_path / "claims.jsonl"
+    p.write_text('{"what": "x", "who": "a", "figure": 3}\n{"what": "x", "who": "b", "figure": 5}\n',
+                 encoding="utf-8")
+    code, out = run("reconcile", str(p), "-c", "variable=what", "-c", "source=who",
+                    "--column", "value=figure", "-f", "json")
+    assert code == 0
+    assert json.loads(out)["estimates"][0]["value"] == 4
+
+
+def test_bad_data_exits_1_naming_file_line_and_column_without_traceback(tmp_path: Path) -> None:
+    p = tmp_path / "bad.csv"
+    p.write_text("variable,source,value\nv,a,1\nv,b,twelve\n", encoding="utf-8")
+    code, out = run("reconcile", str(p))
+    assert code == 1
+    assert f"{p}, line 3, column 'value': expected a number (got 'twelve')" in out
+    assert "Traceback" not in out
+
+
+def test_a_missing_file_is_bad_data_and_bad_options_are_bad_usage(tmp_path: Path) -> None:
+    code, out = run("reconcile", str(tmp_path / "nope.csv"))
+    assert code == 1
+    assert "cannot open the file" in out
+    code, _ = run("reconcile", str(tmp_path / "x.csv"), "--format", "yaml")
+    assert code == 2
+    code, _ = run("reconcile", str(tmp_path / "x.csv"), "--column", "novalue")
+    assert code == 2
+
+
+def test_an_unknown_strategy_exits_1_listing_the_available(tmp_path: Path) -> None:
+    p = tmp_path / "claims.csv"
+    p.write_text(CSV, encoding="utf-8")
+    code, out = run("reconcile", str(p), "-s", "avg")
+    assert code == 1
+    assert "unknown strategy 'avg'" in out
+
+
+def test_parse_shows_how_a_phrase_is_read() -> None:
+    code, out = run("parse", "up to about 15,000")
+    assert code == 0
+    assert "at most 15,000" in out
+    code, out = run("parse", "the troops")
+    assert code == 1
+
+
+def test_demo_shows_every_variable_with_claims_and_estimates() -> None:
+    from claimrecon._seeds import load_seed_claims
+
+    claims = load_seed_claims()
+    code, out = run("demo")
+    assert code == 0, out
+    for variable in {c.variable for c in claims}:
+        assert str(variable) in out
+    for name in ("range", "intersection", "weighted", "median", "recency"):
+        assert name in out
+    assert "repeats" in out  # the Ukrainian 14,000 carried by two articles counts once
