@@ -109,3 +109,25 @@ def test_frames_read_with_row_numbers() -> None:
                        "upper": [None, 4.0]})
     e = cr.reconcile_all(df, "range")["v"]
     assert (e.lower, e.upper) == (None, 4.0)
+
+
+@settings(max_examples=25)
+@given(claims=claim_lists(min_size=1))
+def test_frames_round_trip_and_match_the_claims_path(claims: list[cr.Claim]) -> None:
+    pytest.importorskip("pandas")
+    table = cr.ClaimTable.from_claims(claims)
+    back = cr.ClaimTable.from_pandas(table.to_pandas())
+    assert back.to_claims() == claims
+    a, b = cr.reconcile_all(claims, "median"), cr.reconcile_all(back, "median")
+    assert [str(e) for e in a.values()] == [str(e) for e in b.values()]
+
+
+def test_many_bad_rows_in_a_frame_are_all_reported() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"variable": ["v", None, "v", "v"], "source": ["a", "b", "c", "a"],
+                       "value": ["1", "2", "x", "3"], "source_reliability": [0.5, 1, 1, 0.7]})
+    with pytest.raises(cr.ClaimFileError) as info:
+        cr.ClaimTable.from_pandas(df)
+    assert str(info.value) == "row 1, column 'variable': a variable is required"
+    assert [(loc, col) for loc, col, _ in info.value.problems] == [
+        ("row 1", "variable"), ("row 2", "value"), ("row 3", "source_reliability")]

@@ -317,36 +317,175 @@ def read_claims(
                                  path=name) from None
 
 
+def _frame_problems(
+    problems: list[tuple[int, str, str]], mask: Any, column: str, message: Any
+) -> None:
+    for r in np.flatnonzero(np.asarray(mask)).tolist():
+        problems.append((r, column, message(r) if callable(message) else message))
+
+
 def table_from_frame(
     frame: Any, *, path: str | None = None, columns: Mapping[str, str] | None = None
 ) -> ClaimTable:
     """A :class:`ClaimTable` from a pandas or polars DataFrame or an Arrow table in the
-    claims schema; errors name the 0-based row."""
+    claims schema, column by column (no Python object per row unless the frame carries
+    ``via``, ``document``, ``quote`` or ``phrase``).
+
+    :raises ClaimFileError: naming the 0-based row and the column of the first bad
+        cell, with a note per further bad row and all of them in ``problems``.
+    """
+    import pandas as pd
+
     mod = type(frame).__module__.split(".")[0]
-    if mod == "pyarrow" or mod == "polars":
+    if mod in ("pyarrow", "polars"):
         frame = frame.to_pandas()
+    if columns:
+        inverse = {theirs: ours for ours, theirs in columns.items()}
+        frame = frame.rename(columns=inverse)
     header = [str(c) for c in frame.columns]
-    inverse = {t: o for o, t in (columns or {}).items()}
-    present = {inverse.get(h, h) for h in header}
     for col in _REQUIRED:
-        if col not in present:
-            raise ClaimFileError(f"the required column {col!r} is missing", path=path,
-                                 column=col)
-    for col in ("value", "lower", "upper"):
-        if inverse.get(col, col) in present or col in present:
-            series = frame[columns.get(col, col) if columns else col]
-            try:
-                arr = np.asarray(series, dtype=np.float64)
-            except (TypeError, ValueError):
-                continue
-            bad = np.flatnonzero(np.isinf(arr))
-            if len(bad):
-                raise ClaimFileError(f"expected a finite number (got {arr[bad[0]]}); use NaN "
-                                     "or None for 'not given'", path=path,
-                                     location=f"row {bad[0]}", column=col)
-    records = ((f"row {i}", _rename(r, columns))
-               for i, r in enumerate(frame.to_dict("records")))
-    return table_from_records(records, path=path)
+        if col not in header:
+            raise ClaimFileError(f"the required column {col!r} is missing; found: "
+                                 f"{', '.join(header)}", path=path, column=col)
+    if not {"value", "lower", "upper"} & set(header):
+        raise ClaimFileError("no 'value', 'lower' or 'upper' column", path=path, column="value")
+    n = len(frame)
+    problems: list[tuple[int, str, str]] = []
+
+    def numbers(col: str) -> Any:
+        if col not in frame.columns:
+            return np.full(n, np.nan)
+        raw = frame[col]
+        if raw.dtype == bool:
+            _frame_problems(problems, np.ones(n, bool), col, "expected a number (got a bool)")
+            return np.full(n, np.nan)
+        num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        unparsed = np.isnan(num) & ~raw.isna().to_numpy()
+        _frame_problems(problems, unparsed, col,
+                        lambda r: f"expected a number (got {raw.iloc[r]!r})")
+        _frame_problems(problems, np.isinf(num), col,
+                        lambda r: f"expected a finite number (got {num[r]}); use NaN or None "
+                        "for 'not given'")
+        return np.where(np.isinf(num), np.nan, num)
+
+    # variable and source
+    var_raw = frame["variable"]
+    var_codes, var_uniques = pd.factorize(var_raw, use_na_sentinel=True)
+    _frame_problems(problems, var_codes < 0, "variable", "a variable is required")
+    variables: list[Any] = []
+    for u in var_uniques.tolist():
+        if isinstance(u, float):
+            if not u.is_integer():
+                raise ClaimFileError(f"expected a string or an integer (got {u!r})", path=path,
+                                     location=f"row {int(np.flatnonzero(var_raw == u)[0])}",
+                                     column="variable")
+            u = int(u)
+        variables.append(u if isinstance(u, (str, int)) else str(u))
+    src_codes, src_uniques = pd.factorize(frame["source"], use_na_sentinel=True)
+    _frame_problems(problems, src_codes < 0, "source", "a source id is required")
+
+    lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
+    conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
+    none_given = np.isnan(lower) & np.isnan(value) & np.isnan(upper)
+    _frame_problems(problems, none_given, "value",
+                    "at least one of value, lower and upper is required")
+    point = ~np.isnan(value) & np.isnan(lower) & np.isnan(upper)
+    lower = np.where(point, value, lower)
+    upper = np.where(point, value, upper)
+    lower = np.where(np.isnan(lower), -np.inf, lower)
+    upper = np.where(np.isnan(upper), np.inf, upper)
+    _frame_problems(problems, lower > upper, "lower",
+                    lambda r: f"lower {lower[r]:g} exceeds upper {upper[r]:g}")
+    _frame_problems(problems, (value < lower) | (value > upper), "value",
+                    lambda r: f"value {value[r]:g} lies outside [lower, upper]")
+    _frame_problems(problems, (conf <= 0) | (conf >= 1), "confidence",
+                    lambda r: f"expected a probability in (0, 1) (got {conf[r]:g})")
+    _frame_problems(problems, weight <= 0, "weight",
+                    lambda r: f"expected a weight > 0 (got {weight[r]:g})")
+    _frame_problems(problems, (rel <= 0) | (rel > 1), "source_reliability",
+                    lambda r: f"reliability must lie in (0, 1] (got {rel[r]:g})")
+
+    # one definition per source: name and reliability agree across its rows
+    names = frame["source_name"] if "source_name" in frame.columns else None
+    order = np.argsort(src_codes, kind="stable")
+    same_src = src_codes[order][1:] == src_codes[order][:-1]
+    for col, vals in (("source_reliability", rel), ("source_name", names)):
+        if vals is None or not same_src.any():
+            continue
+        v = np.asarray(vals, dtype=object)[order] if col == "source_name" else vals[order]
+        if col == "source_name":
+            v = np.where(pd.isna(v), None, v)
+            differs = np.array([a != b for a, b in zip(v[1:], v[:-1], strict=True)], bool)
+        else:
+            differs = ~((v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1])))
+        bad = np.zeros(n, bool)
+        bad[order[1:][same_src & differs]] = True
+        _frame_problems(problems, bad, col, lambda r, col=col: (
+            f"source {src_uniques[src_codes[r]]!r} is defined differently in another row; "
+            f"every row of one source must agree on {col}"))
+
+    as_of = _frame_times(frame, "as_of", problems)
+    published = _frame_times(frame, "published", problems)
+    if problems:
+        problems.sort()
+        located = [(f"row {r}", c, m) for r, c, m in problems]
+        loc, col0, msg = located[0]
+        err = ClaimFileError(msg, path=path, location=loc, column=col0, problems=located)
+        for loc2, col2, msg2 in located[1:]:
+            err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
+        raise err
+
+    first = np.zeros(len(src_uniques), np.int64)
+    first[src_codes[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each source
+    sources = []
+    for k, sid in enumerate(src_uniques.tolist()):
+        r = int(first[k])
+        name = None if names is None or pd.isna(names.iloc[r]) else str(names.iloc[r])
+        sources.append(Source(id=str(sid), name=name,
+                              reliability=1.0 if np.isnan(rel[r]) else float(rel[r])))
+    if "unit" in frame.columns:
+        unit_codes, unit_uniques = pd.factorize(frame["unit"], use_na_sentinel=True)
+        units = [str(u) for u in unit_uniques.tolist()]
+    else:
+        unit_codes, units = np.full(n, -1, np.int64), []
+
+    def texts(col: str) -> list[str | None] | None:
+        if col not in frame.columns:
+            return None
+        return [None if _missing(x) else str(x) for x in frame[col].tolist()]
+
+    via = None
+    if "via" in frame.columns:
+        via = [_via({"via": x}) for x in frame["via"].tolist()]
+    return ClaimTable(
+        variable=var_codes.astype(np.int64), variables=variables,
+        source=src_codes.astype(np.int64), sources=sources,
+        lower=lower, value=value, upper=upper, unit=np.asarray(unit_codes, np.int64),
+        units=units, confidence=conf, weight=np.where(np.isnan(weight), 1.0, weight),
+        as_of=as_of, published=published, via=via, document=texts("document"),
+        quote=texts("quote"), phrase=texts("phrase"),
+    )
+
+
+def _frame_times(frame: Any, col: str, problems: list[tuple[int, str, str]]) -> Any:
+    import pandas as pd
+
+    n = len(frame)
+    if col not in frame.columns:
+        return np.full(n, MISSING_TIME, np.int64)
+    raw = frame[col]
+    missing = raw.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        ts = raw
+    else:
+        ts = pd.to_datetime(raw.where(~missing, None), errors="coerce", format="ISO8601")
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    bad = ts.isna().to_numpy() & ~missing
+    _frame_problems(problems, bad, col,
+                    lambda r: f"expected an ISO date or datetime (got {raw.iloc[r]!r})")
+    us = ts.to_numpy(dtype="datetime64[us]").astype(np.int64)
+    return np.where(ts.isna().to_numpy(), MISSING_TIME, us)
 
 
 def _cell(x: float) -> Any:

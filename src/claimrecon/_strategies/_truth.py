@@ -1,0 +1,274 @@
+"""Shared machinery of the truth-discovery strategies (``crh``, ``catd``, ``truthfinder``).
+
+Truth discovery learns how reliable each source is from how far its claims fall from
+the current estimates, across every variable of a batch, and re-estimates with those
+reliabilities until nothing changes. Everything here works on the columns of a
+:class:`~claimrecon.Segments` at once: one sort per call, then each iteration is a
+few cumulative sums, segment reductions (:func:`numpy.add.reduceat`) and sums over
+source codes (:func:`numpy.bincount`). No Python loop runs per variable or per source.
+
+The rules the three strategies share (the explanation page
+``docs/explanation/truth-discovery.rst`` gives the reasoning):
+
+- A claim's *figure* is its value, else the midpoint of its range if both bounds are
+  given, else none. A claim without a figure (open on one side, no value) still
+  counts towards the estimate's range, with its weight, but neither votes for the
+  value nor tells anything about its source.
+- A variable is *contested* when at least two of its claims state a figure. Only
+  claims of contested variables teach the strategies anything about sources: a lone
+  figure agrees with itself, which proves nothing.
+- Deviations are *relative differences* ``|a - b| / (|a| + |b|)`` (0 when both are
+  0): unit-free, and bounded by 1, so a vandal's 6.6e18 costs its source at most
+  what any flat contradiction costs and cannot swamp the other claims.
+- A claim's weight in the result is its prior weight (source reliability x row
+  weight x weight hooks) times its source's learned weight.
+- The range is the central ``coverage`` share of that weight: the weighted quantile
+  at ``(1 - coverage) / 2`` of the lower bounds and the mirror-image quantile of the
+  upper bounds, widened if need be to hold the value.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from .._strategy import Segments
+
+__all__ = [
+    "TOLERANCE",
+    "Sorted",
+    "central_range",
+    "chi2_lower_quantile",
+    "check_options",
+    "claim_figures",
+    "relative_deviation",
+    "reliability_by_code",
+    "weighted_quantile",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Cumulative shares this close to a threshold count as reaching it, and learned
+#: confidences this close (relatively) count as tied: float rounding must not decide.
+TOLERANCE = 1e-9
+
+
+def check_options(name: str, *, max_iter: object, tol: object, coverage: object) -> None:
+    """Refuse option values that cannot work, naming the strategy."""
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+        raise ValueError(f"{name}: max_iter must be an integer >= 0 (got {max_iter!r})")
+    if not isinstance(tol, (int, float)) or not tol >= 0:
+        raise ValueError(f"{name}: tol must be a number >= 0 (got {tol!r})")
+    if not isinstance(coverage, (int, float)) or not 0 <= coverage <= 1:
+        raise ValueError(f"{name}: coverage must be a number in [0, 1] (got {coverage!r})")
+
+
+def claim_figures(segs: Segments) -> FloatArray:
+    """Each claim's figure: its value, else its midpoint if both bounds are given,
+    else ``NaN``."""
+    lower, upper = segs.lower, segs.upper
+    bounded = np.isfinite(lower) & np.isfinite(upper)
+    lo, up = np.where(bounded, lower, 0.0), np.where(bounded, upper, 0.0)
+    mid = np.where(bounded, lo + (up - lo) / 2, np.nan)
+    return np.where(np.isnan(segs.value), mid, segs.value)
+
+
+def relative_deviation(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``|a - b| / (|a| + |b|)``, 0 where both are 0: in ``[0, 1]``, unit-free."""
+    den = np.abs(a) + np.abs(b)
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = np.abs(a - b) / np.where(den > 0, den, 1.0)
+    # |a - b| can overflow to inf for opposite-signed huge figures: the limit is 1.
+    return np.where(den > 0, np.minimum(np.nan_to_num(d, nan=1.0, posinf=1.0), 1.0), 0.0)
+
+
+def _local_cumsum(segs: Segments, s: FloatArray) -> FloatArray:
+    """Cumulative sums of ``s`` (rows in segment order) restarting at each segment."""
+    cum = np.cumsum(s)
+    if segs.m > 1:
+        before = np.concatenate(([0.0], cum[segs.starts[1:-1] - 1]))
+        cum = cum - np.repeat(before, segs.counts)
+    return cum
+
+
+def _first_reaching(
+    segs: Segments, cum: FloatArray, live: BoolArray, p: float
+) -> tuple[IntArray, BoolArray]:
+    """Per segment, the first sorted position whose cumulative share reaches ``p``
+    (among ``live`` positions), and whether there is one."""
+    reached = np.flatnonzero((cum >= p - TOLERANCE) & live)
+    if len(reached) == 0:
+        return np.zeros(segs.m, np.int64), np.zeros(segs.m, bool)
+    at = reached[np.minimum(np.searchsorted(reached, segs.starts[:-1]), len(reached) - 1)]
+    inside = (at >= segs.starts[:-1]) & (at < segs.starts[1:])
+    return at, inside
+
+
+class Sorted:
+    """Claims ordered by (segment, figure) once, for weighted quantiles under
+    weights that change every iteration: each quantile is then one cumulative sum.
+
+    Rows whose key is ``NaN`` sort last in their segment and never count.
+    """
+
+    __slots__ = ("key", "order", "segs", "usable")
+
+    def __init__(self, segs: Segments, key: FloatArray) -> None:
+        self.segs = segs
+        self.usable: BoolArray = ~np.isnan(key)
+        k = np.where(self.usable, key, np.inf)
+        n = segs.n
+        if n <= 1:
+            self.order: IntArray = np.arange(n, dtype=np.int64)
+        else:
+            # Rank by key (NaN rows after every +inf), then sort by segment x n + rank.
+            rank = np.empty(n, np.int64)
+            rank[np.lexsort((~self.usable, k))] = np.arange(n)
+            self.order = np.argsort(segs.segment * n + rank, kind="stable")
+        self.key: FloatArray = k[self.order]
+
+    def quantile(self, w: FloatArray, p: float) -> FloatArray:
+        """Per segment, the smallest key whose cumulative weight share reaches ``p``
+        (``0 < p <= 1``), over rows with ``w > 0`` and a key; ``NaN`` where none."""
+        segs = self.segs
+        wu = np.where(self.usable, w, 0.0)[self.order]
+        total = segs.sum(wu)
+        share = wu / np.repeat(np.where(total > 0, total, 1.0), segs.counts)
+        cum = _local_cumsum(segs, share)
+        at, inside = _first_reaching(segs, cum, wu > 0, p)
+        return np.where(inside & (total > 0), self.key[at], np.nan)
+
+
+def weighted_quantile(segs: Segments, x: FloatArray, w: FloatArray, p: float) -> FloatArray:
+    """Per segment, the smallest ``x`` whose cumulative weight share reaches ``p``
+    (a figure given, never an interpolation); ``NaN`` where no row has ``w > 0`` and
+    a figure."""
+    return Sorted(segs, x).quantile(w, p)
+
+
+def weighted_mean(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
+    """Per segment weighted means of ``x`` over rows with a figure and ``w > 0``,
+    clipped into the figures' range (rounding never leaves it); ``NaN`` where none."""
+    use = ~np.isnan(x) & (w > 0)
+    wu = np.where(use, w, 0.0)
+    xu = np.where(use, x, 0.0)
+    total = segs.sum(wu)
+    # Scale each segment by its largest magnitude first, so huge figures cannot overflow.
+    big = segs.max(np.abs(xu))
+    big = np.where(big > 0, big, 1.0)
+    mean = segs.sum(wu * (xu / np.repeat(big, segs.counts))) / np.where(total > 0, total, 1.0)
+    mean = mean * big
+    lo = segs.min(np.where(use, x, np.inf))
+    hi = segs.max(np.where(use, x, -np.inf))
+    return np.where(total > 0, np.clip(mean, lo, hi), np.nan)
+
+
+def central_range(
+    segs: Segments, w: FloatArray, value: FloatArray, coverage: float
+) -> tuple[FloatArray, FloatArray]:
+    """The range holding the central ``coverage`` share of the weight ``w``: the
+    weighted quantile at ``(1 - coverage) / 2`` of the lower bounds, the mirror-image
+    quantile of the upper bounds (the largest upper bound with that share at or above
+    it), widened to hold ``value`` where there is one. A claim of one side unbounded
+    keeps that side unbounded when it carries enough weight."""
+    p = max((1.0 - coverage) / 2.0, TOLERANCE)
+    lower = weighted_quantile(segs, segs.lower, w, p)
+    upper = -weighted_quantile(segs, -segs.upper, w, p)
+    upper = np.maximum(upper, lower)
+    has = ~np.isnan(value)
+    v = np.where(has, value, 0.0)
+    lower = np.where(has, np.minimum(lower, v), lower)
+    upper = np.where(has, np.maximum(upper, v), upper)
+    return lower, upper
+
+
+def reliability_by_code(
+    n_sources: int, present: BoolArray, r: FloatArray
+) -> FloatArray:
+    """Learned reliabilities indexed by source code, ``NaN`` for sources absent from
+    the batch."""
+    out = np.full(n_sources, np.nan)
+    out[present] = r[present]
+    return out
+
+
+# -- the chi-square quantile (CATD), numpy only -------------------------------------------
+
+#: Above this many degrees of freedom the Wilson-Hilferty approximation is used; its
+#: relative error there is below 1e-5, far below what the weights need.
+_WH_DF = 400.0
+
+# Standard normal quantiles, by Acklam's rational approximation (relative error < 1.2e-9).
+_A = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
+      1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)
+_B = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
+      6.680131188771972e01, -1.328068155288572e01)
+_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
+      -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00)
+_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
+      3.754408661907416e00)
+
+
+def _normal_quantile(p: float) -> float:
+    """The standard normal quantile of ``p`` in (0, 1)."""
+    if p < 0.02425:
+        q = math.sqrt(-2 * math.log(p))
+        num = ((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]
+        return num / ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1)
+    if p > 1 - 0.02425:
+        return -_normal_quantile(1 - p)
+    q = p - 0.5
+    r = q * q
+    num = (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q
+    return num / (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1)
+
+
+def _lower_gamma_regularized(a: FloatArray, x: FloatArray) -> FloatArray:
+    """``P(a, x)``, the regularised lower incomplete gamma function, by its power
+    series; accurate for ``x <= a + 1`` (all a lower-tail chi-square quantile needs)."""
+    lg = np.array([math.lgamma(float(v) + 1.0) for v in a.tolist()])
+    with np.errstate(divide="ignore"):
+        logx = np.log(x)
+    term = np.ones_like(x)
+    total = np.ones_like(x)
+    for n in range(1, 2000):
+        term = term * x / (a + n)
+        total = total + term
+        if not (term > 1e-17 * total).any():
+            break
+    out = np.exp(a * logx - x - lg) * total
+    return np.where(x > 0, out, 0.0)
+
+
+def chi2_lower_quantile(p: float, df: FloatArray) -> FloatArray:
+    """The ``p`` quantile of the chi-square distribution with ``df`` degrees of freedom,
+    for ``0 < p < 0.5`` (the lower tail CATD needs): exact to about 1e-12 by bisection
+    on the regularised incomplete gamma function for ``df <= 400``, the
+    Wilson-Hilferty approximation above. numpy only (no scipy)."""
+    if not 0 < p < 0.5:
+        raise ValueError(f"chi2_lower_quantile needs 0 < p < 0.5 (got {p!r})")
+    df = np.asarray(df, np.float64)
+    out = np.empty_like(df)
+    big = df > _WH_DF
+    if big.any():
+        k = df[big]
+        z = _normal_quantile(p)
+        c = 2.0 / (9.0 * k)
+        out[big] = k * (1.0 - c + z * np.sqrt(c)) ** 3
+    small = ~big
+    if small.any():
+        uniq, inverse = np.unique(df[small], return_inverse=True)
+        a = uniq / 2.0
+        lo = np.zeros_like(a)
+        hi = a.copy()  # the lower-tail quantile of Gamma(a) lies below its mean a
+        for _ in range(80):
+            mid = (lo + hi) / 2.0
+            below = _lower_gamma_regularized(a, mid) < p
+            lo = np.where(below, mid, lo)
+            hi = np.where(below, hi, mid)
+        out[small] = (2.0 * (lo + hi) / 2.0)[inverse]
+    return out
