@@ -8,7 +8,7 @@ weighting, independence, units and the strategy's kernel all work on columns.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -300,6 +300,13 @@ class _Part:
         )
 
 
+def _objects(items: Sequence[Any]) -> npt.NDArray[np.object_]:
+    """A 1-d object array of ``items`` (no nested arrays, even for tuples)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = list(items)
+    return out
+
+
 def _scalar(x: Any) -> Any:
     if isinstance(x, np.generic):
         return x.item()
@@ -439,7 +446,8 @@ def run(
                               for v in present])
     all_segs = Segments(table=table, rows=act_rows, starts=act_starts,
                         weight=weight if identity else weight[act_rows],
-                        variables=[table.variables[int(v)] for v in present],
+                        variables=(table.variables if nvar == m
+                                   else _objects(table.variables)[present].tolist()),
                         truths=truth_arr, identity=identity)
     part.strategy = [""] * m
     part.diag = [None] * m
@@ -653,11 +661,20 @@ class Estimates(Mapping[Variable, Estimate]):
     def __init__(self, parts: list[_Part], errors: Mapping[Variable, Exception]) -> None:
         self._parts = parts
         self.errors: Mapping[Variable, Exception] = dict(errors)
-        self._index: dict[Variable, tuple[_Part, int]] = {}
-        for p in parts:
-            for k in np.flatnonzero(p.ok).tolist():
-                self._index[p.table.variables[int(p.seg_var[k])]] = (p, k)
+        self._index_built: dict[Variable, tuple[_Part, int]] | None = None
         self._cache: dict[Variable, Estimate] = {}
+
+    @property
+    def _index(self) -> dict[Variable, tuple[_Part, int]]:
+        """Variable -> (part, segment), built on first use (not for to_pandas)."""
+        if self._index_built is None:
+            index: dict[Variable, tuple[_Part, int]] = {}
+            for p in self._parts:
+                ok = np.flatnonzero(p.ok)
+                names = _objects(p.table.variables)[p.seg_var[ok]].tolist()
+                index.update(zip(names, ((p, k) for k in ok.tolist()), strict=True))
+            self._index_built = index
+        return self._index_built
 
     def __getitem__(self, variable: Variable) -> Estimate:
         est = self._cache.get(variable)
@@ -704,13 +721,12 @@ class Estimates(Mapping[Variable, Estimate]):
             total = np.diff(p.seg_starts)
             t = p.table
             frames.append(pd.DataFrame({
-                "variable": pd.Series([t.variables[int(v)] for v in p.seg_var[ok]],
-                                      dtype=object),
-                "strategy": [p.strategy[k] for k in ok.tolist()],
+                "variable": pd.Series(_objects(t.variables)[p.seg_var[ok]], dtype=object),
+                "strategy": pd.Series(_objects(p.strategy)[ok], dtype=object),
                 "lower": p.lower[ok],
                 "value": p.value[ok],
                 "upper": p.upper[ok],
-                "unit": [None if u < 0 else t.units[u] for u in p.unit[ok].tolist()],
+                "unit": pd.Series(_objects((*t.units, None))[p.unit[ok]], dtype=object),
                 "n_used": used[ok],
                 "n_excluded": (total - used)[ok],
                 "conflict": p.conflict[ok],

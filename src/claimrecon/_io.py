@@ -351,6 +351,7 @@ def table_from_frame(
         raise ClaimFileError("no 'value', 'lower' or 'upper' column", path=path, column="value")
     n = len(frame)
     problems: list[tuple[int, str, str]] = []
+    unreadable = np.zeros(n, bool)  # a cell that is not a number: one problem per cell
 
     def numbers(col: str) -> Any:
         if col not in frame.columns:
@@ -361,6 +362,7 @@ def table_from_frame(
             return np.full(n, np.nan)
         num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         unparsed = np.isnan(num) & ~raw.isna().to_numpy()
+        unreadable[unparsed | np.isinf(num)] = True
         _frame_problems(problems, unparsed, col,
                         lambda r: f"expected a number (got {raw.iloc[r]!r})")
         _frame_problems(problems, np.isinf(num), col,
@@ -386,7 +388,7 @@ def table_from_frame(
 
     lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
     conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
-    none_given = np.isnan(lower) & np.isnan(value) & np.isnan(upper)
+    none_given = np.isnan(lower) & np.isnan(value) & np.isnan(upper) & ~unreadable
     _frame_problems(problems, none_given, "value",
                     "at least one of value, lower and upper is required")
     point = ~np.isnan(value) & np.isnan(lower) & np.isnan(upper)

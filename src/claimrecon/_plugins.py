@@ -50,6 +50,9 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "claimrecon._strategies.weighted",
     "claimrecon._strategies.median",
     "claimrecon._strategies.recency",
+    "claimrecon._strategies.crh",
+    "claimrecon._strategies.catd",
+    "claimrecon._strategies.truthfinder",
 )
 
 DISABLE_ENV = "CLAIMRECON_DISABLE_PLUGINS"

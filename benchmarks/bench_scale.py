@@ -1,0 +1,118 @@
+"""Claims per second at 1e5, 1e6 and 1e7 claims, next to floors measured in the same run.
+
+Synthetic data: 10 claims per variable, 10,000 sources, each claim a value with a
+range around it; variable keys as integers and as strings. For each built-in strategy
+the script times ``reconcile_all(frame).to_pandas()`` (so lazy results are
+materialised; the frame -> table conversion is timed separately) and prints claims per
+second next to two floors over the same arrays:
+
+* hash floor: ``pd.factorize`` of the keys, then ``np.minimum.at``, ``np.maximum.at``
+  and ``np.bincount`` for a weighted mean;
+* sort floor: the values ranked by one argsort, then one argsort of the composite key
+  (variable code x n + rank), then ``reduceat``.
+
+Ratios above 1 mean slower than the floor. Run:
+``python benchmarks/bench_scale.py [--sizes 1e5 1e6 1e7] [--keys int str]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+import claimrecon as cr
+
+STRATEGIES = ("range", "weighted", "recency", "median", "intersection")
+
+
+def make_frame(n: int, keys: str, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    var = np.repeat(np.arange(n // 10), 10)
+    value = rng.normal(1000.0, 100.0, n)
+    half = rng.uniform(1.0, 50.0, n)
+    frame = pd.DataFrame({
+        "variable": var if keys == "int" else pd.Series(var).map("v{}".format),
+        "source": pd.Series(rng.integers(0, 10_000, n)).map("s{}".format),
+        "value": value,
+        "lower": value - half,
+        "upper": value + half,
+        "as_of": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), "D"),
+    })
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def seconds(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def hash_floor(frame: pd.DataFrame) -> None:
+    codes, uniq = pd.factorize(frame["variable"])
+    m = len(uniq)
+    lo = np.full(m, np.inf)
+    hi = np.full(m, -np.inf)
+    np.minimum.at(lo, codes, frame["lower"].to_numpy())
+    np.maximum.at(hi, codes, frame["upper"].to_numpy())
+    w = np.ones(len(codes))
+    np.bincount(codes, weights=w * frame["value"].to_numpy(), minlength=m) / np.bincount(
+        codes, weights=w, minlength=m)
+
+
+def sort_floor(frame: pd.DataFrame) -> None:
+    codes, uniq = pd.factorize(frame["variable"])
+    x = frame["value"].to_numpy()
+    n = len(x)
+    rank = np.empty(n, np.int64)
+    rank[np.argsort(x)] = np.arange(n)
+    order = np.argsort(codes.astype(np.int64) * n + rank)
+    starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
+    np.minimum.reduceat(x[order], starts)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", nargs="+", type=float, default=[1e5, 1e6, 1e7])
+    ap.add_argument("--keys", nargs="+", default=["int", "str"], choices=["int", "str"])
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    print(f"{'n':>10} {'keys':>4} {'what':<22} {'claims/s':>12} {'x hash floor':>13} "
+          f"{'x sort floor':>13}")
+    for size in args.sizes:
+        n = int(size)
+        repeat = args.repeat if n <= 1_000_000 else 1
+        for keys in args.keys:
+            frame = make_frame(n, keys)
+            h = seconds(lambda frame=frame: hash_floor(frame), repeat)
+            s = seconds(lambda frame=frame: sort_floor(frame), repeat)
+            rows: list[tuple[str, float]] = [("hash floor", h), ("sort floor", s)]
+            table = cr.ClaimTable.from_pandas(frame)
+            rows.append(("frame -> ClaimTable", seconds(
+                lambda frame=frame: cr.ClaimTable.from_pandas(frame), repeat)))
+            for name in STRATEGIES:
+                rows.append((name, seconds(
+                    lambda name=name, table=table: cr.reconcile_all(table, name).to_pandas(),
+                    repeat)))
+            for what, t in rows:
+                print(f"{n:>10} {keys:>4} {what:<22} {n / t:>12,.0f} {t / h:>13.2f} "
+                      f"{t / s:>13.2f}")
+            input_bytes = sum(frame[c].to_numpy().nbytes for c in ("value", "lower", "upper"))
+            input_bytes += 2 * 8 * n  # variable and source codes
+            tracemalloc.start()
+            cr.reconcile_all(table, "weighted").to_pandas()
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            print(f"{n:>10} {keys:>4} peak memory of weighted: {peak / input_bytes:.2f}x the "
+                  "input arrays")
+
+
+if __name__ == "__main__":
+    main()
