@@ -167,29 +167,38 @@ def _check_options(info: StrategyInfo, options: Mapping[str, Any]) -> dict[str, 
     return {**allowed, **options}
 
 
-def _repeats(
-    table: ClaimTable, rows: IntArray
-) -> tuple[IntArray, IntArray]:
-    """Among ``rows``, the repeats and the row each repeats.
+def _repeats(table: ClaimTable) -> tuple[IntArray, IntArray]:
+    """The repeats in ``table`` and the row each repeats.
 
     A repeat has the same variable, source id, quantity and ``as_of`` as another row;
     the earliest published survives (ties: the first document name, then input order).
+    Only rows whose (variable, source) pair may occur twice are compared: a hash of the
+    pair into about ``2n`` buckets finds them without sorting the table.
     """
-    var, src = table.variable[rows], table.source[rows]
-    pair = var * max(len(table.sources), 1) + src
-    if len(rows) < 2 or (len(rows) < 64 and len(set(pair.tolist())) == len(rows)):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    o = np.argsort(pair, kind="stable")
-    ps = pair[o]
-    dup = np.zeros(len(rows), bool)
-    if len(rows) > 1:
-        same = ps[1:] == ps[:-1]
-        if not same.any():
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        dup[o[1:][same]] = True
-        dup[o[:-1][same]] = True
+    n = len(table)
+    none = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if n < 2:
+        return none
+    pair = table.variable * max(len(table.sources), 1) + table.source
+    if n < 64:
+        if len(set(pair.tolist())) == n:
+            return none
+        rows = np.arange(n)
     else:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        bits = int(np.ceil(np.log2(2 * n)))
+        h = (pair.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+        hi = h.astype(np.int64)
+        rows = np.flatnonzero(np.bincount(hi, minlength=1 << bits)[hi] > 1)
+        if len(rows) == 0:
+            return none
+    pr = pair[rows]
+    o = np.argsort(pr, kind="stable")
+    same = pr[o][1:] == pr[o][:-1]
+    if not same.any():
+        return none
+    dup = np.zeros(len(rows), bool)
+    dup[o[1:][same]] = True
+    dup[o[:-1][same]] = True
     cand = rows[dup]
     value = np.where(np.isnan(table.value[cand]), -np.inf, table.value[cand])
     conf = np.where(np.isnan(table.confidence[cand]), -1.0, table.confidence[cand])
@@ -239,11 +248,12 @@ class _Part:
         self.detail = np.empty(n, np.int64)
         self.plugins: list[str] = []
         self.reasons: list[str] = []
-        # Filled in by run(): all rows grouped by variable, segment offsets, the
-        # variable code of each segment, and per-segment results.
-        self.seg_rows: IntArray = _NO_INTS
-        self.seg_starts: IntArray = _NO_INTS
+        # Filled in by run(): each row's segment, the variable code of each segment,
+        # and per-segment results.
+        self.seg_code: IntArray = _NO_INTS
         self.seg_var: IntArray = _NO_INTS
+        self._grouped: tuple[IntArray, IntArray] | None = None
+        self.identity_rows: IntArray | None = None  # arange(n) when every row is usable
         self.lower: FloatArray = _NO_FLOATS
         self.value: FloatArray = _NO_FLOATS
         self.upper: FloatArray = _NO_FLOATS
@@ -265,9 +275,21 @@ class _Part:
             return f"weight 0 from plugin {self.plugins[d]}"
         return self.reasons[d]
 
+    def rows_of(self, k: int) -> IntArray:
+        """The rows of segment ``k``, in input order (groups all rows on first use)."""
+        if len(self.seg_var) == 1:
+            return np.arange(len(self.table))
+        if self._grouped is None:
+            order = np.argsort(self.seg_code, kind="stable")
+            starts = np.zeros(len(self.seg_var) + 1, np.int64)
+            np.cumsum(np.bincount(self.seg_code, minlength=len(self.seg_var)), out=starts[1:])
+            self._grouped = order, starts
+        order, starts = self._grouped
+        return order[starts[k] : starts[k + 1]]
+
     def estimate(self, k: int) -> Estimate:
         t = self.table
-        rows = self.seg_rows[self.seg_starts[k] : self.seg_starts[k + 1]]
+        rows = self.rows_of(k)
         contributions: list[Contribution] = []
         excluded: list[Exclusion] = []
         for r in rows.tolist():
@@ -298,6 +320,19 @@ class _Part:
             excluded=tuple(excluded),
             diagnostics=diag,
         )
+
+
+def _seg_reduce(ufunc: np.ufunc, x: npt.NDArray[Any], seg: IntArray, m: int) -> npt.NDArray[Any]:
+    """``ufunc`` (np.minimum or np.maximum) of ``x`` within each of ``m`` segments,
+    without sorting."""
+    if m == 1:
+        return np.asarray([ufunc.reduce(x)])
+    out = np.empty(m, x.dtype)
+    first = np.full(m, -1, np.int64)
+    first[seg[::-1]] = np.arange(len(seg) - 1, -1, -1)  # any row of each segment
+    out[:] = x[first]
+    ufunc.at(out, seg, x)
+    return out
 
 
 def _objects(items: Sequence[Any]) -> npt.NDArray[np.object_]:
@@ -358,30 +393,22 @@ def run(
         raise TypeError(f"strategy must be a name or a mapping (got {describe(strategy)})")
     merged = {name: _check_options(info, options) for name, info in infos.items()}
 
-    # Group rows by variable (stable: input order within a variable).
+    # Each row's segment: its variable, numbered among the variables present.
     var = table.variable
-    identity = True
     if nvar == 1:
-        rows = np.arange(n, dtype=np.int64)
         present = np.zeros(1, np.int64)
-        counts = np.array([n], np.int64)
-        starts = np.array([0, n], np.int64)
-        seg_of_row = np.zeros(n, np.int64)
+        seg_code = np.zeros(n, np.int64)
     else:
-        if bool(np.any(var[1:] < var[:-1])):
-            rows = np.argsort(var, kind="stable")
-            identity = False
-        else:
-            rows = np.arange(n, dtype=np.int64)
         counts_all = np.bincount(var, minlength=nvar)
-        present = np.flatnonzero(counts_all)
-        counts = counts_all[present]
-        starts = np.zeros(len(present) + 1, np.int64)
-        np.cumsum(counts, out=starts[1:])
-        seg_of_row = np.repeat(np.arange(len(present), dtype=np.int64), counts)
+        if counts_all.all():
+            present, seg_code = np.arange(nvar, dtype=np.int64), var
+        else:
+            present = np.flatnonzero(counts_all)
+            remap = np.full(nvar, -1, np.int64)
+            remap[present] = np.arange(len(present))
+            seg_code = remap[var]
     m = len(present)
-    part.seg_rows, part.seg_starts, part.seg_var = rows, starts, present
-    first = starts[:-1]
+    part.seg_code, part.seg_var = seg_code, present
 
     # Weights: source reliability x row weight x plugin answers.
     weight = table.reliability()[table.source] * table.weight
@@ -391,7 +418,7 @@ def run(
 
     # Independence, then zero weights from plugins.
     if independent:
-        rep, of = _repeats(table, rows)
+        rep, of = _repeats(table)
         if len(rep):
             part.status[rep] = _REPEAT
             part.detail[rep] = of
@@ -402,38 +429,38 @@ def run(
         part.detail[hit] = len(part.plugins) - 1
 
     # Per variable, before exclusion: conflict and units.
-    lo_g, up_g = (table.lower, table.upper) if identity else (table.lower[rows], table.upper[rows])
-    part.conflict = np.maximum.reduceat(lo_g, first) > np.minimum.reduceat(up_g, first)
+    part.conflict = _seg_reduce(np.maximum, table.lower, seg_code, m) > _seg_reduce(
+        np.minimum, table.upper, seg_code, m)
     failed = np.zeros(m, bool)
     order_of_failure: list[tuple[int, Exception]] = []
     if table.units:
-        u_g = table.unit[rows]
-        umax = np.maximum.reduceat(u_g, first)
-        umin = np.minimum.reduceat(np.where(u_g < 0, np.iinfo(np.int64).max, u_g), first)
+        u = table.unit
+        umax = _seg_reduce(np.maximum, u, seg_code, m)
+        umin = _seg_reduce(np.minimum, np.where(u < 0, np.iinfo(np.int64).max, u), seg_code, m)
         mixed = np.flatnonzero((umax >= 0) & (umin != umax)).tolist()
     else:
         umax, mixed = np.full(m, -1, np.int64), []
     part.unit = umax
     for k in mixed:
-        seg_units = sorted({table.units[u] for u in u_g[starts[k] : starts[k + 1]] if u >= 0})
+        rows_k = np.flatnonzero(seg_code == k)
+        seg_units = sorted({table.units[x] for x in table.unit[rows_k].tolist() if x >= 0})
         v = table.variables[int(present[k])]
         order_of_failure.append((k, UnitMismatchError(
             f"claims of variable {v!r} state units that cannot be reconciled: "
-            + ", ".join(repr(u) for u in seg_units),
+            + ", ".join(repr(x) for x in seg_units),
             variable=v, units=seg_units)))
         failed[k] = True
+    identity = True
     if part.status.any():
-        active_g = part.status[rows] == _ACTIVE
-        n_active = np.bincount(seg_of_row[active_g], minlength=m)
-        act_rows = rows[active_g]
-        act_starts = np.zeros(m + 1, np.int64)
-        np.cumsum(n_active, out=act_starts[1:])
+        active = part.status == _ACTIVE
+        act_rows = np.flatnonzero(active)
+        n_active = np.bincount(seg_code[act_rows], minlength=m)
         for k in np.flatnonzero((n_active == 0) & ~failed).tolist():
             order_of_failure.append((k, _no_usable(part, k)))
             failed[k] = True
         identity = False
     else:
-        act_rows, act_starts = rows, starts
+        act_rows = part.identity_rows = np.arange(n, dtype=np.int64)
     if order_of_failure and not collect:
         raise min(order_of_failure, key=lambda e: e[0])[1]
     for k, exc in order_of_failure:
@@ -444,11 +471,30 @@ def run(
     if truths:
         truth_arr = np.array([float(truths.get(table.variables[int(v)], math.nan))
                               for v in present])
-    all_segs = Segments(table=table, rows=act_rows, starts=act_starts,
-                        weight=weight if identity else weight[act_rows],
-                        variables=(table.variables if nvar == m
-                                   else _objects(table.variables)[present].tolist()),
-                        truths=truth_arr, identity=identity)
+    seg_variables = (table.variables if nvar == m
+                     else _objects(table.variables)[present].tolist())
+    act_weight = weight if identity else weight[act_rows]
+    views: dict[bool, Segments] = {}
+
+    def view(grouped: bool) -> Segments:
+        """Every usable row, grouped by segment or in table order."""
+        if grouped not in views:
+            rows, seg, starts = act_rows, seg_code if identity else seg_code[act_rows], None
+            w = act_weight
+            if grouped:
+                ident = identity
+                if m > 1 and bool(np.any(seg[1:] < seg[:-1])):
+                    o = np.argsort(seg, kind="stable")
+                    rows, seg, w, ident = rows[o], seg[o], w[o], False
+                starts = np.zeros(m + 1, np.int64)
+                np.cumsum(np.bincount(seg, minlength=m), out=starts[1:])
+            else:
+                ident = identity
+            views[grouped] = Segments(table=table, rows=rows, segment=seg, m=m, starts=starts,
+                                      weight=w, variables=seg_variables, truths=truth_arr,
+                                      identity=ident)
+        return views[grouped]
+
     part.strategy = [""] * m
     part.diag = [None] * m
     learned: list[FloatArray] = []
@@ -461,7 +507,8 @@ def run(
                            and strat_of_var[int(present[k])] == name], np.int64)
         if len(ks) == 0:
             continue
-        segs = all_segs if len(ks) == m else all_segs.take(ks)
+        full = view(info.strategy.grouped or info.strategy.function is not None)
+        segs = full if len(ks) == m else full.take(ks)
         try:
             red = _call(info, segs, merged[name])
         except ClaimreconError as exc:
@@ -490,7 +537,7 @@ def run(
 
 
 def _no_usable(part: _Part, k: int) -> NoUsableClaimsError:
-    rows = part.seg_rows[part.seg_starts[k] : part.seg_starts[k + 1]]
+    rows = part.rows_of(k)
     v = part.table.variables[int(part.seg_var[k])]
     reasons = [part.reason_text(int(r)) for r in rows]
     shown = "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
@@ -522,6 +569,7 @@ def _call(info: StrategyInfo, segs: Segments, options: Mapping[str, Any]) -> Red
 
 def _run_function(function: Any, segs: Segments, options: Mapping[str, Any]) -> Reduction:
     m, n = segs.m, segs.n
+    assert segs.starts is not None, "the simple path runs on grouped segments"
     lower, value, upper = np.empty(m), np.empty(m), np.empty(m)
     conf = np.full(m, np.nan)
     weight = segs.weight.copy()
@@ -623,7 +671,12 @@ def _store(
         part.status[zr] = _STRATEGY
         part.detail[zr] = base + codes[zero]
     totals = segs.sum(w)
-    part.share[segs.rows] = w / np.where(totals > 0, totals, 1.0)[segs.segment]
+    share = w / np.where(totals > 0, totals, 1.0)[segs.segment]
+    if len(share) == len(part.share) and segs.rows[-1] == len(share) - 1 and (
+            segs.rows is part.identity_rows):
+        part.share = share
+    else:
+        part.share[segs.rows] = share
     m_all = len(part.seg_var)
     if len(ks) == m_all:  # one strategy for every variable: keep its arrays
         part.lower, part.value, part.upper = red.lower, red.value, red.upper
@@ -715,10 +768,9 @@ class Estimates(Mapping[Variable, Estimate]):
         frames = []
         for p in self._parts:
             ok = np.flatnonzero(p.ok)
-            status_g = p.status[p.seg_rows]
-            seg = np.repeat(np.arange(len(p.seg_var)), np.diff(p.seg_starts))
-            used = np.bincount(seg[status_g == _ACTIVE], minlength=len(p.seg_var))
-            total = np.diff(p.seg_starts)
+            m = len(p.seg_var)
+            used = np.bincount(p.seg_code[p.status == _ACTIVE], minlength=m)
+            total = np.bincount(p.seg_code, minlength=m)
             t = p.table
             frames.append(pd.DataFrame({
                 "variable": pd.Series(_objects(t.variables)[p.seg_var[ok]], dtype=object),

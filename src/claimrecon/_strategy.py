@@ -47,17 +47,22 @@ _CORE = frozenset(
 
 
 class Segments:
-    """The usable claims of one or more variables, grouped for a kernel.
+    """The usable claims of one or more variables, for a kernel to reduce.
 
-    Rows are grouped by variable: segment ``k`` holds rows ``starts[k]:starts[k + 1]``
-    and :attr:`segment` gives each row's segment. Every segment holds at least one row.
+    Each row belongs to the segment (variable) :attr:`segment` gives, ``0 <= k < m``;
+    every segment holds at least one row. For a strategy with ``grouped=True`` (the
+    default) rows are also contiguous by segment, in input order within each: segment
+    ``k`` holds rows ``starts[k]:starts[k + 1]``. Hash-style kernels (``grouped=False``)
+    get the rows in table order and :attr:`starts` is ``None``; :meth:`sum`,
+    :meth:`min` and :meth:`max` work either way.
+
     Bounds are floats with ``-inf``/``+inf`` for unbounded sides, :attr:`value` is
     ``NaN`` where a claim states no central figure, and times are int64 microseconds
     with :data:`claimrecon.MISSING_TIME` for none.
 
-    :ivar starts: int64 offsets, one more than there are segments.
-    :ivar counts: the number of rows in each segment.
     :ivar segment: the segment of each row.
+    :ivar starts: int64 offsets, one more than there are segments (grouped only).
+    :ivar counts: the number of rows in each segment.
     :ivar lower: lower bounds.
     :ivar value: central figures (``NaN`` = none).
     :ivar upper: upper bounds.
@@ -72,6 +77,8 @@ class Segments:
     """
 
     __slots__ = (
+        "_first",
+        "_m",
         "_rows",
         "_table",
         "as_of",
@@ -94,21 +101,22 @@ class Segments:
         *,
         table: ClaimTable,
         rows: IntArray,
-        starts: IntArray,
+        segment: IntArray,
+        m: int,
         weight: FloatArray,
         variables: Sequence[Any],
+        starts: IntArray | None = None,
         truths: FloatArray | None = None,
         identity: bool = False,
     ) -> None:
         self._table = table
         self._rows = rows
+        self._m = m
+        self._first: IntArray | None = None
+        self.segment = segment
         self.starts = starts
-        self.counts: IntArray = np.diff(starts)
-        m = len(self.counts)
-        self.segment: IntArray = (
-            np.repeat(np.arange(m, dtype=np.int64), self.counts)
-            if m > 1
-            else np.zeros(len(rows), np.int64)
+        self.counts: IntArray = (
+            np.diff(starts) if starts is not None else np.bincount(segment, minlength=m)
         )
         if identity:  # every row, in table order: use the columns as they are
             t = table
@@ -135,7 +143,12 @@ class Segments:
     @property
     def m(self) -> int:
         """The number of segments (variables)."""
-        return len(self.starts) - 1
+        return self._m
+
+    @property
+    def grouped(self) -> bool:
+        """Whether rows are contiguous by segment (then :attr:`starts` is set)."""
+        return self.starts is not None
 
     @property
     def sources(self) -> tuple[Any, ...]:
@@ -154,33 +167,71 @@ class Segments:
 
     def sum(self, x: npt.ArrayLike) -> FloatArray:
         """Sum ``x`` (one entry per row) within each segment."""
-        return np.add.reduceat(np.asarray(x, np.float64), self.starts[:-1])
+        a = np.asarray(x, np.float64)
+        if self.starts is not None:
+            return np.add.reduceat(a, self.starts[:-1])
+        return np.asarray(np.bincount(self.segment, weights=a, minlength=self._m), np.float64)
 
-    def min(self, x: npt.ArrayLike) -> FloatArray:
-        """The minimum of ``x`` within each segment."""
-        return np.minimum.reduceat(np.asarray(x, np.float64), self.starts[:-1])
+    def min(self, x: npt.ArrayLike) -> npt.NDArray[Any]:
+        """The minimum of ``x`` within each segment (NaN propagates; integer input
+        keeps its type)."""
+        return self._extreme(np.minimum, x)
 
-    def max(self, x: npt.ArrayLike) -> FloatArray:
-        """The maximum of ``x`` within each segment."""
-        return np.maximum.reduceat(np.asarray(x, np.float64), self.starts[:-1])
+    def max(self, x: npt.ArrayLike) -> npt.NDArray[Any]:
+        """The maximum of ``x`` within each segment (NaN propagates; integer input
+        keeps its type)."""
+        return self._extreme(np.maximum, x)
+
+    def _extreme(self, ufunc: np.ufunc, x: npt.ArrayLike) -> npt.NDArray[Any]:
+        a = np.asarray(x)
+        if a.dtype.kind not in "iu":
+            a = a.astype(np.float64, copy=False)
+        if self.starts is not None:
+            return ufunc.reduceat(a, self.starts[:-1])
+        if self._m == 1:
+            return np.asarray([ufunc.reduce(a)])
+        out = a[self._first_rows()].copy()
+        with np.errstate(invalid="ignore"):  # NaN propagates, as in reduceat
+            ufunc.at(out, self.segment, a)
+        return out
+
+    def _first_rows(self) -> IntArray:
+        """One row of each segment (its first), to seed the unsorted reductions."""
+        if self._first is None:
+            first = np.empty(self._m, np.int64)
+            first[self.segment[::-1]] = np.arange(len(self.segment) - 1, -1, -1)
+            self._first = first
+        return self._first
+
+    def spread(self, per_segment: npt.ArrayLike) -> npt.NDArray[Any]:
+        """A per-segment array repeated onto the rows."""
+        return np.asarray(per_segment)[self.segment]
 
     def claims(self, k: int) -> list[Claim]:
         """The :class:`~claimrecon.Claim` objects of segment ``k`` (builds objects: use
         on the simple path only)."""
-        rows = self._rows[self.starts[k] : self.starts[k + 1]]
+        if self.starts is not None:
+            rows = self._rows[self.starts[k] : self.starts[k + 1]]
+        else:
+            rows = self._rows[self.segment == k]
         return [self._table.claim(int(i)) for i in rows]
 
     def take(self, ks: IntArray) -> Segments:
         """A view holding only the segments ``ks``, in that order."""
-        counts = self.counts[ks]
-        starts = np.zeros(len(ks) + 1, np.int64)
-        np.cumsum(counts, out=starts[1:])
-        idx = np.concatenate(
-            [np.arange(self.starts[k], self.starts[k + 1]) for k in ks]
-        ) if len(ks) else np.zeros(0, np.int64)
+        new = np.full(self._m, -1, np.int64)
+        new[ks] = np.arange(len(ks))
+        seg = new[self.segment]
+        idx = np.flatnonzero(seg >= 0)
+        starts = None
+        if self.starts is not None:
+            idx = idx[np.argsort(seg[idx], kind="stable")]
+            starts = np.zeros(len(ks) + 1, np.int64)
+            np.cumsum(self.counts[ks], out=starts[1:])
         return Segments(
             table=self._table,
             rows=self._rows[idx],
+            segment=seg[idx],
+            m=len(ks),
             starts=starts,
             weight=self.weight[idx],
             variables=[self.variables[k] for k in ks],
@@ -279,6 +330,10 @@ class Strategy:
     :param properties: the invariants it keeps, names from :data:`PROPERTIES`
         (default: all but ``ignores_older``).
     :param options: the options it takes, with their defaults.
+    :param grouped: whether the kernel needs rows contiguous by segment (the default;
+        sorting costs one argsort). Hash-style kernels that only use
+        :meth:`Segments.sum`, :meth:`~Segments.min` and :meth:`~Segments.max` set
+        ``False`` and skip the sort.
     """
 
     name: str
@@ -289,6 +344,7 @@ class Strategy:
         default=_CORE, converter=_as_properties, validator=_check_properties
     )
     options: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
+    grouped: bool = True
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:

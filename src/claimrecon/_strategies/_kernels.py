@@ -18,16 +18,24 @@ def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     """Per-segment weighted means of each row of ``x`` (shape ``(k, n)``) over its
     finite entries (a row of weight 0 is absent). Clipped into the range of the figures
     averaged, so rounding never carries a mean outside them; ``NaN`` where a segment has
-    no finite figure."""
-    first = segs.starts[:-1]
+    no finite figure. Returns shape ``(k, m)``."""
     use = np.isfinite(x) & (w > 0)
     wx = np.where(use, w, 0.0)
-    total = np.add.reduceat(wx, first, axis=1)
-    sums = np.add.reduceat(wx * np.where(use, x, 0.0), first, axis=1)
+    xs = np.where(use, x, 0.0) * wx
+    lo_x, hi_x = np.where(use, x, np.inf), np.where(use, x, -np.inf)
+    if segs.starts is not None:
+        first = segs.starts[:-1]
+        total = np.add.reduceat(wx, first, axis=1)
+        sums = np.add.reduceat(xs, first, axis=1)
+        lo = np.minimum.reduceat(lo_x, first, axis=1)
+        hi = np.maximum.reduceat(hi_x, first, axis=1)
+    else:
+        total = np.stack([segs.sum(r) for r in wx])
+        sums = np.stack([segs.sum(r) for r in xs])
+        lo = np.stack([segs.min(r) for r in lo_x])
+        hi = np.stack([segs.max(r) for r in hi_x])
     has = total > 0
     mean = sums / np.where(has, total, 1.0)
-    lo = np.minimum.reduceat(np.where(use, x, np.inf), first, axis=1)
-    hi = np.maximum.reduceat(np.where(use, x, -np.inf), first, axis=1)
     return np.where(has, np.minimum(np.maximum(mean, lo), hi), np.nan)
 
 
@@ -45,10 +53,9 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     uppers (an unbounded side among them stays unbounded) and of values (a claim
     without a value gives its midpoint if bounded), the value clamped into the range.
     """
-    first = segs.starts[:-1]
     live = w > 0
-    lo_unb = np.minimum.reduceat(np.where(live, segs.lower, np.inf), first) == -np.inf
-    up_unb = np.maximum.reduceat(np.where(live, segs.upper, -np.inf), first) == np.inf
+    lo_unb = segs.min(np.where(live, segs.lower, np.inf)) == -np.inf
+    up_unb = segs.max(np.where(live, segs.upper, -np.inf)) == np.inf
     means = weighted_means(segs, np.vstack((segs.lower, segs.upper, midpoint_or_value(segs))), w)
     lower = np.where(lo_unb, -np.inf, means[0])
     upper = np.maximum(np.where(up_unb, np.inf, means[1]), lower)

@@ -21,6 +21,7 @@ RANGE = Strategy(
     name="range",
     summary="The envelope: lowest lower to highest upper; a value only if all claims share one.",
     kernel=range_kernel,
+    grouped=False,
 )
 
 

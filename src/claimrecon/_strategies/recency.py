@@ -19,14 +19,13 @@ def recency_kernel(segs: Segments) -> Reduction:
     """Keep the claims with the latest ``as_of`` (undated ones rank older than every
     dated one); if none has an ``as_of``, the latest ``published``; if neither, all.
     Combine the winners as ``weighted``."""
-    first = segs.starts[:-1]
-    latest_as_of = np.maximum.reduceat(segs.as_of, first)
-    latest_pub = np.maximum.reduceat(segs.published, first)
+    latest_as_of = segs.max(segs.as_of)
+    latest_pub = segs.max(segs.published)
     by_as_of = latest_as_of > MISSING_TIME
     by_pub = ~by_as_of & (latest_pub > MISSING_TIME)
-    counts = segs.counts
-    lose_as_of = np.repeat(by_as_of, counts) & (segs.as_of != np.repeat(latest_as_of, counts))
-    lose_pub = np.repeat(by_pub, counts) & (segs.published != np.repeat(latest_pub, counts))
+    seg = segs.segment
+    lose_as_of = by_as_of[seg] & (segs.as_of != latest_as_of[seg])
+    lose_pub = by_pub[seg] & (segs.published != latest_pub[seg])
     weight = np.where(lose_as_of | lose_pub, 0.0, segs.weight)
     reason = np.where(lose_as_of, 0, np.where(lose_pub, 1, -1)).astype(np.int64)
     lower, value, upper = weighted_bounds(segs, weight)
@@ -43,6 +42,7 @@ RECENCY = Strategy(
     kernel=recency_kernel,
     properties={"within_envelope", "accounts_for_all", "order_free", "idempotent",
                 "scale_free", "ignores_older"},
+    grouped=False,
 )
 
 

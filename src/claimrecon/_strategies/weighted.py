@@ -17,6 +17,7 @@ WEIGHTED = Strategy(
     name="weighted",
     summary="Weighted means of the lower bounds, upper bounds and values (by source weight).",
     kernel=weighted_kernel,
+    grouped=False,
 )
 
 
