@@ -374,15 +374,16 @@ def table_from_frame(
     var_raw = frame["variable"]
     var_codes, var_uniques = pd.factorize(var_raw, use_na_sentinel=True)
     _frame_problems(problems, var_codes < 0, "variable", "a variable is required")
-    variables: list[Any] = []
-    for u in var_uniques.tolist():
-        if isinstance(u, float):
-            if not u.is_integer():
-                raise ClaimFileError(f"expected a string or an integer (got {u!r})", path=path,
-                                     location=f"row {int(np.flatnonzero(var_raw == u)[0])}",
-                                     column="variable")
-            u = int(u)
-        variables.append(u if isinstance(u, (str, int)) else str(u))
+    variables: list[Any] = var_uniques.tolist()
+    kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "fO" else set()
+    for u in (variables if kinds - {str, int} else ()):
+        if isinstance(u, float) and not u.is_integer():
+            raise ClaimFileError(f"expected a string or an integer (got {u!r})", path=path,
+                                 location=f"row {int(np.flatnonzero(var_raw == u)[0])}",
+                                 column="variable")
+    if kinds - {str, int}:
+        variables = [int(u) if isinstance(u, float) else u if isinstance(u, (str, int))
+                     else str(u) for u in variables]
     src_codes, src_uniques = pd.factorize(frame["source"], use_na_sentinel=True)
     _frame_problems(problems, src_codes < 0, "source", "a source id is required")
 
@@ -409,10 +410,13 @@ def table_from_frame(
 
     # one definition per source: name and reliability agree across its rows
     names = frame["source_name"] if "source_name" in frame.columns else None
-    order = np.argsort(src_codes, kind="stable")
+    checked = [(c, v) for c, v in (("source_reliability", rel if "source_reliability" in
+                                      frame.columns else None), ("source_name", names))
+               if v is not None]
+    order = np.argsort(src_codes, kind="stable") if checked else np.zeros(0, np.int64)
     same_src = src_codes[order][1:] == src_codes[order][:-1]
-    for col, vals in (("source_reliability", rel), ("source_name", names)):
-        if vals is None or not same_src.any():
+    for col, vals in checked:
+        if not same_src.any():
             continue
         v = np.asarray(vals, dtype=object)[order] if col == "source_name" else vals[order]
         if col == "source_name":
