@@ -20,6 +20,19 @@ def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     averaged, so rounding never carries a mean outside them; ``NaN`` where a segment has
     no finite figure. Returns shape ``(k, m)``."""
     use = np.isfinite(x) & (w > 0)
+    if use.all():  # the common case: no masking needed
+        if segs.starts is not None:
+            first = segs.starts[:-1]
+            total = np.broadcast_to(np.add.reduceat(w, first), (len(x), segs.m))
+            sums = np.add.reduceat(x * w, first, axis=1)
+            lo = np.minimum.reduceat(x, first, axis=1)
+            hi = np.maximum.reduceat(x, first, axis=1)
+        else:
+            total = np.broadcast_to(segs.sum(w), (len(x), segs.m))
+            sums = np.stack([segs.sum(r * w) for r in x])
+            lo = np.stack([segs.min(r) for r in x])
+            hi = np.stack([segs.max(r) for r in x])
+        return np.minimum(np.maximum(sums / total, lo), hi)
     wx = np.where(use, w, 0.0)
     xs = np.where(use, x, 0.0) * wx
     lo_x, hi_x = np.where(use, x, np.inf), np.where(use, x, -np.inf)
@@ -54,8 +67,10 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     without a value gives its midpoint if bounded), the value clamped into the range.
     """
     live = w > 0
-    lo_unb = segs.min(np.where(live, segs.lower, np.inf)) == -np.inf
-    up_unb = segs.max(np.where(live, segs.upper, -np.inf)) == np.inf
+    open_lo, open_up = live & np.isneginf(segs.lower), live & np.isposinf(segs.upper)
+    no = np.zeros(segs.m, bool)
+    lo_unb = segs.max(open_lo.view(np.int8)) > 0 if open_lo.any() else no
+    up_unb = segs.max(open_up.view(np.int8)) > 0 if open_up.any() else no
     means = weighted_means(segs, np.vstack((segs.lower, segs.upper, midpoint_or_value(segs))), w)
     lower = np.where(lo_unb, -np.inf, means[0])
     upper = np.maximum(np.where(up_unb, np.inf, means[1]), lower)
