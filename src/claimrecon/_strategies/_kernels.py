@@ -9,6 +9,7 @@ from .._strategy import Segments
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 #: Cumulative shares this close to a threshold count as reaching it (float rounding).
 TOLERANCE = 1e-9
@@ -79,40 +80,69 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     return lower, value, upper
 
 
+def padded(segs: Segments, *, spare: int = 4) -> tuple[IntArray, int] | None:
+    """Where each row goes in a ``(m, widest segment)`` matrix: its position within
+    its segment, and the width. ``None`` when the matrix would hold more than
+    ``spare`` times the rows (one huge segment among small ones); then sort globally.
+    Needs grouped segments."""
+    assert segs.starts is not None, "padded() needs grouped segments"
+    width = int(segs.counts.max()) if segs.m else 0
+    if segs.m * width > spare * max(segs.n, 1):
+        return None
+    return np.arange(segs.n) - segs.starts[:-1][segs.segment], width
+
+
 def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     """Per-segment weighted lower medians of each row of ``x`` (shape ``(k, n)``) over
     the entries with ``w > 0`` that are not NaN: the smallest figure whose cumulative
     share reaches one half. Always one of the given figures; ``NaN`` where a segment
     has none. Returns shape ``(k, m)``.
 
-    The ``k`` rows are laid end to end as ``k * m`` segments. One argsort ranks the
-    figures, a second sorts the key (segment x size + rank), the cumulative shares
-    restart at every segment, and the first entry to reach one half is found by a
-    minimum over each segment.
+    Small segments are laid out as rows of a padded matrix and sorted row by row; when
+    that matrix would be too large, the ``k`` rows are laid end to end as ``k * m``
+    segments and sorted globally (one argsort ranks the figures, a second sorts the key
+    segment x size + rank). Either way the cumulative shares restart at every segment
+    and the first entry to reach one half is the median.
     """
     k, n = x.shape
     m = segs.m
+    use = (w > 0) & ~np.isnan(x)
+    xs = np.where(use, x, np.inf)
+    wu = np.where(use, w, 0.0)
+    plan = padded(segs)
+    if plan is not None:
+        pos, width = plan
+        grid_x = np.full((k, m, width), np.inf)
+        grid_w = np.zeros((k, m, width))
+        grid_x[:, segs.segment, pos] = xs
+        grid_w[:, segs.segment, pos] = wu
+        order = np.argsort(grid_x, axis=2, kind="stable")
+        grid_x = np.take_along_axis(grid_x, order, axis=2)
+        grid_w = np.take_along_axis(grid_w, order, axis=2)
+        total = grid_w.sum(axis=2)
+        cum = np.cumsum(grid_w, axis=2) / np.where(total > 0, total, 1.0)[:, :, None]
+        reached = (cum >= 0.5 - TOLERANCE) & (grid_w > 0)
+        first = np.argmax(reached, axis=2)
+        picked = np.take_along_axis(grid_x, first[:, :, None], axis=2)[:, :, 0]
+        return np.where(reached.any(axis=2) & (total > 0), picked, np.nan)
     size = k * n
-    flat = x.reshape(size)
+    flat = xs.reshape(size)
     seg = (np.arange(k, dtype=np.int64)[:, None] * m + segs.segment).reshape(size)
-    first = (np.arange(k, dtype=np.int64)[:, None] * n + segs.starts[:-1]).reshape(k * m)
-    ww = np.broadcast_to(w, (k, n)).reshape(size)
-    use = (ww > 0) & ~np.isnan(flat)
-    xs = np.where(use, flat, np.inf)
-    wu = np.where(use, ww, 0.0)
-    total = np.add.reduceat(wu, first)
-    share = wu / np.where(total > 0, total, 1.0)[seg]
+    first_row = (np.arange(k, dtype=np.int64)[:, None] * n + segs.starts[:-1]).reshape(k * m)
+    wflat = wu.reshape(size)
+    tot = np.add.reduceat(wflat, first_row)
+    share = wflat / np.where(tot > 0, tot, 1.0)[seg]
     if size > 1:
         rank = np.empty(size, np.int64)
-        rank[np.argsort(xs, kind="stable")] = np.arange(size)
-        order = np.argsort(seg * size + rank, kind="stable")
-        xs, share = xs[order], share[order]
+        rank[np.argsort(flat, kind="stable")] = np.arange(size)
+        order1 = np.argsort(seg * size + rank, kind="stable")
+        flat, share = flat[order1], share[order1]
     live = share > 0
-    s = share.copy()
+    run = share.copy()
     if k * m > 1:  # restart the running sum: subtract the previous segment's total
-        s[first[1:]] -= np.add.reduceat(share, first)[:-1]
-    reached = (np.cumsum(s) >= 0.5 - TOLERANCE) & live
-    pos = np.minimum.reduceat(np.where(reached, np.arange(size), size), first)
-    ends = np.append(first[1:], size)
-    picked = xs[np.minimum(pos, size - 1)]
-    return np.where((pos < ends) & (total > 0), picked, np.nan).reshape(k, m)
+        run[first_row[1:]] -= np.add.reduceat(share, first_row)[:-1]
+    reached1 = (np.cumsum(run) >= 0.5 - TOLERANCE) & live
+    at = np.minimum.reduceat(np.where(reached1, np.arange(size), size), first_row)
+    ends = np.append(first_row[1:], size)
+    picked1 = flat[np.minimum(at, size - 1)]
+    return np.where((at < ends) & (tot > 0), picked1, np.nan).reshape(k, m)
