@@ -23,6 +23,7 @@ from ._errors import (
     UnitMismatchError,
     UnknownStrategyError,
 )
+from ._hedges import FoundQuantity, Hedge, HedgePolicy, find_quantities, parse_quantity
 from ._io import read_claims
 from ._model import Claim, Contribution, Estimate, Exclusion, Source
 from ._plugins import (
@@ -36,6 +37,7 @@ from ._plugins import (
     register,
 )
 from ._quantity import Quantity
+from ._seeds import load_seed_claims
 from ._strategy import PROPERTIES, Outcome, Reduction, Segments, Strategy
 from ._table import MISSING_TIME, ClaimTable
 
@@ -57,7 +59,10 @@ __all__ = [
     "Estimate",
     "Estimates",
     "Exclusion",
+    "FoundQuantity",
+    "Hedge",
     "HedgeParseError",
+    "HedgePolicy",
     "InconsistentSourceError",
     "InvalidClaimError",
     "InvalidQuantityError",
@@ -75,11 +80,14 @@ __all__ = [
     "StrategyInfo",
     "UnitMismatchError",
     "UnknownStrategyError",
+    "find_quantities",
     "get_plugin_manager",
     "get_strategy",
     "hookimpl",
     "list_strategies",
+    "load_seed_claims",
     "make_plugin_manager",
+    "parse_quantity",
     "read_claims",
     "reconcile",
     "reconcile_all",
