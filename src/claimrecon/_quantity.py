@@ -104,7 +104,9 @@ def format_number(x: float) -> str:
     >>> format_number(12000.0), format_number(2.5), format_number(0.1234567)
     ('12,000', '2.5', '0.1235')
     """
-    if x == int(x) and abs(x) < 1e15:
+    if abs(x) >= 1e15 or (x != 0 and abs(x) < 1e-4):
+        return f"{x:.4g}"
+    if x == int(x):
         return f"{int(x):,}"
     if abs(x) >= 1000:
         return f"{x:,.0f}"
@@ -198,7 +200,7 @@ class Quantity:
         """The middle of a bounded range, else ``None``."""
         if self.lower is None or self.upper is None:
             return None
-        return self.lower + (self.upper - self.lower) / 2
+        return min(max(self.lower / 2 + self.upper / 2, self.lower), self.upper)
 
     def contains(self, x: float) -> bool:
         """Whether the figure ``x`` lies in ``[lower, upper]`` (bounds included)."""

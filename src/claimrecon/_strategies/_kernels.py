@@ -20,37 +20,41 @@ def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     finite entries (a row of weight 0 is absent). Clipped into the range of the figures
     averaged, so rounding never carries a mean outside them; ``NaN`` where a segment has
     no finite figure. Returns shape ``(k, m)``."""
+    # Shares first, then the sum of share x figure: a convex combination, so no partial
+    # sum can overflow even for figures near the largest float.
     use = np.isfinite(x) & (w > 0)
     if use.all():  # the common case: no masking needed
         if segs.starts is not None:
             first = segs.starts[:-1]
-            total = np.broadcast_to(np.add.reduceat(w, first), (len(x), segs.m))
-            sums = np.add.reduceat(x * w, first, axis=1)
+            share = w / np.add.reduceat(w, first)[segs.segment]
+            means = np.add.reduceat(x * share, first, axis=1)
             lo = np.minimum.reduceat(x, first, axis=1)
             hi = np.maximum.reduceat(x, first, axis=1)
         else:
-            total = np.broadcast_to(segs.sum(w), (len(x), segs.m))
-            sums = np.stack([segs.sum(r * w) for r in x])
+            share = w / segs.sum(w)[segs.segment]
+            means = np.stack([segs.sum(r * share) for r in x])
             lo = np.stack([segs.min(r) for r in x])
             hi = np.stack([segs.max(r) for r in x])
-        return np.minimum(np.maximum(sums / total, lo), hi)
+        return np.minimum(np.maximum(means, lo), hi)
     wx = np.where(use, w, 0.0)
-    xs = np.where(use, x, 0.0) * wx
     lo_x, hi_x = np.where(use, x, np.inf), np.where(use, x, -np.inf)
     if segs.starts is not None:
         first = segs.starts[:-1]
         total = np.add.reduceat(wx, first, axis=1)
-        sums = np.add.reduceat(xs, first, axis=1)
+        has = total > 0
+        shares = wx / np.where(has, total, 1.0)[:, segs.segment]
+        means = np.add.reduceat(np.where(use, x, 0.0) * shares, first, axis=1)
         lo = np.minimum.reduceat(lo_x, first, axis=1)
         hi = np.maximum.reduceat(hi_x, first, axis=1)
     else:
         total = np.stack([segs.sum(r) for r in wx])
-        sums = np.stack([segs.sum(r) for r in xs])
+        has = total > 0
+        shares = wx / np.where(has, total, 1.0)[:, segs.segment]
+        xs = np.where(use, x, 0.0) * shares
+        means = np.stack([segs.sum(r) for r in xs])
         lo = np.stack([segs.min(r) for r in lo_x])
         hi = np.stack([segs.max(r) for r in hi_x])
-    has = total > 0
-    mean = sums / np.where(has, total, 1.0)
-    return np.where(has, np.minimum(np.maximum(mean, lo), hi), np.nan)
+    return np.where(has, np.minimum(np.maximum(means, lo), hi), np.nan)
 
 
 def midpoint_or_value(segs: Segments) -> FloatArray:
@@ -58,7 +62,7 @@ def midpoint_or_value(segs: Segments) -> FloatArray:
     lower, upper = segs.lower, segs.upper
     bounded = np.isfinite(lower) & np.isfinite(upper)
     lo, up = np.where(bounded, lower, 0.0), np.where(bounded, upper, 0.0)
-    mid = np.where(bounded, lo + (up - lo) / 2, np.nan)
+    mid = np.where(bounded, lo / 2 + up / 2, np.nan)  # no overflow near the largest float
     return np.where(np.isnan(segs.value), mid, segs.value)
 
 

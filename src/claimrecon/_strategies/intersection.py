@@ -56,7 +56,7 @@ def intersection_kernel(segs: Segments) -> Reduction:
     upper = np.where(agree, hi, segs.max(segs.upper))
     bounded = np.isfinite(lower) & np.isfinite(upper)
     lo_b, up_b = np.where(bounded, lower, 0.0), np.where(bounded, upper, 0.0)
-    value = np.where(bounded, lo_b + (up_b - lo_b) / 2, np.nan)
+    value = np.where(bounded, np.clip(lo_b / 2 + up_b / 2, lo_b, up_b), np.nan)
     weight = np.where(member, w, 0.0)
     reason = np.where(member, -1, 0).astype(np.int64)
     return Reduction(lower=lower, value=value, upper=upper, weight=weight, reason=reason,
