@@ -201,3 +201,30 @@ def test_many_variables_at_once_match_one_variable_at_a_time(
             return reason.split(" at input position")[0]
 
         assert [strip(x.reason) for x in one.excluded] == [strip(x.reason) for x in got.excluded]
+
+
+_HUGE = st.floats(-1.7e308, 1.7e308, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def huge_quantities(draw: st.DrawFn) -> cr.Quantity:
+    a, b = sorted((draw(_HUGE), draw(_HUGE)))
+    shape = draw(st.sampled_from(["point", "range", "range+value", "lower", "upper"]))
+    if shape == "point":
+        return cr.Quantity(value=a)
+    if shape == "range":
+        return cr.Quantity(lower=a, upper=b)
+    if shape == "range+value":
+        return cr.Quantity(value=draw(st.floats(a, b)), lower=a, upper=b)
+    return cr.Quantity(lower=a) if shape == "lower" else cr.Quantity(upper=b)
+
+
+@pytest.mark.parametrize("name", ["range", "intersection", "weighted", "median", "recency"])
+@given(cs=claim_lists(quantity=huge_quantities()))
+def test_figures_near_the_largest_float_never_overflow_to_inf_or_nan(
+    name: str, cs: list[cr.Claim]
+) -> None:
+    e = cr.reconcile(cs, name)
+    for x in (e.lower, e.value, e.upper):
+        assert x is None or math.isfinite(x)
+    assert str(e)
