@@ -138,3 +138,13 @@ def test_a_weight_hook_multiplies_and_zero_excludes_with_the_plugin_name() -> No
                      "weighted", plugin_manager=pm)
     assert e.value == pytest.approx(20)
     assert e.excluded[0].reason == "weight 0 from plugin halve"
+
+
+def test_convertible_units_are_converted_with_the_units_extra() -> None:
+    pytest.importorskip("pint")
+    e = cr.reconcile([claim("a", unit="km", value=1.5), claim("b", unit="m", value=500)],
+                     "range")
+    assert (e.lower, e.upper, e.unit) == (0.5, 1.5, "km")
+    assert [c.claim.quantity.unit for c in e.contributions] == ["km", "m"]  # as claimed
+    with pytest.raises(cr.UnitMismatchError, match="'kg', 'km'"):
+        cr.reconcile([claim("a", unit="km"), claim("b", unit="kg")])

@@ -29,6 +29,7 @@ from ._model import Claim, Contribution, Estimate, Exclusion, Variable
 from ._plugins import StrategyInfo, claim_weights, get_plugin_manager, strategy_info
 from ._strategy import Outcome, Reduction, Segments
 from ._table import ClaimTable
+from ._units import convert_units, have_pint
 
 __all__ = ["Estimates", "reconcile", "reconcile_all"]
 
@@ -428,9 +429,7 @@ def run(
         part.status[hit] = _PLUGIN_ZERO
         part.detail[hit] = len(part.plugins) - 1
 
-    # Per variable, before exclusion: conflict and units.
-    part.conflict = _seg_reduce(np.maximum, table.lower, seg_code, m) > _seg_reduce(
-        np.minimum, table.upper, seg_code, m)
+    # Per variable, before exclusion: units (converted where pint can), then conflict.
     failed = np.zeros(m, bool)
     order_of_failure: list[tuple[int, Exception]] = []
     if table.units:
@@ -440,14 +439,22 @@ def run(
         mixed = np.flatnonzero((umax >= 0) & (umin != umax)).tolist()
     else:
         umax, mixed = np.full(m, -1, np.int64), []
+    if mixed:  # convertible units (pint, the "units" extra) are converted, not refused
+        table, mixed = convert_units(table, seg_code, mixed)
+        part.table = table
+        umax = _seg_reduce(np.maximum, table.unit, seg_code, m)
     part.unit = umax
+    part.conflict = _seg_reduce(np.maximum, table.lower, seg_code, m) > _seg_reduce(
+        np.minimum, table.upper, seg_code, m)
+    hint = "" if not mixed or have_pint() else (
+        " (install claimrecon[units] to convert units that are convertible)")
     for k in mixed:
         rows_k = np.flatnonzero(seg_code == k)
         seg_units = sorted({table.units[x] for x in table.unit[rows_k].tolist() if x >= 0})
         v = table.variables[int(present[k])]
         order_of_failure.append((k, UnitMismatchError(
             f"claims of variable {v!r} state units that cannot be reconciled: "
-            + ", ".join(repr(x) for x in seg_units),
+            + ", ".join(repr(x) for x in seg_units) + hint,
             variable=v, units=seg_units)))
         failed[k] = True
     identity = True

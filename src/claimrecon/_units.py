@@ -1,0 +1,84 @@
+"""Unit conversion with pint (the ``units`` extra): convertible units are converted,
+others stay an error."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._table import ClaimTable
+
+__all__ = ["convert_units", "have_pint"]
+
+
+@functools.cache
+def _registry() -> Any:
+    import pint
+
+    return pint.UnitRegistry()
+
+
+def have_pint() -> bool:
+    """Whether pint is installed."""
+    try:
+        import pint  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _factor_convert(x: npt.NDArray[np.float64], unit: str, target: str) -> npt.NDArray[np.float64]:
+    ureg = _registry()
+    out = x.copy()
+    finite = np.isfinite(x)
+    if finite.any():
+        out[finite] = ureg.Quantity(x[finite], unit).to(target).magnitude
+    return out
+
+
+def convert_units(
+    table: ClaimTable, seg_code: npt.NDArray[np.int64], segments: Sequence[int]
+) -> tuple[ClaimTable, list[int]]:
+    """Convert the claims of ``segments`` (variables whose claims state different
+    units) to the unit of their first claim that states one, where pint can.
+
+    :returns: the table with converted figures (the original Claim objects are kept
+        for the account of each estimate) and the segments that could not be converted.
+    """
+    if not have_pint():
+        return table, list(segments)
+    import pint
+
+    lower, value, upper = table.lower.copy(), table.value.copy(), table.upper.copy()
+    unit = table.unit.copy()
+    failed: list[int] = []
+    for k in segments:
+        rows = np.flatnonzero(seg_code == k)
+        codes = table.unit[rows]
+        target_code = int(codes[codes >= 0][0])
+        target = table.units[target_code]
+        try:
+            for code in sorted(set(codes[codes >= 0].tolist()) - {target_code}):
+                sel = rows[codes == code]
+                for col in (lower, value, upper):
+                    col[sel] = _factor_convert(col[sel], table.units[code], target)
+                unit[sel] = target_code
+        except (pint.errors.PintError, ValueError, TypeError, AttributeError):
+            failed.append(k)
+            lower[rows], value[rows], upper[rows] = (
+                table.lower[rows], table.value[rows], table.upper[rows])
+            unit[rows] = table.unit[rows]
+    converted = ClaimTable(
+        variable=table.variable, variables=table.variables, source=table.source,
+        sources=table.sources, lower=np.minimum(lower, upper), value=value,
+        upper=np.maximum(lower, upper), unit=unit, units=table.units,
+        confidence=table.confidence, weight=table.weight, as_of=table.as_of,
+        published=table.published, via=table.via, document=table.document, quote=table.quote,
+        phrase=table.phrase, quantiles=table.quantiles,
+        claims=None if table._claims is None else table._claims,
+    )
+    return converted, failed
