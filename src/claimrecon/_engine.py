@@ -124,7 +124,7 @@ def reconcile_all(
     *,
     independent: bool = True,
     on_error: Literal["raise", "collect"] = "raise",
-    truths: Mapping[Variable, float] | None = None,
+    truths: Mapping[Any, float] | None = None,
     plugin_manager: pluggy.PluginManager | None = None,
     **options: Any,
 ) -> Estimates:
@@ -357,7 +357,7 @@ def run(
     plugin_manager: pluggy.PluginManager | None = None,
     options: Mapping[str, Any] | None = None,
     on_error: str = "raise",
-    truths: Mapping[Variable, float] | None = None,
+    truths: Mapping[Any, float] | None = None,
 ) -> Estimates:
     """Run one reconciliation over a whole claims table (the engine behind
     :func:`reconcile` and :func:`reconcile_all`).
