@@ -418,9 +418,9 @@ def table_from_frame(
     for col, vals in checked:
         if not same_src.any():
             continue
-        v = np.asarray(vals, dtype=object)[order] if col == "source_name" else vals[order]
+        v: Any = np.asarray(vals, dtype=object)[order] if col == "source_name" else vals[order]
         if col == "source_name":
-            v = np.where(pd.isna(v), None, v)
+            v = [None if pd.isna(x) else x for x in v.tolist()]
             differs = np.array([a != b for a, b in zip(v[1:], v[:-1], strict=True)], bool)
         else:
             differs = ~((v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1])))

@@ -129,6 +129,7 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
         first = np.argmax(reached, axis=2)
         picked = np.take_along_axis(grid_x, first[:, :, None], axis=2)[:, :, 0]
         return np.where(reached.any(axis=2) & (total > 0), picked, np.nan)
+    assert segs.starts is not None, "lower_medians needs grouped segments"
     size = k * n
     flat = xs.reshape(size)
     seg = (np.arange(k, dtype=np.int64)[:, None] * m + segs.segment).reshape(size)

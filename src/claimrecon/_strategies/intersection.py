@@ -6,7 +6,7 @@ import numpy as np
 
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
-from ._kernels import TOLERANCE
+from ._kernels import TOLERANCE, FloatArray, IntArray, padded
 
 REASONS = ("outside the range where the largest agreeing group of claims (by weight) meets",)
 
@@ -22,36 +22,13 @@ def intersection_kernel(segs: Segments) -> Reduction:
     claims agree, the result is the envelope of all. The value is the midpoint of a
     bounded result.
     """
-    n, m = segs.n, segs.m
     w = segs.weight
-    total = segs.sum(w)
-    share = w / np.repeat(total, segs.counts)
-    pos = np.concatenate((segs.lower, segs.upper))
-    seg2 = np.concatenate((segs.segment, segs.segment))
-    delta = np.concatenate((share, -share))
-    count_delta = np.concatenate((np.ones(n, np.int64), -np.ones(n, np.int64)))
-    # Sort events by (segment, position); a stable sort keeps starts (first half)
-    # before ends at the same position.
-    rank = np.empty(2 * n, np.int64)
-    rank[np.argsort(pos, kind="stable")] = np.arange(2 * n)
-    order = np.argsort(seg2 * (2 * n) + rank, kind="stable")
-    pos_s, delta_s, cd_s = pos[order], delta[order], count_delta[order]
-    ev_starts = 2 * segs.starts
-    cover = np.cumsum(delta_s)
-    if m > 1:  # restart at each segment (its events sum to zero, up to rounding)
-        offsets = np.concatenate(([0.0], cover[ev_starts[1:-1] - 1]))
-        cover -= np.repeat(offsets, 2 * segs.counts)
-    count = np.cumsum(cd_s)
-    peak = np.maximum.reduceat(cover, ev_starts[:-1])
-    peak_count = np.maximum.reduceat(count, ev_starts[:-1])
-    at_peak = np.flatnonzero(cover >= np.repeat(peak, 2 * segs.counts) - TOLERANCE)
-    best = at_peak[np.searchsorted(at_peak, ev_starts[:-1])]
-    lo = pos_s[best]
-    hi = pos_s[best + 1]
+    share = w / segs.sum(w)[segs.segment]
+    plan = padded(segs)
+    lo, hi, peak_count = _sweep_padded(segs, share, plan) if plan else _sweep_sorted(segs, share)
     agree = peak_count > 1
-    lo_row, hi_row = np.repeat(lo, segs.counts), np.repeat(hi, segs.counts)
-    member = (segs.lower <= lo_row) & (segs.upper >= hi_row)
-    member |= np.repeat(~agree, segs.counts)
+    seg = segs.segment
+    member = ((segs.lower <= lo[seg]) & (segs.upper >= hi[seg])) | ~agree[seg]
     lower = np.where(agree, lo, segs.min(segs.lower))
     upper = np.where(agree, hi, segs.max(segs.upper))
     bounded = np.isfinite(lower) & np.isfinite(upper)
@@ -61,6 +38,58 @@ def intersection_kernel(segs: Segments) -> Reduction:
     reason = np.where(member, -1, 0).astype(np.int64)
     return Reduction(lower=lower, value=value, upper=upper, weight=weight, reason=reason,
                      reasons=REASONS)
+
+
+Sweep = tuple[FloatArray, FloatArray, IntArray]
+
+
+def _sweep_padded(segs: Segments, share: FloatArray, plan: tuple[IntArray, int]) -> Sweep:
+    """The sweep with each segment's events in a row of a padded matrix: lower bounds
+    in the first half of the row, upper bounds in the second, empty slots at +inf with
+    no weight; a stable sort along the rows keeps lower bounds first at ties."""
+    pos, width = plan
+    m, seg = segs.m, segs.segment
+    at = np.full((m, 2 * width), np.inf)
+    delta = np.zeros((m, 2 * width))
+    count = np.zeros((m, 2 * width), np.int64)
+    at[seg, pos], at[seg, width + pos] = segs.lower, segs.upper
+    delta[seg, pos], delta[seg, width + pos] = share, -share
+    count[seg, pos], count[seg, width + pos] = 1, -1
+    order = np.argsort(at, axis=1, kind="stable")
+    at = np.take_along_axis(at, order, axis=1)
+    cover = np.cumsum(np.take_along_axis(delta, order, axis=1), axis=1)
+    n_open = np.cumsum(np.take_along_axis(count, order, axis=1), axis=1)
+    peak = cover.max(axis=1)
+    best = np.argmax(cover >= peak[:, None] - TOLERANCE, axis=1)
+    rows = np.arange(m)
+    return at[rows, best], at[rows, best + 1], n_open.max(axis=1)
+
+
+def _sweep_sorted(segs: Segments, share: FloatArray) -> Sweep:
+    """The sweep over all segments laid end to end: one argsort ranks the positions, a
+    second sorts by (segment, rank); a stable sort keeps lower bounds (the first half)
+    first at ties."""
+    assert segs.starts is not None, "intersection runs on grouped segments"
+    n = segs.n
+    pos = np.concatenate((segs.lower, segs.upper))
+    seg2 = np.concatenate((segs.segment, segs.segment))
+    delta = np.concatenate((share, -share))
+    count_delta = np.concatenate((np.ones(n, np.int64), -np.ones(n, np.int64)))
+    rank = np.empty(2 * n, np.int64)
+    rank[np.argsort(pos, kind="stable")] = np.arange(2 * n)
+    order = np.argsort(seg2 * (2 * n) + rank, kind="stable")
+    pos_s, delta_s, cd_s = pos[order], delta[order], count_delta[order]
+    ev_starts = 2 * segs.starts
+    cover = np.cumsum(delta_s)
+    if segs.m > 1:  # restart at each segment (its events sum to zero, up to rounding)
+        offsets = np.concatenate((np.zeros(1), cover[ev_starts[1:-1] - 1]))
+        cover -= np.repeat(offsets, 2 * segs.counts)
+    n_open = np.cumsum(cd_s)
+    peak = np.maximum.reduceat(cover, ev_starts[:-1])
+    peak_count = np.maximum.reduceat(n_open, ev_starts[:-1])
+    at_peak = np.flatnonzero(cover >= np.repeat(peak, 2 * segs.counts) - TOLERANCE)
+    best = at_peak[np.searchsorted(at_peak, ev_starts[:-1])]
+    return pos_s[best], pos_s[best + 1], peak_count
 
 
 INTERSECTION = Strategy(

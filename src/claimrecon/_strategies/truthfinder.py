@@ -10,9 +10,11 @@ the adjusted score into a confidence; a source's trustworthiness is the mean
 confidence of the figures it claims. The estimate is the most confident figure.
 
 Numeric similarity: ``sim(a, b) = exp(-d(a, b) / scale)`` with ``d`` the relative
-difference ``|a - b| / (|a| + |b|)``; by default ``scale`` is the median relative
-difference between distinct figures claimed for one variable in the batch, a rule
-that adapts to how far apart competing figures typically are.
+difference ``|a - b| / (|a| + |b|)``. By default ``scale`` is the median, over the
+distinct figures of contested variables in the batch, of the relative difference to
+the nearest other figure of the same variable: a rule that adapts to how close
+competing figures typically are, and that vandal values (far from everything) cannot
+stretch unless they make up half of all figures.
 
 See :mod:`claimrecon._strategies._truth` for the rules shared with ``crh`` and
 ``catd`` (figures, contested variables, relative deviations, the range).
@@ -26,6 +28,7 @@ from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
 from ._truth import (
     TOLERANCE,
+    WEIGHT_FLOOR,
     FloatArray,
     IntArray,
     Sorted,
@@ -81,6 +84,24 @@ def _pairs(f_seg: IntArray) -> tuple[IntArray, IntArray]:
     return np.concatenate(a_parts), np.concatenate(b_parts)
 
 
+def _nearest_scale(f_seg: IntArray, f_val: FloatArray) -> float:
+    """The median, over figures that have a distinct neighbour in their variable, of
+    the relative difference to the nearest one (1.0 when there are none).
+
+    Nearest neighbours, not all pairs: a vandal's figure is far from every other, so
+    it would weigh in every pair of its variable, but it is only one figure among
+    the figures whose nearest distance is taken; the median stands until half of
+    all figures are such outliers."""
+    if len(f_seg) < 2:
+        return 1.0
+    same = f_seg[1:] == f_seg[:-1]
+    gap = np.where(same, relative_deviation(f_val[1:], f_val[:-1]), np.inf)
+    nearest = np.minimum(np.concatenate((gap, [np.inf])), np.concatenate(([np.inf], gap)))
+    nearest = nearest[np.isfinite(nearest)]
+    scale = float(np.median(nearest)) if len(nearest) else 1.0
+    return scale if scale > 0 else 1.0
+
+
 def truthfinder_kernel(
     segs: Segments,
     *,
@@ -89,7 +110,7 @@ def truthfinder_kernel(
     rho: float = 0.5,
     base_sim: float = 0.5,
     similarity_scale: float | None = None,
-    max_iter: int = 100,
+    max_iter: int = 1000,
     tol: float = 1e-6,
     coverage: float = 0.5,
 ) -> Reduction:
@@ -102,8 +123,9 @@ def truthfinder_kernel(
     :param base_sim: the similarity at which one figure neither supports nor opposes
         another (the paper's 0.5).
     :param similarity_scale: the relative difference over which similarity decays by
-        ``1/e``; ``None`` (default) takes the median relative difference between
-        distinct figures of one variable in the batch.
+        ``1/e``; ``None`` (default) takes the median, over distinct figures, of the
+        relative difference to the nearest other figure of the same variable (1.0 if
+        no variable has two distinct figures).
     :param max_iter: the most trust updates.
     :param tol: stop when no source's trustworthiness moves by more than this.
     :param coverage: the share of the learned weight the range holds.
@@ -137,8 +159,7 @@ def truthfinder_kernel(
     d = relative_deviation(f_val[pa], f_val[pb])
     scale = similarity_scale
     if scale is None:
-        scale = float(np.median(d)) if len(d) else 1.0
-        scale = scale if scale > 0 else 1.0
+        scale = _nearest_scale(f_seg, f_val)
     sim = np.exp(-d / scale)
 
     rows = np.flatnonzero(has)
@@ -157,7 +178,8 @@ def truthfinder_kernel(
         seg_total = np.bincount(f_seg, weights=sigma, minlength=segs.m)
         support = np.bincount(pa, weights=sigma[pb] * sim, minlength=nf)
         adjusted = sigma + rho * (support - base_sim * (seg_total[f_seg] - sigma))
-        out: FloatArray = 1.0 / (1.0 + np.exp(-gamma * adjusted))
+        # The logistic function, written with tanh so that no score overflows exp.
+        out: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * gamma * adjusted))
         return out
 
     iterations, converged = 0, True
@@ -196,7 +218,7 @@ def truthfinder_kernel(
     # A claim's weight: its prior weight times the confidence of its figure (a claim
     # without a figure: times its source's trustworthiness).
     learned = np.where(has, conf[np.maximum(fact_of_row, 0)] if nf else 0.0, trust[src])
-    weight = prior * np.maximum(learned, np.finfo(float).tiny)
+    weight = prior * np.maximum(learned, WEIGHT_FLOOR)
     lower, upper = central_range(segs, weight, value, coverage)
     return Reduction(
         lower=lower,
@@ -217,7 +239,7 @@ TRUTHFINDER = Strategy(
     properties={"within_envelope", "accounts_for_all", "order_free", "idempotent",
                 "scale_free"},
     options={"initial_trust": 0.9, "gamma": 0.3, "rho": 0.5, "base_sim": 0.5,
-             "similarity_scale": None, "max_iter": 100, "tol": 1e-6, "coverage": 0.5},
+             "similarity_scale": None, "max_iter": 1000, "tol": 1e-6, "coverage": 0.5},
 )
 
 

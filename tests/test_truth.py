@@ -1,0 +1,306 @@
+"""The truth-discovery strategies: crh, catd, truthfinder."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pluggy
+import pytest
+
+import claimrecon as cr
+from claimrecon._strategies._truth import chi2_lower_quantile, relative_deviation
+from claimrecon.testing import check_strategy
+
+LEARNERS = ("crh", "catd", "truthfinder")
+VANDAL = 6.6e18
+
+
+def table_of(rows: list[tuple[object, str, float]]) -> cr.ClaimTable:
+    """Point claims from (variable, source id, value) rows."""
+    sources: dict[str, cr.Source] = {}
+    claims = [
+        cr.Claim(variable=v, source=sources.setdefault(s, cr.Source(id=s)),
+                 quantity=cr.Quantity(value=x))
+        for v, s, x in rows
+    ]
+    return cr.ClaimTable.from_claims(claims)
+
+
+def noisy_rows(
+    noise: dict[str, float], n_vars: int, seed: int, *, vandal: str | None = None,
+    vandal_share: float = 0.0,
+) -> tuple[list[tuple[object, str, float]], dict[int, float]]:
+    """Every source claims every variable: truth x (1 + noise x N(0, 1)), rounded; a
+    vandal source (if any) claims 6.6e18 for a share of the variables."""
+    rng = np.random.default_rng(seed)
+    truth = {k: float(rng.uniform(1e3, 1e6)) for k in range(n_vars)}
+    rows: list[tuple[object, str, float]] = []
+    for k, t in truth.items():
+        for s, sd in noise.items():
+            rows.append((k, s, float(round(t * (1 + sd * rng.standard_normal())))))
+        if vandal is not None and rng.random() < vandal_share:
+            rows.append((k, vandal, VANDAL))
+    return rows, truth
+
+
+# -- the contract --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_keeps_its_declared_contract(name: str, pm: pluggy.PluginManager) -> None:
+    check_strategy(name, plugin_manager=pm)
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_declares_the_core_properties(name: str, pm: pluggy.PluginManager) -> None:
+    s = cr.get_strategy(name, plugin_manager=pm)
+    assert s.properties == {"within_envelope", "accounts_for_all", "order_free",
+                            "idempotent", "scale_free"}
+    assert s.kernel is not None and s.grouped
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_one_ranged_claim_reconciles_to_itself(name: str, pm: pluggy.PluginManager) -> None:
+    c = cr.Claim(variable="v", source=cr.Source(id="a"),
+                 quantity=cr.Quantity(lower=5.0, upper=10.0))
+    e = cr.reconcile([c], name, plugin_manager=pm)
+    assert (e.lower, e.value, e.upper) == (5.0, 7.5, 10.0)  # the midpoint is its figure
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_claims_without_a_figure_count_for_the_range_only(
+    name: str, pm: pluggy.PluginManager
+) -> None:
+    src = [cr.Source(id=i) for i in "abc"]
+    claims = [
+        cr.Claim(variable="v", source=src[0], quantity=cr.Quantity(value=100.0)),
+        cr.Claim(variable="v", source=src[1], quantity=cr.Quantity(value=100.0)),
+        cr.Claim(variable="v", source=src[2], quantity=cr.Quantity(lower=50.0)),
+    ]
+    e = cr.reconcile(claims, name, plugin_manager=pm)
+    assert e.value == 100.0
+    assert len(e.contributions) == 3 and not e.excluded
+    assert all(c.weight > 0 for c in e.contributions)
+    only_open = cr.reconcile(claims[2:], name, plugin_manager=pm)
+    assert only_open.value is None and only_open.lower == 50.0 and only_open.upper is None
+
+
+# -- learning reliability ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_recovers_the_order_of_known_noise_levels(name: str, pm: pluggy.PluginManager) -> None:
+    noise = {"s0.1%": 0.001, "s1%": 0.01, "s5%": 0.05, "s20%": 0.2, "s60%": 0.6}
+    rows, truth = noisy_rows(noise, 300, seed=1)
+    es = cr.reconcile_all(table_of(rows), strategy=name, plugin_manager=pm)
+    rel = es.source_reliability
+    assert rel is not None
+    learned = [rel[s] for s in noise]  # from the least to the most noisy
+    assert learned == sorted(learned, reverse=True), learned
+    assert len(set(learned)) == len(learned)
+    assert all(0 < r <= 1 for r in learned)
+    errors = [abs(es[k].value - t) / t for k, t in truth.items()]  # type: ignore[operator]
+    assert float(np.median(errors)) < 0.01
+
+
+def test_catd_does_not_over_trust_sources_of_few_claims(pm: pluggy.PluginManager) -> None:
+    # One prolific source and, for every variable, a one-off source, all equally
+    # accurate: CATD's confidence bound trusts the prolific one most; CRH's summed
+    # loss does the opposite (the long-tail weakness CATD was designed against).
+    rng = np.random.default_rng(2)
+    rows: list[tuple[object, str, float]] = []
+    for k in range(100):
+        t = float(rng.uniform(1e3, 1e6))
+        rows.append((k, "prolific", round(t * (1 + 0.01 * rng.standard_normal()))))
+        rows.append((k, f"once-{k}", round(t * (1 + 0.01 * rng.standard_normal()))))
+    table = table_of(rows)
+    catd = cr.reconcile_all(table, strategy="catd", plugin_manager=pm).source_reliability
+    crh = cr.reconcile_all(table, strategy="crh", plugin_manager=pm).source_reliability
+    assert catd is not None and crh is not None
+    once = [s for s in catd if s != "prolific"]
+    assert catd["prolific"] == 1.0
+    assert max(catd[s] for s in once) < 0.1
+    assert crh["prolific"] < float(np.median([crh[s] for s in once]))
+
+
+def test_truthfinder_keeps_the_initial_trust_of_sources_it_cannot_judge(
+    pm: pluggy.PluginManager,
+) -> None:
+    rows = [("a", "x", 10.0), ("a", "y", 10.0), ("a", "z", 30.0), ("b", "alone", 5.0)]
+    es = cr.reconcile_all(table_of(rows), strategy="truthfinder", plugin_manager=pm,
+                          initial_trust=0.8)
+    rel = es.source_reliability
+    assert rel is not None
+    assert rel["alone"] == 0.8
+    assert rel["x"] == rel["y"] > rel["z"]
+    assert es["a"].value == 10.0
+    assert 0.5 < es["a"].diagnostics["confidence"] < 1
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_sources_absent_from_the_batch_have_no_reliability(
+    name: str, pm: pluggy.PluginManager
+) -> None:
+    rows = [("a", "x", 10.0), ("a", "y", 12.0), ("b", "z", 5.0), ("b", "x", 6.0)]
+    es = cr.reconcile_all(table_of(rows), strategy={"a": name, "b": "median"},
+                          plugin_manager=pm)
+    rel = es.source_reliability
+    assert rel is not None
+    assert math.isnan(rel["z"])
+    assert not math.isnan(rel["x"]) and not math.isnan(rel["y"])
+
+
+# -- robustness ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_one_vandal_value_cannot_move_the_estimate(name: str, pm: pluggy.PluginManager) -> None:
+    src = [cr.Source(id=i) for i in "abc"]
+    claims = [cr.Claim(variable="v", source=s, quantity=cr.Quantity(value=x))
+              for s, x in zip(src, (10_000.0, 12_000.0, VANDAL), strict=True)]
+    e = cr.reconcile(claims, name, plugin_manager=pm)
+    assert e.value in (10_000.0, 12_000.0)
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_vandal_source_is_learned_and_kept_out_of_the_range(
+    name: str, pm: pluggy.PluginManager
+) -> None:
+    noise = {"a": 0.002, "b": 0.01, "c": 0.03}
+    rows, truth = noisy_rows(noise, 200, seed=3, vandal="vandal", vandal_share=0.4)
+    # Honest sources slip too, now and then.
+    rows += [(0, "d", VANDAL), (1, "d", 1.0), (2, "d", truth[2])]
+    es = cr.reconcile_all(table_of(rows), strategy=name, plugin_manager=pm)
+    for k, t in truth.items():
+        e = es[k]
+        assert e.value is not None and abs(e.value - t) / t < 0.1
+        assert e.upper is not None and e.upper < 1e7
+        vandal_share = sum(c.weight for c in e.contributions if c.claim.source.id == "vandal")
+        assert vandal_share < 0.3
+    rel = es.source_reliability
+    assert rel is not None
+    assert rel["vandal"] < min(rel[s] for s in noise)
+
+
+def test_relative_deviation_is_bounded_and_never_overflows() -> None:
+    a = np.array([1e308, 1e308, -1e308, 0.0, 5.0, 100.0, 1e3])
+    b = np.array([1.5e308, 1e308, 1e308, 0.0, -5.0, 110.0, VANDAL])
+    d = relative_deviation(a, b)
+    assert np.allclose(d, [0.2, 0.0, 1.0, 0.0, 1.0, 10 / 210, 1.0])
+    assert ((d >= 0) & (d <= 1)).all()
+
+
+# -- batches -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_a_batch_of_many_variables(name: str, pm: pluggy.PluginManager) -> None:
+    noise = {"a": 0.001, "b": 0.02, "c": 0.1, "d": 0.3}
+    rows, truth = noisy_rows(noise, 1000, seed=4, vandal="v", vandal_share=0.05)
+    table = table_of(rows)
+    es = cr.reconcile_all(table, strategy=name, plugin_manager=pm)
+    assert len(es) == len(truth) and not es.errors
+    frame = es.to_pandas()
+    assert (frame["lower"] <= frame["value"]).all() and (frame["value"] <= frame["upper"]).all()
+    claims = es.claims_to_pandas()
+    assert len(claims) == len(rows) and not claims["excluded"].any()
+    sums = claims.groupby("variable")["weight"].sum()
+    assert np.allclose(sums.to_numpy(), 1.0)
+    # Every estimate is one of its claimed figures (weighted medians, most confident
+    # figure), and the row order of the batch does not matter.
+    by_var: dict[object, set[float]] = {}
+    for v, _, x in rows:
+        by_var.setdefault(v, set()).add(x)
+    assert all(es[k].value in by_var[k] for k in truth)
+    perm = np.random.default_rng(5).permutation(len(rows))
+    shuffled = cr.reconcile_all(table_of([rows[i] for i in perm]), strategy=name,
+                                plugin_manager=pm)
+    assert all(shuffled[k].value == es[k].value for k in truth)
+    assert all(shuffled[k].lower == es[k].lower and shuffled[k].upper == es[k].upper
+               for k in truth)
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_one_variable_alone_matches_reconcile(name: str, pm: pluggy.PluginManager) -> None:
+    rows = [("v", "a", 10.0), ("v", "b", 11.0), ("v", "c", 30.0)]
+    table = table_of(rows)
+    e1 = cr.reconcile(table.to_claims(), name, plugin_manager=pm)
+    e2 = cr.reconcile_all(table, strategy=name, plugin_manager=pm)["v"]
+    assert (e1.lower, e1.value, e1.upper) == (e2.lower, e2.value, e2.upper)
+
+
+# -- diagnostics and options ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_convergence_is_reported(name: str, pm: pluggy.PluginManager) -> None:
+    noise = {"a": 0.001, "b": 0.05, "c": 0.2}
+    rows, _ = noisy_rows(noise, 50, seed=6)
+    table = table_of(rows)
+    es = cr.reconcile_all(table, strategy=name, plugin_manager=pm)
+    d = es[0].diagnostics
+    assert isinstance(d["iterations"], int) and d["iterations"] >= 1
+    assert d["converged"] is True
+    assert all(es[k].diagnostics["iterations"] == d["iterations"] for k in es)
+    capped = cr.reconcile_all(table, strategy=name, plugin_manager=pm, max_iter=1)
+    assert capped[0].diagnostics["iterations"] == 1
+    assert capped[0].diagnostics["converged"] is False
+    # Nothing contested: nothing to learn, so no iteration at all.
+    alone = cr.reconcile_all(table_of([("x", "a", 1.0), ("y", "b", 2.0)]), strategy=name,
+                             plugin_manager=pm)
+    assert alone["x"].diagnostics["iterations"] == 0
+    assert alone["x"].diagnostics["converged"] is True
+    assert alone.source_reliability is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("crh", {"loss": "cubic"}),
+        ("crh", {"max_iter": -1}),
+        ("crh", {"prior_claims": 0}),
+        ("catd", {"alpha": 1.5}),
+        ("catd", {"estimate": "mode"}),
+        ("catd", {"coverage": 2}),
+        ("truthfinder", {"initial_trust": 1.0}),
+        ("truthfinder", {"similarity_scale": 0}),
+        ("truthfinder", {"tol": -1}),
+    ],
+)
+def test_bad_options_are_refused(
+    name: str, options: dict[str, object], pm: pluggy.PluginManager
+) -> None:
+    with pytest.raises(cr.PluginError, match=name):
+        cr.reconcile_all(table_of([("v", "a", 1.0), ("v", "b", 2.0)]), strategy=name,
+                         plugin_manager=pm, **options)
+
+
+def test_squared_crh_is_a_weighted_mean(pm: pluggy.PluginManager) -> None:
+    rows = [("v", "a", 10.0), ("v", "b", 20.0)]
+    e = cr.reconcile_all(table_of(rows), strategy="crh", plugin_manager=pm,
+                         loss="squared")["v"]
+    assert e.value is not None and 10.0 < e.value < 20.0
+
+
+def test_coverage_widens_the_range(pm: pluggy.PluginManager) -> None:
+    rows = [("v", s, x) for s, x in zip("abcde", (10.0, 11.0, 12.0, 13.0, 14.0), strict=True)]
+    narrow = cr.reconcile_all(table_of(rows), strategy="crh", plugin_manager=pm,
+                              coverage=0.0)["v"]
+    wide = cr.reconcile_all(table_of(rows), strategy="crh", plugin_manager=pm,
+                            coverage=1.0)["v"]
+    assert narrow.lower == narrow.value == narrow.upper == 12.0
+    assert (wide.lower, wide.upper) == (10.0, 14.0)
+
+
+def test_chi2_quantile_matches_scipy() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    df = np.array([1, 2, 3, 5, 10, 30, 100, 399, 400, 401, 1000, 25_000], float)
+    for p in (0.001, 0.025):
+        got = chi2_lower_quantile(p, df)
+        want = stats.chi2.ppf(p, df)
+        small = df <= 400
+        assert np.allclose(got[small], want[small], rtol=1e-9)
+        assert np.allclose(got[~small], want[~small], rtol=1e-4)
+    with pytest.raises(ValueError, match=r"0 < p < 0\.5"):
+        chi2_lower_quantile(0.5, df)
