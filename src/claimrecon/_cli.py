@@ -8,11 +8,20 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from ._engine import Estimates, reconcile_all
@@ -165,12 +174,28 @@ def _markdown(es: Estimates) -> str:
 def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
               columns: tuple[str, ...], collect_errors: bool) -> None:
     """Reconcile the claims in FILE (CSV, JSON Lines or Parquet in the claims schema)."""
-    from ._io import read_claims
+    from ._io import _read
 
     mapping = _parse_columns(columns)
+    err = Console(stderr=True)
+    progress = Progress(  # on a terminal only: reading (bytes) and reconciling (elapsed)
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+        DownloadColumn(), TimeElapsedColumn(), console=err, transient=True,
+        disable=not err.is_terminal,
+    )
+
+    def opener(path: Path) -> TextIO:
+        return progress.open(path, "r", encoding="utf-8-sig", newline="",
+                             description=f"reading {path.name}")
+
     try:
-        table = read_claims(file, format=input_format, columns=mapping)
-        es = reconcile_all(table, strategy, on_error="collect" if collect_errors else "raise")
+        with progress:
+            table = _read(file, format=input_format, columns=mapping, opener=opener)
+            task = progress.add_task(f"reconciling {len(table):,} claims ({strategy})",
+                                     total=None)
+            es = reconcile_all(table, strategy,
+                               on_error="collect" if collect_errors else "raise")
+            progress.remove_task(task)
     except ClaimreconError as exc:
         notes = getattr(exc, "__notes__", [])
         _fail(str(exc) + "".join(f"\n  {n}" for n in notes))

@@ -7,7 +7,7 @@ import datetime
 import json
 import math
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -289,6 +289,16 @@ def read_claims(
     :raises ClaimFileError: naming the file, the line (CSV, JSON Lines: the physical
         1-based line, the header is line 1) or row (Parquet: 0-based), and the column.
     """
+    return _read(path, format=format, columns=columns)
+
+
+def _read(
+    path: str | os.PathLike[str], *, format: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    opener: Callable[[Path], TextIO] | None = None,
+) -> ClaimTable:
+    """:func:`read_claims`, with ``opener`` to open text files (the CLI passes one
+    that shows a progress bar)."""
     p = Path(path)
     name = str(path)
     fmt = format or _FORMATS.get(p.suffix.lower())
@@ -305,7 +315,7 @@ def read_claims(
         frame = pq.read_table(p).to_pandas()
         return table_from_frame(frame, path=name, columns=columns)
     try:
-        f = open(p, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        f = opener(p) if opener else open(p, encoding="utf-8-sig", newline="")  # noqa: SIM115
     except OSError as exc:
         raise ClaimFileError(f"cannot open the file: {exc.strerror}", path=name) from None
     with f:
