@@ -59,14 +59,16 @@ def reference_names() -> set[str]:
 def public_names() -> list[str]:
     names = getattr(cr, "__all__", None)
     if names is None:  # until __all__ exists, every public attribute but modules
-        names = [n for n in dir(cr) if not n.startswith("_")
-                 and not inspect.ismodule(getattr(cr, n))]
+        names = [
+            n for n in dir(cr) if not n.startswith("_") and not inspect.ismodule(getattr(cr, n))
+        ]
     return sorted(names)
 
 
 def hook_names() -> list[str]:
     return sorted(
-        name for name, obj in vars(hookspecs).items()
+        name
+        for name, obj in vars(hookspecs).items()
         if name.startswith("claimrecon_") and inspect.isfunction(obj)
     )
 
@@ -109,8 +111,7 @@ def hook_is_documented(hook: str) -> bool:
         listed = members[0].removeprefix(":members:").strip() if members else ""
         if not members or (listed and hook not in re.split(r"[\s,]+", listed)):
             continue
-        if any(hook in re.split(r"[\s,]+", o.removeprefix(":exclude-members:"))
-               for o in excluded):
+        if any(hook in re.split(r"[\s,]+", o.removeprefix(":exclude-members:")) for o in excluded):
             continue
         return bool(inspect.getdoc(getattr(hookspecs, hook)))
     return False
@@ -132,7 +133,8 @@ def test_every_hook_is_documented_in_the_hook_reference(hook: str) -> None:
 def test_every_hook_is_exercised_by_a_test(hook: str) -> None:
     here = Path(__file__).resolve()
     users = [
-        p for p in TESTS.rglob("test_*.py")
+        p
+        for p in TESTS.rglob("test_*.py")
         if p.resolve() != here and re.search(rf"\b{hook}\b", p.read_text(encoding="utf-8"))
     ]
     assert users, f"no test under tests/ implements or calls the hook {hook}"

@@ -6,15 +6,15 @@ import numpy as np
 
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
-from ._kernels import lower_medians, midpoint_or_value
+from ._kernels import lower_medians
 
 
 def median_kernel(segs: Segments) -> Reduction:
-    """Weighted lower medians of the lowers, of the uppers and of the values (a claim
-    without a value gives its midpoint if bounded), the value clamped into the range."""
+    """Weighted lower medians of the lowers, of the uppers and of the stated values,
+    the value clamped into the range. The value is always a figure some claim states;
+    when no claim states one, there is none."""
     w = segs.weight
-    lower, upper, value = lower_medians(
-        segs, np.vstack((segs.lower, segs.upper, midpoint_or_value(segs))), w)
+    lower, upper, value = lower_medians(segs, np.vstack((segs.lower, segs.upper, segs.value)), w)
     upper = np.maximum(upper, lower)
     value = np.where(np.isnan(value), np.nan, np.minimum(np.maximum(value, lower), upper))
     return Reduction(lower=lower, value=value, upper=upper, weight=w.copy())
