@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 bad data, 2 bad usage.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -146,13 +147,29 @@ def _parse_columns(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _summaries(es: Estimates) -> list[tuple[str, str, str, str, str, str, str, str, bool]]:
+    """Per variable: variable, strategy, phrase, lower, value, upper, used, excluded,
+    conflict, from the columns (no per-claim objects, so fast at any size)."""
+    cols = es.columns()
+    out = []
+    for v, strat, lo, val, up, unit, used, excl, conflict in zip(
+        cols["variable"].tolist(), cols["strategy"].tolist(), cols["lower"].tolist(),
+        cols["value"].tolist(), cols["upper"].tolist(), cols["unit"].tolist(),
+        cols["n_used"].tolist(), cols["n_excluded"].tolist(), cols["conflict"].tolist(),
+        strict=True,
+    ):
+        lo_, val_, up_ = (None if x != x or abs(x) == math.inf else x for x in (lo, val, up))
+        out.append((str(v), strat, describe_range(val_, lo_, up_, unit),
+                    *("" if x is None else f"{x:g}" for x in (lo_, val_, up_)),
+                    str(used), str(excl), bool(conflict)))
+    return out
+
+
 def _markdown(es: Estimates) -> str:
     lines = ["| variable | strategy | estimate | lower | value | upper | used | excluded |",
              "|---|---|---|---|---|---|---|---|"]
-    for v, e in es.items():
-        cells = [str(v), e.strategy, str(e), *("" if x is None else f"{x:g}"
-                                              for x in (e.lower, e.value, e.upper)),
-                 str(e.n_used), str(e.n_excluded)]
+    for row in _summaries(es):
+        cells = row[:8]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     for v, err in es.errors.items():
         lines.append(f"| {v} | error: {err} | | | | | | |")
@@ -215,12 +232,11 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
         for col, just in (("variable", "left"), ("estimate", "right"), ("used", "right"),
                           ("excluded", "right"), ("conflict", "left")):
             t.add_column(col, justify=just)  # type: ignore[arg-type]
-        for v, e in es.items():
-            t.add_row(str(v), str(e), str(e.n_used), str(e.n_excluded),
-                      "yes" if e.conflict else "")
+        for v, _, phrase, _, _, _, used, excl, conflict in _summaries(es):
+            t.add_row(v, phrase, used, excl, "yes" if conflict else "")
         con.print(t)
-        for v, err in es.errors.items():
-            con.print(f"[red]{v}[/]: {err}")
+        for failed, problem in es.errors.items():
+            con.print(f"[red]{escape(str(failed))}[/]: {escape(str(problem))}")
     if es.errors:
         sys.exit(1)
 

@@ -766,31 +766,44 @@ class Estimates(Mapping[Variable, Estimate]):
                 return dict(p.source_reliability)
         return None
 
-    def to_pandas(self) -> Any:
-        """One row per variable: variable, strategy, lower, value, upper, unit, n_used,
-        n_excluded, conflict (needs pandas). Unbounded sides are ``-inf``/``+inf``,
-        a missing value ``NaN``."""
-        import pandas as pd
-
-        frames = []
+    def columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One entry per variable, as numpy columns (no pandas needed, no Estimate
+        objects built): variable, strategy, lower, value, upper, unit, n_used,
+        n_excluded, conflict. Unbounded sides are ``-inf``/``+inf``, a missing value
+        ``NaN``, a missing unit ``None``."""
+        cols: dict[str, list[npt.NDArray[Any]]] = {}
         for p in self._parts:
             ok = np.flatnonzero(p.ok)
             m = len(p.seg_var)
             used = np.bincount(p.seg_code[p.status == _ACTIVE], minlength=m)
             total = np.bincount(p.seg_code, minlength=m)
             t = p.table
-            frames.append(pd.DataFrame({
-                "variable": pd.Series(_objects(t.variables)[p.seg_var[ok]], dtype=object),
-                "strategy": pd.Series(_objects(p.strategy)[ok], dtype=object),
+            part = {
+                "variable": _objects(t.variables)[p.seg_var[ok]],
+                "strategy": _objects(p.strategy)[ok],
                 "lower": p.lower[ok],
                 "value": p.value[ok],
                 "upper": p.upper[ok],
-                "unit": pd.Series(_objects((*t.units, None))[p.unit[ok]], dtype=object),
+                "unit": _objects((*t.units, None))[p.unit[ok]],
                 "n_used": used[ok],
                 "n_excluded": (total - used)[ok],
                 "conflict": p.conflict[ok],
-            }))
-        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            }
+            for k, v in part.items():
+                cols.setdefault(k, []).append(v)
+        return {k: np.concatenate(v) for k, v in cols.items()}
+
+    def to_pandas(self) -> Any:
+        """One row per variable: variable, strategy, lower, value, upper, unit, n_used,
+        n_excluded, conflict (needs pandas). Unbounded sides are ``-inf``/``+inf``,
+        a missing value ``NaN``."""
+        import pandas as pd
+
+        cols = self.columns()
+        frame = pd.DataFrame(cols)
+        for k in ("variable", "strategy", "unit"):
+            frame[k] = pd.Series(cols[k], dtype=object)
+        return frame
 
     def claims_to_pandas(self) -> Any:
         """One row per input claim, in input order: variable, source, weight (its
