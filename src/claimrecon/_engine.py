@@ -115,7 +115,7 @@ def reconcile(
         )
     result = run(table, strategy, independent=independent, plugin_manager=plugin_manager,
                  options=options)
-    return result[table.variables[0]]
+    return result._only()
 
 
 def reconcile_all(
@@ -488,7 +488,7 @@ def run(
         if grouped not in views:
             rows, seg, starts = act_rows, seg_code if identity else seg_code[act_rows], None
             w = act_weight
-            if grouped:
+            if grouped or m == 1:  # one segment is grouped anyway: the cheaper reductions
                 ident = identity
                 if m > 1 and bool(np.any(seg[1:] < seg[:-1])):
                     o = np.argsort(seg, kind="stable")
@@ -735,6 +735,12 @@ class Estimates(Mapping[Variable, Estimate]):
                 index.update(zip(names, ((p, k) for k in ok.tolist()), strict=True))
             self._index_built = index
         return self._index_built
+
+    def _only(self) -> Estimate:
+        """The one estimate of a one-variable run (errors were raised, not collected)."""
+        est = self._parts[0].estimate(0)
+        self._cache[est.variable] = est
+        return est
 
     def __getitem__(self, variable: Variable) -> Estimate:
         est = self._cache.get(variable)

@@ -25,6 +25,8 @@ MISSING_TIME = np.iinfo(np.int64).min
 
 _EPOCH = datetime.datetime(1970, 1, 1)
 _US = datetime.timedelta(microseconds=1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_US_PER_DAY = 86_400_000_000
 
 
 def to_time(d: datetime.date | None) -> int:
@@ -35,7 +37,7 @@ def to_time(d: datetime.date | None) -> int:
         if d.tzinfo is not None:
             d = d.astimezone(datetime.UTC).replace(tzinfo=None)
         return (d - _EPOCH) // _US
-    return (datetime.datetime(d.year, d.month, d.day) - _EPOCH) // _US
+    return (d.toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY
 
 
 def from_time(t: int, *, as_date: bool = True) -> datetime.date | None:
@@ -46,41 +48,6 @@ def from_time(t: int, *, as_date: bool = True) -> datetime.date | None:
     if as_date and dt.hour == dt.minute == dt.second == dt.microsecond == 0:
         return dt.date()
     return dt
-
-
-def _sources_consistent(claims: Sequence[Claim]) -> tuple[IntArray, tuple[Source, ...]]:
-    """Source codes per claim, refusing one id defined two ways."""
-    seen: dict[str, int] = {}
-    sources: list[Source] = []
-    codes = np.empty(len(claims), dtype=np.int64)
-    for i, c in enumerate(claims):
-        s = c.source
-        k = seen.get(s.id)
-        if k is None:
-            k = seen[s.id] = len(sources)
-            sources.append(s)
-        elif sources[k] is not s and sources[k] != s:
-            raise InconsistentSourceError(
-                f"source id {s.id!r} is defined two ways in one call: {sources[k]!r} "
-                f"and, at claim {i}, {s!r}",
-                source_id=s.id,
-            )
-        codes[i] = k
-    return codes, tuple(sources)
-
-
-def _factorize(keys: Sequence[Any]) -> tuple[IntArray, list[Any]]:
-    """Codes in order of first appearance."""
-    index: dict[Any, int] = {}
-    uniques: list[Any] = []
-    codes = np.empty(len(keys), dtype=np.int64)
-    for i, k in enumerate(keys):
-        j = index.get(k)
-        if j is None:
-            j = index[k] = len(uniques)
-            uniques.append(k)
-        codes[i] = j
-    return codes, uniques
 
 
 class ClaimTable:
@@ -212,53 +179,71 @@ class ClaimTable:
         if isinstance(claims, Claim):
             raise InvalidClaimError("expected an iterable of Claim objects (got one Claim)")
         items = claims if isinstance(claims, (list, tuple)) else list(claims)
+        n = len(items)
+        # One pass over the claims; numpy arrays at the end.
+        var_index: dict[Variable, int] = {}
+        variables: list[Variable] = []
+        src_index: dict[str, int] = {}
+        sources: list[Source] = []
+        unit_index: dict[str, int] = {}
+        units: list[str] = []
+        var_codes, src_codes, unit_codes = [0] * n, [0] * n, [-1] * n
+        lower, value, upper, conf = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
+        as_of, published = [0] * n, [0] * n
+        inf, nan, missing = np.inf, np.nan, int(MISSING_TIME)
+        any_quantiles = False
         for i, c in enumerate(items):
             if not isinstance(c, Claim):
-                raise InvalidClaimError(
-                    f"expected a Claim at position {i} (got {describe(c)})"
+                raise InvalidClaimError(f"expected a Claim at position {i} (got {describe(c)})")
+            k = var_index.get(c.variable)
+            if k is None:
+                k = var_index[c.variable] = len(variables)
+                variables.append(c.variable)
+            var_codes[i] = k
+            s = c.source
+            k = src_index.get(s.id)
+            if k is None:
+                k = src_index[s.id] = len(sources)
+                sources.append(s)
+            elif sources[k] is not s and sources[k] != s:
+                raise InconsistentSourceError(
+                    f"source id {s.id!r} is defined two ways in one call: {sources[k]!r} "
+                    f"and, at claim {i}, {s!r}",
+                    source_id=s.id,
                 )
-        n = len(items)
-        qs = [c.quantity for c in items]
-        var_codes, variables = _factorize([c.variable for c in items])
-        src_codes, sources = _sources_consistent(items)
-        unit_keys = [q.unit for q in qs]
-        units: list[str] = []
-        unit_codes = np.full(n, -1, np.int64)
-        if any(u is not None for u in unit_keys):
-            unit_index: dict[str, int] = {}
-            for u in unit_keys:
-                if u is not None and u not in unit_index:
-                    unit_index[u] = len(units)
-                    units.append(u)
-            unit_codes = np.array(
-                [-1 if u is None else unit_index[u] for u in unit_keys], np.int64
-            )
-        inf = np.inf
-        lower = np.array([-inf if q.lower is None else q.lower for q in qs], np.float64)
-        upper = np.array([inf if q.upper is None else q.upper for q in qs], np.float64)
-        value = np.array([np.nan if q.value is None else q.value for q in qs], np.float64)
-        conf = np.array([np.nan if q.confidence is None else q.confidence for q in qs])
-        as_of = np.array([to_time(c.as_of) for c in items], np.int64)
-        published = np.array([to_time(c.published) for c in items], np.int64)
-        quantiles = [q.quantiles for q in qs]
+            src_codes[i] = k
+            q = c.quantity
+            if q.unit is not None:
+                k = unit_index.get(q.unit)
+                if k is None:
+                    k = unit_index[q.unit] = len(units)
+                    units.append(q.unit)
+                unit_codes[i] = k
+            lower[i] = -inf if q.lower is None else q.lower
+            upper[i] = inf if q.upper is None else q.upper
+            value[i] = nan if q.value is None else q.value
+            conf[i] = nan if q.confidence is None else q.confidence
+            as_of[i] = missing if c.as_of is None else to_time(c.as_of)
+            published[i] = missing if c.published is None else to_time(c.published)
+            any_quantiles = any_quantiles or q.quantiles is not None
         return cls(
-            variable=var_codes,
+            variable=np.array(var_codes, np.int64),
             variables=variables,
-            source=src_codes,
+            source=np.array(src_codes, np.int64),
             sources=sources,
-            lower=lower,
-            value=value,
-            upper=upper,
-            unit=unit_codes,
+            lower=np.array(lower, np.float64),
+            value=np.array(value, np.float64),
+            upper=np.array(upper, np.float64),
+            unit=np.array(unit_codes, np.int64),
             units=units,
-            confidence=conf,
-            as_of=as_of,
-            published=published,
+            confidence=np.array(conf, np.float64),
+            as_of=np.array(as_of, np.int64),
+            published=np.array(published, np.int64),
             via=[c.via for c in items],
             document=[c.document for c in items],
             quote=[c.quote for c in items],
             phrase=[c.phrase for c in items],
-            quantiles=quantiles if any(q is not None for q in quantiles) else None,
+            quantiles=[c.quantity.quantiles for c in items] if any_quantiles else None,
             claims=items,
         )
 

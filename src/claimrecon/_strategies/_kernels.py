@@ -59,6 +59,8 @@ def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
 
 def midpoint_or_value(segs: Segments) -> FloatArray:
     """Each claim's value, else its midpoint if bounded, else NaN."""
+    if not np.isnan(segs.value).any():
+        return segs.value
     lower, upper = segs.lower, segs.upper
     bounded = np.isfinite(lower) & np.isfinite(upper)
     lo, up = np.where(bounded, lower, 0.0), np.where(bounded, upper, 0.0)
