@@ -242,6 +242,28 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
 
 
 @main.command()
+@click.argument("source", metavar="FILE|demo")
+@click.option("--out", "-o", "out_dir", default="claimrecon-report", show_default=True,
+              type=click.Path(file_okay=False),
+              help="Folder for index.html, report.md and the PNG charts.")
+def report(source: str, out_dir: str) -> None:
+    """Write a shareable report of the claims in FILE, or of the bundled seed claims with
+    `demo`: a self-contained HTML page (charts inline, no network) and Markdown with PNG
+    charts. Needs the plot extra: pip install 'claimrecon[plot]'."""
+    from ._report import report_command
+
+    try:
+        index = report_command(source, out_dir)
+    except ClaimreconError as exc:
+        _fail(str(exc) + "".join(f"\n  {n}" for n in getattr(exc, "__notes__", [])))
+        return
+    except ImportError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"wrote {index} and {index.with_name('report.md')}")
+
+
+@main.command()
 def strategies() -> None:
     """List the installed strategies, plugins included, and any name clash."""
     from ._plugins import broken_plugins, list_strategies
