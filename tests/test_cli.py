@@ -107,3 +107,22 @@ def test_demo_shows_every_variable_with_claims_and_estimates() -> None:
     for name in ("range", "intersection", "weighted", "median", "recency"):
         assert name in out
     assert "repeats" in out  # the Ukrainian 14,000 carried by two articles counts once
+
+
+def test_report_writes_html_and_markdown_for_the_demo(tmp_path: Path) -> None:
+    import pytest
+
+    pytest.importorskip("matplotlib")
+    code, out = run("report", "demo", "--out", str(tmp_path / "rep"))
+    assert code == 0, out
+    html = (tmp_path / "rep" / "index.html").read_text(encoding="utf-8")
+    assert "nk-troops-sent" in html and "<svg" in html
+    assert (tmp_path / "rep" / "report.md").exists()
+
+
+def test_report_of_a_bad_file_exits_1(tmp_path: Path) -> None:
+    p = tmp_path / "bad.csv"
+    p.write_text("variable,source,value\nv,a,x\n", encoding="utf-8")
+    code, out = run("report", str(p), "--out", str(tmp_path / "rep"))
+    assert code == 1
+    assert "line 2, column 'value'" in out
