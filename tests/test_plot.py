@@ -510,3 +510,15 @@ def test_the_case_study_script_draws_every_chart_the_page_shows(tmp_path: Path) 
         committed = ROOT / "docs" / "_static" / "case-study" / name
         assert committed.is_file(), f"run {SCRIPT.relative_to(ROOT)} and commit {name}"
         assert committed.stat().st_size > 10_000
+
+
+def test_log_limits_stay_positive_and_finite_for_figures_near_the_float_range() -> None:
+    from claimrecon.plot import _layout
+
+    claims = [
+        cr.Claim(variable="v", quantity=cr.Quantity(value=v), source=cr.Source(id=f"s{i}"))
+        for i, v in enumerate((1.0, 7.6e-299, 1e300))
+    ]
+    plan = _layout([cr.reconcile(claims, "range")])
+    lo, hi = plan.xlim
+    assert plan.log and 0 < lo < hi and math.isfinite(hi)

@@ -351,7 +351,8 @@ def _xlim(
         span = b - a
         pad_l = span * (0.14 if open_left else 0.05)
         pad_r = span * (0.14 if open_right else 0.05)
-        return (10 ** (a - pad_l), 10 ** (b + pad_r))
+        # keep the exponents within the normal floats: no underflow to 0, no overflow
+        return (10 ** max(a - pad_l, -307.0), 10 ** min(b + pad_r, 308.0))
     span = hi - lo
     if span == 0:
         span = abs(hi) * 0.5 if hi != 0 else 1.0
