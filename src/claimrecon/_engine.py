@@ -493,8 +493,11 @@ def run(
                 if m > 1 and bool(np.any(seg[1:] < seg[:-1])):
                     o = np.argsort(seg, kind="stable")
                     rows, seg, w, ident = rows[o], seg[o], w[o], False
-                starts = np.zeros(m + 1, np.int64)
-                np.cumsum(np.bincount(seg, minlength=m), out=starts[1:])
+                if m == 1:
+                    starts = np.array([0, len(rows)], np.int64)
+                else:
+                    starts = np.zeros(m + 1, np.int64)
+                    np.cumsum(np.bincount(seg, minlength=m), out=starts[1:])
             else:
                 ident = identity
             views[grouped] = Segments(table=table, rows=rows, segment=seg, m=m, starts=starts,

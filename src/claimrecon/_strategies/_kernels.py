@@ -73,11 +73,13 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     uppers (an unbounded side among them stays unbounded) and of values (a claim
     without a value gives its midpoint if bounded), the value clamped into the range.
     """
-    live = w > 0
-    open_lo, open_up = live & np.isneginf(segs.lower), live & np.isposinf(segs.upper)
     no = np.zeros(segs.m, bool)
-    lo_unb = segs.max(open_lo.view(np.int8)) > 0 if open_lo.any() else no
-    up_unb = segs.max(open_up.view(np.int8)) > 0 if open_up.any() else no
+    lo_unb = up_unb = no
+    if np.isinf(segs.lower).any() or np.isinf(segs.upper).any():
+        live = w > 0
+        open_lo, open_up = live & np.isneginf(segs.lower), live & np.isposinf(segs.upper)
+        lo_unb = segs.max(open_lo.view(np.int8)) > 0 if open_lo.any() else no
+        up_unb = segs.max(open_up.view(np.int8)) > 0 if open_up.any() else no
     means = weighted_means(segs, np.vstack((segs.lower, segs.upper, midpoint_or_value(segs))), w)
     lower = np.where(lo_unb, -np.inf, means[0])
     upper = np.maximum(np.where(up_unb, np.inf, means[1]), lower)
