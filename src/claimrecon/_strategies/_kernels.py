@@ -120,19 +120,24 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     plan = padded(segs)
     if plan is not None:
         pos, width = plan
-        grid_x = np.full((k, m, width), np.inf)
-        grid_w = np.zeros((k, m, width))
-        grid_x[:, segs.segment, pos] = xs
-        grid_w[:, segs.segment, pos] = wu
-        order = np.argsort(grid_x, axis=2, kind="stable")
-        grid_x = np.take_along_axis(grid_x, order, axis=2)
-        grid_w = np.take_along_axis(grid_w, order, axis=2)
-        total = grid_w.sum(axis=2)
-        cum = np.cumsum(grid_w, axis=2) / np.where(total > 0, total, 1.0)[:, :, None]
-        reached = (cum >= 0.5 - TOLERANCE) & (grid_w > 0)
-        first = np.argmax(reached, axis=2)
-        picked = np.take_along_axis(grid_x, first[:, :, None], axis=2)[:, :, 0]
-        return np.where(reached.any(axis=2) & (total > 0), picked, np.nan)
+        rows = k * m  # one row per (figure kind, segment), padded with +inf and weight 0
+        at = ((np.arange(k)[:, None] * m + segs.segment) * width + pos).ravel()
+        grid_x = np.full(rows * width, np.inf)
+        grid_w = np.zeros(rows * width)
+        grid_x[at] = xs.ravel()
+        grid_w[at] = wu.ravel()
+        grid_x = grid_x.reshape(rows, width)
+        order = np.argsort(grid_x, axis=1, kind="stable")
+        order += np.arange(0, rows * width, width)[:, None]
+        sorted_x = grid_x.ravel()[order]
+        sorted_w = grid_w[order]
+        total = sorted_w.sum(axis=1)
+        cum = np.cumsum(sorted_w, axis=1) / np.where(total > 0, total, 1.0)[:, None]
+        reached = (cum >= 0.5 - TOLERANCE) & (sorted_w > 0)
+        first = np.argmax(reached, axis=1)
+        picked = sorted_x[np.arange(rows), first]
+        return np.where((total > 0) & reached[np.arange(rows), first], picked,
+                        np.nan).reshape(k, m)
     assert segs.starts is not None, "lower_medians needs grouped segments"
     size = k * n
     flat = xs.reshape(size)

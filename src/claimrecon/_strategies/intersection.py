@@ -49,20 +49,23 @@ def _sweep_padded(segs: Segments, share: FloatArray, plan: tuple[IntArray, int])
     no weight; a stable sort along the rows keeps lower bounds first at ties."""
     pos, width = plan
     m, seg = segs.m, segs.segment
-    at = np.full((m, 2 * width), np.inf)
-    delta = np.zeros((m, 2 * width))
-    count = np.zeros((m, 2 * width), np.int64)
-    at[seg, pos], at[seg, width + pos] = segs.lower, segs.upper
-    delta[seg, pos], delta[seg, width + pos] = share, -share
-    count[seg, pos], count[seg, width + pos] = 1, -1
-    order = np.argsort(at, axis=1, kind="stable")
-    at = np.take_along_axis(at, order, axis=1)
-    cover = np.cumsum(np.take_along_axis(delta, order, axis=1), axis=1)
-    n_open = np.cumsum(np.take_along_axis(count, order, axis=1), axis=1)
+    cols = 2 * width
+    start_at, end_at = seg * cols + pos, seg * cols + width + pos
+    at = np.full(m * cols, np.inf)
+    delta = np.zeros(m * cols)
+    count = np.zeros(m * cols, np.int64)
+    at[start_at], at[end_at] = segs.lower, segs.upper
+    delta[start_at], delta[end_at] = share, -share
+    count[start_at], count[end_at] = 1, -1
+    order = np.argsort(at.reshape(m, cols), axis=1, kind="stable")
+    order += np.arange(0, m * cols, cols)[:, None]
+    at_s = at[order]
+    cover = np.cumsum(delta[order], axis=1)
+    n_open = np.cumsum(count[order], axis=1)
     peak = cover.max(axis=1)
     best = np.argmax(cover >= peak[:, None] - TOLERANCE, axis=1)
     rows = np.arange(m)
-    return at[rows, best], at[rows, best + 1], n_open.max(axis=1)
+    return at_s[rows, best], at_s[rows, best + 1], n_open.max(axis=1)
 
 
 def _sweep_sorted(segs: Segments, share: FloatArray) -> Sweep:
