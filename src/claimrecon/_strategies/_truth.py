@@ -36,7 +36,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from .._strategy import Segments
+from .._strategy import Reduction, Segments
 
 __all__ = [
     "TOLERANCE",
@@ -48,6 +48,7 @@ __all__ = [
     "check_options",
     "chi2_lower_quantile",
     "claim_figures",
+    "finish",
     "relative_deviation",
     "reliability_by_code",
     "weighted_quantile",
@@ -212,6 +213,21 @@ def reliability_by_code(
     out = np.full(n_sources, np.nan)
     out[present] = r[present]
     return out
+
+
+def finish(segs: Segments, p: Problem, fit: Learned, coverage: float) -> Reduction:
+    """The Reduction of a learned fit: each claim weighted by its source's learned
+    weight, the value the learned truth, the range its central ``coverage`` share."""
+    weight = segs.weight * fit.source_weight[segs.source]
+    lower, upper = central_range(segs, weight, fit.truth, coverage)
+    return Reduction(
+        lower=lower,
+        value=fit.truth,
+        upper=upper,
+        weight=weight,
+        diagnostics={"iterations": fit.iterations, "converged": fit.converged},
+        source_reliability=reliability_by_code(p.n_src, p.present, fit.source_weight),
+    )
 
 
 def truth_change(old: FloatArray, new: FloatArray) -> float:

@@ -27,11 +27,10 @@ from ._truth import (
     WEIGHT_FLOOR,
     FloatArray,
     Problem,
-    central_range,
     check_options,
     chi2_lower_quantile,
+    finish,
     learn,
-    reliability_by_code,
 )
 
 
@@ -81,16 +80,7 @@ def catd_kernel(
         return np.maximum(w / float(w[p.present].max()), WEIGHT_FLOOR)
 
     fit = learn(p, source_weights, how=estimate, max_iter=max_iter, tol=tol)
-    weight = segs.weight * fit.source_weight[segs.source]
-    lower, upper = central_range(segs, weight, fit.truth, coverage)
-    return Reduction(
-        lower=lower,
-        value=fit.truth,
-        upper=upper,
-        weight=weight,
-        diagnostics={"iterations": fit.iterations, "converged": fit.converged},
-        source_reliability=reliability_by_code(p.n_src, p.present, fit.source_weight),
-    )
+    return finish(segs, p, fit, coverage)
 
 
 CATD = Strategy(

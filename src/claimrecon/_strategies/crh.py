@@ -23,10 +23,9 @@ from ._truth import (
     WEIGHT_FLOOR,
     FloatArray,
     Problem,
-    central_range,
     check_options,
+    finish,
     learn,
-    reliability_by_code,
 )
 
 
@@ -73,16 +72,7 @@ def crh_kernel(
 
     fit = learn(p, source_weights, how="mean" if squared else "median",
                 max_iter=max_iter, tol=tol)
-    weight = segs.weight * fit.source_weight[segs.source]
-    lower, upper = central_range(segs, weight, fit.truth, coverage)
-    return Reduction(
-        lower=lower,
-        value=fit.truth,
-        upper=upper,
-        weight=weight,
-        diagnostics={"iterations": fit.iterations, "converged": fit.converged},
-        source_reliability=reliability_by_code(p.n_src, p.present, fit.source_weight),
-    )
+    return finish(segs, p, fit, coverage)
 
 
 CRH = Strategy(
