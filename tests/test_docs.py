@@ -175,3 +175,17 @@ def test_every_built_in_strategy_has_a_section_in_the_strategies_page(name: str)
         f"the built-in strategy {name!r} has no section titled {title} in "
         "docs/explanation/strategies.rst"
     )
+
+
+def test_every_api_entry_says_which_version_added_it() -> None:
+    """Each autodoc or data entry of the API reference carries a versionadded note."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "reference" / "api.rst").read_text(
+        encoding="utf-8")
+    blocks = re.split(r"\n(?=\.\. (?:autoclass|autofunction|autoexception|automodule|py:data)::)",
+                      text)[1:]
+    assert blocks
+    missing = [b.splitlines()[0] for b in blocks if ".. versionadded::" not in b]
+    assert not missing, missing
