@@ -682,8 +682,7 @@ def _store(
         part.detail[zr] = base + codes[zero]
     totals = segs.sum(w)
     share = w / np.where(totals > 0, totals, 1.0)[segs.segment]
-    if len(share) == len(part.share) and segs.rows[-1] == len(share) - 1 and (
-            segs.rows is part.identity_rows):
+    if segs.rows is part.identity_rows:  # every row, in table order
         part.share = share
     else:
         part.share[segs.rows] = share

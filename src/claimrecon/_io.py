@@ -42,12 +42,14 @@ def _missing(x: Any) -> bool:
         return x.strip() == ""
     if isinstance(x, float):
         return math.isnan(x)
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(x)) if not isinstance(x, (list, tuple, np.ndarray)) else False
-    except ImportError:  # pragma: no cover
+    if isinstance(x, (int, list, tuple, np.ndarray)):
         return False
+    # NaN-like values from frames (numpy NaN, NaT) differ from themselves; pandas' NA
+    # refuses to be a bool. Neither needs pandas imported here.
+    try:
+        return bool(x != x)
+    except (TypeError, ValueError):
+        return True
 
 
 def _number(row: Mapping[str, Any], col: str) -> float | None:
