@@ -159,6 +159,8 @@ def reconcile_all(
 
 def _check_options(info: StrategyInfo, options: Mapping[str, Any]) -> dict[str, Any]:
     allowed = info.strategy.options
+    if not options:
+        return dict(allowed)
     unknown = [k for k in options if k not in allowed]
     if unknown:
         shown = ", ".join(f"{k}={v!r}" for k, v in allowed.items()) or "none"
@@ -180,12 +182,12 @@ def _repeats(table: ClaimTable) -> tuple[IntArray, IntArray]:
     none = np.zeros(0, np.int64), np.zeros(0, np.int64)
     if n < 2:
         return none
-    pair = table.variable * max(len(table.sources), 1) + table.source
     if n < 64:
-        if len(set(pair.tolist())) == n:
+        if len(set(zip(table.variable.tolist(), table.source.tolist(), strict=True))) == n:
             return none
         rows = np.arange(n)
-    else:
+    pair = table.variable * max(len(table.sources), 1) + table.source
+    if n >= 64:
         bits = int(np.ceil(np.log2(2 * n)))
         h = (pair.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
         hi = h.astype(np.int64)
@@ -293,10 +295,12 @@ class _Part:
         rows = self.rows_of(k)
         contributions: list[Contribution] = []
         excluded: list[Exclusion] = []
-        for r in rows.tolist():
+        rows_list = rows.tolist()
+        status, share = self.status[rows].tolist(), self.share[rows].tolist()
+        for r, st, sh in zip(rows_list, status, share, strict=True):
             claim = t.claim(r)
-            if self.status[r] == _ACTIVE:
-                contributions.append(Contribution(claim=claim, weight=float(self.share[r])))
+            if st == _ACTIVE:
+                contributions.append(Contribution(claim=claim, weight=sh))
             else:
                 excluded.append(Exclusion(claim=claim, reason=self.reason_text(r)))
         diag: dict[str, Any] = {}
@@ -327,12 +331,18 @@ def _seg_reduce(ufunc: np.ufunc, x: npt.NDArray[Any], seg: IntArray, m: int) -> 
     """``ufunc`` (np.minimum or np.maximum) of ``x`` within each of ``m`` segments,
     without sorting."""
     if m == 1:
-        return np.asarray([ufunc.reduce(x)])
+        return ufunc.reduce(x, keepdims=True)  # type: ignore[no-any-return]
     out = np.empty(m, x.dtype)
     first = np.full(m, -1, np.int64)
     first[seg[::-1]] = np.arange(len(seg) - 1, -1, -1)  # any row of each segment
     out[:] = x[first]
     ufunc.at(out, seg, x)
+    return out
+
+
+def _nans(m: int) -> FloatArray:
+    out = np.empty(m)
+    out.fill(np.nan)
     return out
 
 
@@ -458,7 +468,7 @@ def run(
             variable=v, units=seg_units)))
         failed[k] = True
     identity = True
-    if part.status.any():
+    if np.count_nonzero(part.status):
         active = part.status == _ACTIVE
         act_rows = np.flatnonzero(active)
         n_active = np.bincount(seg_code[act_rows], minlength=m)
@@ -508,7 +518,7 @@ def run(
     part.strategy = [""] * m
     part.diag = [None] * m
     learned: list[FloatArray] = []
-    any_failed = bool(failed.any())
+    any_failed = bool(np.count_nonzero(failed))
     for name, info in infos.items():
         if strat_of_var is None:
             ks = np.flatnonzero(~failed) if any_failed else np.arange(m)
@@ -668,20 +678,25 @@ def _store(
     collect: bool,
 ) -> None:
     w = red.weight
-    zero = w == 0
-    if zero.any():
+    if np.count_nonzero(w) < segs.n:
+        zero = w == 0
         texts = list(red.reasons)
         base = len(part.reasons)
         part.reasons.extend(texts)
         codes = np.full(segs.n, -1, np.int64) if red.reason is None else red.reason
-        if (zero & (codes < 0)).any():
+        if np.count_nonzero(zero & (codes < 0)):
             part.reasons.append(f"weight 0 from strategy {info.name!r}")
             codes = np.where(codes < 0, len(texts), codes)
         zr = segs.rows[zero]
         part.status[zr] = _STRATEGY
         part.detail[zr] = base + codes[zero]
     totals = segs.sum(w)
-    share = w / np.where(totals > 0, totals, 1.0)[segs.segment]
+    positive = totals > 0
+    all_positive = np.count_nonzero(positive) == len(totals)
+    if segs.m == 1:
+        share = w / (totals[0] if all_positive else 1.0)
+    else:
+        share = w / (totals if all_positive else np.where(positive, totals, 1.0))[segs.segment]
     if segs.rows is part.identity_rows:  # every row, in table order
         part.share = share
     else:
@@ -689,7 +704,7 @@ def _store(
     m_all = len(part.seg_var)
     if len(ks) == m_all:  # one strategy for every variable: keep its arrays
         part.lower, part.value, part.upper = red.lower, red.value, red.upper
-        part.confidence = np.full(m_all, np.nan) if red.confidence is None else red.confidence
+        part.confidence = _nans(m_all) if red.confidence is None else red.confidence
     else:
         if len(part.lower) != m_all:
             part.lower, part.value, part.upper, part.confidence = (
@@ -703,8 +718,8 @@ def _store(
     for j, k in enumerate(ks.tolist()):
         part.strategy[k] = info.name
         part.diag[k] = (diag, j) if diag is not None else None
-    if not (totals > 0).all():
-        for j in np.flatnonzero(totals <= 0).tolist():
+    if not all_positive:
+        for j in np.flatnonzero(~positive).tolist():
             k = int(ks[j])
             exc = _no_usable(part, k)
             if not collect:

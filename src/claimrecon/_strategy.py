@@ -116,7 +116,8 @@ class Segments:
         self.segment = segment
         self.starts = starts
         self.counts: IntArray = (
-            np.diff(starts) if starts is not None else np.bincount(segment, minlength=m)
+            starts[1:] - starts[:-1] if starts is not None
+            else np.bincount(segment, minlength=m)
         )
         if identity:  # every row, in table order: use the columns as they are
             t = table

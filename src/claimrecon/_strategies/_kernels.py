@@ -15,6 +15,12 @@ IntArray = npt.NDArray[np.int64]
 TOLERANCE = 1e-9
 
 
+def _all(mask: BoolArray) -> bool:
+    """Whether every entry of ``mask`` is true (cheaper than ``mask.all()`` on the tiny
+    arrays of a one-variable call, as fast on large ones)."""
+    return int(np.count_nonzero(mask)) == mask.size
+
+
 def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     """Per-segment weighted means of each row of ``x`` (shape ``(k, n)``) over its
     finite entries (a row of weight 0 is absent). Clipped into the range of the figures
@@ -23,7 +29,7 @@ def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     # Shares first, then the sum of share x figure: a convex combination, so no partial
     # sum can overflow even for figures near the largest float.
     use = np.isfinite(x) & (w > 0)
-    if use.all():  # the common case: no masking needed
+    if _all(use):  # the common case: no masking needed
         if segs.starts is not None:
             first = segs.starts[:-1]
             share = w / np.add.reduceat(w, first)[segs.segment]
@@ -32,9 +38,9 @@ def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
             hi = np.maximum.reduceat(x, first, axis=1)
         else:
             share = w / segs.sum(w)[segs.segment]
-            means = np.stack([segs.sum(r * share) for r in x])
-            lo = np.stack([segs.min(r) for r in x])
-            hi = np.stack([segs.max(r) for r in x])
+            means = np.array([segs.sum(r * share) for r in x])
+            lo = np.array([segs.min(r) for r in x])
+            hi = np.array([segs.max(r) for r in x])
         return np.minimum(np.maximum(means, lo), hi)
     wx = np.where(use, w, 0.0)
     lo_x, hi_x = np.where(use, x, np.inf), np.where(use, x, -np.inf)
@@ -47,25 +53,26 @@ def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
         lo = np.minimum.reduceat(lo_x, first, axis=1)
         hi = np.maximum.reduceat(hi_x, first, axis=1)
     else:
-        total = np.stack([segs.sum(r) for r in wx])
+        total = np.array([segs.sum(r) for r in wx])
         has = total > 0
         shares = wx / np.where(has, total, 1.0)[:, segs.segment]
         xs = np.where(use, x, 0.0) * shares
-        means = np.stack([segs.sum(r) for r in xs])
-        lo = np.stack([segs.min(r) for r in lo_x])
-        hi = np.stack([segs.max(r) for r in hi_x])
+        means = np.array([segs.sum(r) for r in xs])
+        lo = np.array([segs.min(r) for r in lo_x])
+        hi = np.array([segs.max(r) for r in hi_x])
     return np.where(has, np.minimum(np.maximum(means, lo), hi), np.nan)
 
 
 def midpoint_or_value(segs: Segments) -> FloatArray:
     """Each claim's value, else its midpoint if bounded, else NaN."""
-    if not np.isnan(segs.value).any():
+    missing = np.isnan(segs.value)
+    if not np.count_nonzero(missing):
         return segs.value
     lower, upper = segs.lower, segs.upper
     bounded = np.isfinite(lower) & np.isfinite(upper)
     lo, up = np.where(bounded, lower, 0.0), np.where(bounded, upper, 0.0)
     mid = np.where(bounded, lo / 2 + up / 2, np.nan)  # no overflow near the largest float
-    return np.where(np.isnan(segs.value), mid, segs.value)
+    return np.where(missing, mid, segs.value)
 
 
 def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -73,31 +80,37 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     uppers (an unbounded side among them stays unbounded) and of values (a claim
     without a value gives its midpoint if bounded), the value clamped into the range.
     """
-    no = np.zeros(segs.m, bool)
-    lo_unb = up_unb = no
-    if np.isinf(segs.lower).any() or np.isinf(segs.upper).any():
-        live = w > 0
-        open_lo, open_up = live & np.isneginf(segs.lower), live & np.isposinf(segs.upper)
-        lo_unb = segs.max(open_lo.view(np.int8)) > 0 if open_lo.any() else no
-        up_unb = segs.max(open_up.view(np.int8)) > 0 if open_up.any() else no
-    means = weighted_means(segs, np.vstack((segs.lower, segs.upper, midpoint_or_value(segs))), w)
-    lower = np.where(lo_unb, -np.inf, means[0])
-    upper = np.maximum(np.where(up_unb, np.inf, means[1]), lower)
-    value = means[2]
-    value = np.where(np.isnan(value), np.nan, np.minimum(np.maximum(value, lower), upper))
+    x = np.array((segs.lower, segs.upper, midpoint_or_value(segs)))
+    means = weighted_means(segs, x, w)
+    lower, upper = means[0], means[1]
+    lo_open, up_open = segs.lower == -np.inf, segs.upper == np.inf
+    if np.count_nonzero(lo_open):
+        open_side = (lo_open & (w > 0)).view(np.int8)
+        lower = np.where(segs.max(open_side) > 0, -np.inf, lower)
+    if np.count_nonzero(up_open):
+        open_side = (up_open & (w > 0)).view(np.int8)
+        upper = np.where(segs.max(open_side) > 0, np.inf, upper)
+    upper = np.maximum(upper, lower)
+    # NaN (no value) propagates through minimum and maximum.
+    value = np.minimum(np.maximum(means[2], lower), upper)
     return lower, value, upper
 
 
-def padded(segs: Segments, *, spare: int = 4) -> tuple[IntArray, int] | None:
-    """Where each row goes in a ``(m, widest segment)`` matrix: its position within
-    its segment, and the width. ``None`` when the matrix would hold more than
-    ``spare`` times the rows (one huge segment among small ones); then sort globally.
-    Needs grouped segments."""
-    assert segs.starts is not None, "padded() needs grouped segments"
-    width = int(segs.counts.max()) if segs.m else 0
-    if segs.m * width > spare * max(segs.n, 1):
-        return None
-    return np.arange(segs.n) - segs.starts[:-1][segs.segment], width
+def padded_width(segs: Segments, *, spare: int = 4) -> int | None:
+    """The width of a ``(m, widest segment)`` matrix holding each segment in a row, or
+    ``None`` when it would hold more than ``spare`` times the rows (one huge segment
+    among small ones); then sort globally. Needs grouped segments."""
+    assert segs.starts is not None, "padded_width() needs grouped segments"
+    if segs.m == 1:
+        return segs.n
+    width = int(np.maximum.reduce(segs.counts)) if segs.m else 0
+    return None if segs.m * width > spare * max(segs.n, 1) else width
+
+
+def positions(segs: Segments) -> IntArray:
+    """Each row's position within its segment (grouped segments)."""
+    assert segs.starts is not None, "positions() needs grouped segments"
+    return np.arange(segs.n) - segs.starts[:-1][segs.segment]
 
 
 def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
@@ -114,30 +127,36 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     """
     k, n = x.shape
     m = segs.m
-    use = (w > 0) & ~np.isnan(x)
-    xs = np.where(use, x, np.inf)
-    wu = np.where(use, w, 0.0)
-    plan = padded(segs)
-    if plan is not None:
-        pos, width = plan
+    nan = np.isnan(x)
+    if not np.count_nonzero(nan) and np.count_nonzero(w) == n:  # every entry counts
+        xs = x
+        wu = np.empty(x.shape)
+        wu[...] = w
+    else:
+        use = (w > 0) & ~nan
+        xs, wu = np.where(use, x, np.inf), np.where(use, w, 0.0)
+    width = padded_width(segs)
+    if width is not None:
         rows = k * m  # one row per (figure kind, segment), padded with +inf and weight 0
-        at = ((np.arange(k)[:, None] * m + segs.segment) * width + pos).ravel()
-        grid_x = np.full(rows * width, np.inf)
-        grid_w = np.zeros(rows * width)
-        grid_x[at] = xs.ravel()
-        grid_w[at] = wu.ravel()
-        grid_x = grid_x.reshape(rows, width)
-        order = np.argsort(grid_x, axis=1, kind="stable")
+        if width * m == n:  # every segment as wide as the widest: no padding
+            grid_x = xs.reshape(rows, width)
+            grid_w = wu.reshape(rows * width)
+        else:
+            at = ((np.arange(k)[:, None] * m + segs.segment) * width + positions(segs)).ravel()
+            grid_x = np.full(rows * width, np.inf)
+            grid_w = np.zeros(rows * width)
+            grid_x[at] = xs.ravel()
+            grid_w[at] = wu.ravel()
+            grid_x = grid_x.reshape(rows, width)
+        order = grid_x.argsort(axis=1, kind="stable")
         order += np.arange(0, rows * width, width)[:, None]
-        sorted_x = grid_x.ravel()[order]
         sorted_w = grid_w[order]
-        total = sorted_w.sum(axis=1)
-        cum = np.cumsum(sorted_w, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-        reached = (cum >= 0.5 - TOLERANCE) & (sorted_w > 0)
-        first = np.argmax(reached, axis=1)
-        picked = sorted_x[np.arange(rows), first]
-        return np.where((total > 0) & reached[np.arange(rows), first], picked,
-                        np.nan).reshape(k, m)
+        cum = sorted_w.cumsum(axis=1)
+        total = cum[:, -1]  # the last running sum is the row's total
+        # Entries of weight 0 never reach first: the entry before has the same sum.
+        first = (cum >= (0.5 - TOLERANCE) * total[:, None]).argmax(axis=1)
+        picked = grid_x.ravel()[order.ravel()[np.arange(0, rows * width, width) + first]]
+        return np.where(total > 0, picked, np.nan).reshape(k, m)
     assert segs.starts is not None, "lower_medians needs grouped segments"
     size = k * n
     flat = xs.reshape(size)

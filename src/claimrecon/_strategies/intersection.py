@@ -6,7 +6,7 @@ import numpy as np
 
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
-from ._kernels import TOLERANCE, FloatArray, IntArray, padded
+from ._kernels import TOLERANCE, FloatArray, IntArray, padded_width, positions
 
 REASONS = ("outside the range where the largest agreeing group of claims (by weight) meets",)
 
@@ -24,48 +24,67 @@ def intersection_kernel(segs: Segments) -> Reduction:
     """
     w = segs.weight
     share = w / segs.sum(w)[segs.segment]
-    plan = padded(segs)
-    lo, hi, peak_count = _sweep_padded(segs, share, plan) if plan else _sweep_sorted(segs, share)
+    width = padded_width(segs)
+    lo, hi, peak_count = (_sweep_sorted(segs, share) if width is None
+                          else _sweep_padded(segs, share, width))
     agree = peak_count > 1
     seg = segs.segment
     member = ((segs.lower <= lo[seg]) & (segs.upper >= hi[seg])) | ~agree[seg]
-    lower = np.where(agree, lo, segs.min(segs.lower))
-    upper = np.where(agree, hi, segs.max(segs.upper))
-    bounded = np.isfinite(lower) & np.isfinite(upper)
-    lo_b, up_b = np.where(bounded, lower, 0.0), np.where(bounded, upper, 0.0)
-    value = np.where(bounded, np.clip(lo_b / 2 + up_b / 2, lo_b, up_b), np.nan)
+    if np.count_nonzero(agree) < segs.m:
+        lo = np.where(agree, lo, segs.min(segs.lower))
+        hi = np.where(agree, hi, segs.max(segs.upper))
+    bounded = np.isfinite(lo) & np.isfinite(hi)
+    if np.count_nonzero(bounded) == segs.m:
+        value = np.minimum(np.maximum(lo / 2 + hi / 2, lo), hi)  # halves: no overflow
+    else:
+        lo_b, up_b = np.where(bounded, lo, 0.0), np.where(bounded, hi, 0.0)
+        value = np.where(bounded, np.minimum(np.maximum(lo_b / 2 + up_b / 2, lo_b), up_b),
+                         np.nan)
+    if np.count_nonzero(member) == segs.n:
+        return Reduction(lower=lo, value=value, upper=hi, weight=w.copy())
     weight = np.where(member, w, 0.0)
-    reason = np.where(member, -1, 0).astype(np.int64)
-    return Reduction(lower=lower, value=value, upper=upper, weight=weight, reason=reason,
+    reason = (~member).astype(np.int64) - 1  # -1 for members, 0 (REASONS[0]) for others
+    return Reduction(lower=lo, value=value, upper=hi, weight=weight, reason=reason,
                      reasons=REASONS)
 
 
 Sweep = tuple[FloatArray, FloatArray, IntArray]
 
 
-def _sweep_padded(segs: Segments, share: FloatArray, plan: tuple[IntArray, int]) -> Sweep:
+def _sweep_padded(segs: Segments, share: FloatArray, width: int) -> Sweep:
     """The sweep with each segment's events in a row of a padded matrix: lower bounds
     in the first half of the row, upper bounds in the second, empty slots at +inf with
     no weight; a stable sort along the rows keeps lower bounds first at ties."""
-    pos, width = plan
     m, seg = segs.m, segs.segment
     cols = 2 * width
-    start_at, end_at = seg * cols + pos, seg * cols + width + pos
-    at = np.full(m * cols, np.inf)
-    delta = np.zeros(m * cols)
-    count = np.zeros(m * cols, np.int64)
-    at[start_at], at[end_at] = segs.lower, segs.upper
-    delta[start_at], delta[end_at] = share, -share
-    count[start_at], count[end_at] = 1, -1
-    order = np.argsort(at.reshape(m, cols), axis=1, kind="stable")
+    count: IntArray | None = None
+    if width * m == segs.n:  # no padding: each row is [lowers, uppers] of one segment
+        at = np.concatenate((segs.lower.reshape(m, width), segs.upper.reshape(m, width)),
+                            axis=1).ravel()
+        sh = share.reshape(m, width)
+        delta = np.concatenate((sh, -sh), axis=1).ravel()
+    else:
+        pos = positions(segs)
+        start_at, end_at = seg * cols + pos, seg * cols + width + pos
+        at = np.full(m * cols, np.inf)
+        delta = np.zeros(m * cols)
+        count = np.zeros(m * cols, np.int64)
+        at[start_at], at[end_at] = segs.lower, segs.upper
+        delta[start_at], delta[end_at] = share, -share
+        count[start_at], count[end_at] = 1, -1
+    order = at.reshape(m, cols).argsort(axis=1, kind="stable")
+    if count is None:  # the first ``width`` slots of a row open an interval, the rest close
+        n_open = (2 * (order < width).astype(np.int64) - 1).cumsum(axis=1)
     order += np.arange(0, m * cols, cols)[:, None]
+    if count is not None:
+        n_open = count[order].cumsum(axis=1)
     at_s = at[order]
-    cover = np.cumsum(delta[order], axis=1)
-    n_open = np.cumsum(count[order], axis=1)
-    peak = cover.max(axis=1)
-    best = np.argmax(cover >= peak[:, None] - TOLERANCE, axis=1)
-    rows = np.arange(m)
-    return at_s[rows, best], at_s[rows, best + 1], n_open.max(axis=1)
+    cover = delta[order].cumsum(axis=1)
+    peak = np.maximum.reduce(cover, axis=1)
+    best = (cover >= peak[:, None] - TOLERANCE).argmax(axis=1)
+    flat = np.arange(0, m * cols, cols) + best
+    at_s = at_s.ravel()
+    return at_s[flat], at_s[flat + 1], np.maximum.reduce(n_open, axis=1)
 
 
 def _sweep_sorted(segs: Segments, share: FloatArray) -> Sweep:

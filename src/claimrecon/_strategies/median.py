@@ -14,9 +14,9 @@ def median_kernel(segs: Segments) -> Reduction:
     the value clamped into the range. The value is always a figure some claim states;
     when no claim states one, there is none."""
     w = segs.weight
-    lower, upper, value = lower_medians(segs, np.vstack((segs.lower, segs.upper, segs.value)), w)
+    lower, upper, value = lower_medians(segs, np.array((segs.lower, segs.upper, segs.value)), w)
     upper = np.maximum(upper, lower)
-    value = np.where(np.isnan(value), np.nan, np.minimum(np.maximum(value, lower), upper))
+    value = np.minimum(np.maximum(value, lower), upper)  # NaN (no value) stays NaN
     return Reduction(lower=lower, value=value, upper=upper, weight=w.copy())
 
 

@@ -26,14 +26,21 @@ def recency_kernel(segs: Segments) -> Reduction:
     seg = segs.segment
     lose_as_of = by_as_of[seg] & (segs.as_of != latest_as_of[seg])
     lose_pub = by_pub[seg] & (segs.published != latest_pub[seg])
-    weight = np.where(lose_as_of | lose_pub, 0.0, segs.weight)
-    reason = np.where(lose_as_of, 0, np.where(lose_pub, 1, -1)).astype(np.int64)
+    lose = lose_as_of | lose_pub
+    weight, reason = segs.weight.copy(), None
+    if np.count_nonzero(lose):
+        weight = np.where(lose, 0.0, segs.weight)
+        reason = np.where(lose_as_of, 0, np.where(lose_pub, 1, -1)).astype(np.int64)
     lower, value, upper = weighted_bounds(segs, weight)
-    basis = np.where(by_as_of, "as_of", np.where(by_pub, "published", "none (as weighted)"))
+    # by_as_of and by_pub never hold together: 0 = as_of, 1 = published, 2 = neither.
+    basis = _BASIS[2 - 2 * by_as_of.view(np.int8) - by_pub.view(np.int8)]
     return Reduction(
-        lower=lower, value=value, upper=upper, weight=weight, reason=reason, reasons=REASONS,
-        diagnostics={"recency_basis": basis.astype(object)},
+        lower=lower, value=value, upper=upper, weight=weight, reason=reason,
+        reasons=REASONS, diagnostics={"recency_basis": basis},
     )
+
+
+_BASIS = np.array(["as_of", "published", "none (as weighted)"], dtype=object)
 
 
 RECENCY = Strategy(
