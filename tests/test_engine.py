@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import claimrecon as cr
@@ -148,3 +149,28 @@ def test_convertible_units_are_converted_with_the_units_extra() -> None:
     assert [c.claim.quantity.unit for c in e.contributions] == ["km", "m"]  # as claimed
     with pytest.raises(cr.UnitMismatchError, match="'kg', 'km'"):
         cr.reconcile([claim("a", unit="km"), claim("b", unit="kg")])
+
+
+def test_repeats_are_found_exactly_in_a_large_table() -> None:
+    """Above a few thousand rows the repeat search prefilters by hashing in rounds;
+    it must miss no repeat and invent none (checked against a dictionary)."""
+    rng = np.random.default_rng(7)
+    n, n_var, n_src = 30_000, 3_000, 200
+    var, src = rng.integers(0, n_var, n), rng.integers(0, n_src, n)
+    value = rng.integers(0, 3, n).astype(float)  # equal pairs often differ in value
+    table = cr.ClaimTable(
+        variable=var, variables=list(range(n_var)), source=src,
+        sources=[cr.Source(id=f"s{i}") for i in range(n_src)],
+        lower=value, value=value, upper=value,
+    )
+    first: dict[tuple[int, int, float], int] = {}
+    expected: dict[int, str] = {}
+    for i, key in enumerate(zip(var.tolist(), src.tolist(), value.tolist(), strict=True)):
+        if key in first:
+            expected[i] = f"repeats the claim at input position {first[key]}"
+        else:
+            first[key] = i
+    assert 100 < len(expected) < n // 10  # the data holds repeats and many near misses
+    rows = cr.reconcile_all(table, "range").claims_to_pandas()
+    got = {i: r for i, r in enumerate(rows["reason"]) if isinstance(r, str)}
+    assert got == expected

@@ -182,18 +182,13 @@ def _repeats(table: ClaimTable) -> tuple[IntArray, IntArray]:
     none = np.zeros(0, np.int64), np.zeros(0, np.int64)
     if n < 2:
         return none
-    if n < 64:
-        if len(set(zip(table.variable.tolist(), table.source.tolist(), strict=True))) == n:
-            return none
-        rows = np.arange(n)
+    if n < 64 and len(set(zip(table.variable.tolist(), table.source.tolist(),
+                                  strict=True))) == n:
+        return none  # no (variable, source) pair twice: no repeat
     pair = table.variable * max(len(table.sources), 1) + table.source
-    if n >= 64:
-        bits = int(np.ceil(np.log2(2 * n)))
-        h = (pair.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
-        hi = h.astype(np.int64)
-        rows = np.flatnonzero(np.bincount(hi, minlength=1 << bits)[hi] > 1)
-        if len(rows) == 0:
-            return none
+    rows = _maybe_repeated(pair)
+    if len(rows) == 0:
+        return none
     pr = pair[rows]
     o = np.argsort(pr, kind="stable")
     same = pr[o][1:] == pr[o][:-1]
@@ -234,6 +229,35 @@ def _repeats(table: ClaimTable) -> tuple[IntArray, IntArray]:
     return rep_rows, of_rows
 
 
+# Odd 64-bit multipliers for multiplicative hashing (the top bits of key x multiplier).
+_MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
+
+
+def _maybe_repeated(key: IntArray) -> IntArray:
+    """The rows whose ``key`` may occur more than once: all that do, and a few more.
+
+    Each round hashes the remaining keys into about twice as many buckets and keeps the
+    rows that share a bucket; a fresh multiplier per round makes the false company of
+    one round unlikely to meet again, so the candidates shrink geometrically (to ~40%,
+    ~15%, ...) while every true repeat stays. Linear time and no sort; the caller sorts
+    what is left.
+    """
+    rows = np.arange(len(key))
+    k = key.astype(np.uint64)
+    for mult in _MULTIPLIERS:
+        c = len(rows)
+        if c < 4096:
+            break
+        bits = (2 * c - 1).bit_length()
+        h = ((k * np.uint64(mult)) >> np.uint64(64 - bits)).astype(np.intp)
+        keep = np.bincount(h, minlength=1 << bits)[h] > 1
+        rows, k = rows[keep], k[keep]
+        if len(rows) > 0.75 * c:  # mostly true repeats: another round would not pay
+            break
+    return rows
+
+
 _NO_INTS: IntArray = np.zeros(0, np.int64)
 _NO_FLOATS: FloatArray = np.zeros(0)
 _NO_BOOLS: npt.NDArray[np.bool_] = np.zeros(0, bool)
@@ -263,9 +287,12 @@ class _Part:
         self.confidence: FloatArray = _NO_FLOATS
         self.conflict: npt.NDArray[np.bool_] = _NO_BOOLS
         self.unit: IntArray = _NO_INTS
-        self.strategy: list[str] = []
+        # Per segment: the index of its strategy in ``strategies`` (-1: none ran) and
+        # its position among that strategy's segments (for the diagnostics' arrays).
+        self.strategies: list[tuple[str, Mapping[str, Any] | None]] = []
+        self.strategy_of: IntArray = _NO_INTS
+        self.position: IntArray = _NO_INTS
         self.ok: npt.NDArray[np.bool_] = _NO_BOOLS
-        self.diag: list[tuple[Mapping[str, Any], int] | None] = []
         self.source_reliability: dict[str, float] | None = None
 
     def reason_text(self, r: int) -> str:
@@ -304,17 +331,17 @@ class _Part:
             else:
                 excluded.append(Exclusion(claim=claim, reason=self.reason_text(r)))
         diag: dict[str, Any] = {}
-        entry = self.diag[k]
-        if entry is not None:
-            mapping, j = entry
-            for name, arr in mapping.items():
-                diag[name] = _scalar(arr[j] if isinstance(arr, np.ndarray) and arr.ndim else arr)
+        name, mapping = self.strategies[int(self.strategy_of[k])]
+        if mapping is not None:
+            j = int(self.position[k])
+            for key, arr in mapping.items():
+                diag[key] = _scalar(arr[j] if isinstance(arr, np.ndarray) and arr.ndim else arr)
         lo, v, up, c = (float(self.lower[k]), float(self.value[k]), float(self.upper[k]),
                         float(self.confidence[k]))
         u = int(self.unit[k])
         return Estimate(
             variable=t.variables[int(self.seg_var[k])],
-            strategy=self.strategy[k],
+            strategy=name,
             value=None if math.isnan(v) else v,
             lower=None if lo == -math.inf else lo,
             upper=None if up == math.inf else up,
@@ -515,8 +542,8 @@ def run(
                                       identity=ident)
         return views[grouped]
 
-    part.strategy = [""] * m
-    part.diag = [None] * m
+    part.strategy_of = np.full(m, -1, np.int64)
+    part.position = np.zeros(m, np.int64)
     learned: list[FloatArray] = []
     any_failed = bool(np.count_nonzero(failed))
     for name, info in infos.items():
@@ -714,10 +741,9 @@ def _store(
         part.upper[ks] = red.upper
         if red.confidence is not None:
             part.confidence[ks] = red.confidence
-    diag = red.diagnostics or None
-    for j, k in enumerate(ks.tolist()):
-        part.strategy[k] = info.name
-        part.diag[k] = (diag, j) if diag is not None else None
+    part.strategy_of[ks] = len(part.strategies)
+    part.position[ks] = np.arange(len(ks))
+    part.strategies.append((info.name, red.diagnostics or None))
     if not all_positive:
         for j in np.flatnonzero(~positive).tolist():
             k = int(ks[j])
@@ -803,7 +829,7 @@ class Estimates(Mapping[Variable, Estimate]):
             t = p.table
             part = {
                 "variable": _objects(t.variables)[p.seg_var[ok]],
-                "strategy": _objects(p.strategy)[ok],
+                "strategy": _objects([name for name, _ in p.strategies])[p.strategy_of[ok]],
                 "lower": p.lower[ok],
                 "value": p.value[ok],
                 "upper": p.upper[ok],
