@@ -17,9 +17,12 @@ The rules the three strategies share (the explanation page
 - A variable is *contested* when at least two of its claims state a figure. Only
   claims of contested variables teach the strategies anything about sources: a lone
   figure agrees with itself, which proves nothing.
-- Deviations are *relative differences* ``|a - b| / (|a| + |b|)`` (0 when both are
-  0): unit-free, and bounded by 1, so a vandal's 6.6e18 costs its source at most
-  what any flat contradiction costs and cannot swamp the other claims.
+- Deviations are unit-free and bounded, so a vandal's 6.6e18 costs its source at
+  most what any flat contradiction costs and cannot swamp the other claims: either
+  *relative differences* ``|a - b| / (|a| + |b|)`` (0 when both are 0; bounded by
+  1; TruthFinder's similarity and every convergence test use them), or, the default
+  of ``crh`` and ``catd`` as in the CRH paper, absolute differences divided by the
+  standard deviation of the variable's figures (:meth:`Problem.deviations`).
 - A claim's weight in the result is its prior weight (source reliability x row
   weight x weight hooks) times its source's learned weight.
 - The range is the central ``coverage`` share of that weight: the weighted quantile
@@ -39,6 +42,7 @@ import numpy.typing as npt
 from .._strategy import Reduction, Segments
 
 __all__ = [
+    "DEVIATIONS",
     "TOLERANCE",
     "WEIGHT_FLOOR",
     "Learned",
@@ -238,9 +242,14 @@ def truth_change(old: FloatArray, new: FloatArray) -> float:
     return float(relative_deviation(old[both], new[both]).max())
 
 
+#: The deviations :meth:`Problem.deviations` knows.
+DEVIATIONS = ("spread", "relative")
+
+
 class Problem:
     """What CRH and CATD share about one batch: the figures, which claims are
-    contested, the sources present, and the sort for weighted medians."""
+    contested, the sources present, the sort for weighted medians, and each contested
+    variable's spread (for deviations normalised by it)."""
 
     def __init__(self, segs: Segments) -> None:
         self.segs = segs
@@ -251,12 +260,54 @@ class Problem:
         self.present: BoolArray = np.bincount(segs.source, minlength=self.n_src) > 0
         self.by_value = Sorted(segs, self.x)
         self.src_contested: IntArray = segs.source[self.contested]
+        self.seg_contested: IntArray = segs.segment[self.contested]
+        self.x_contested: FloatArray = self.x[self.contested]
+        self._spread: tuple[FloatArray, FloatArray] | None = None
 
     def estimate(self, w: FloatArray, how: str) -> FloatArray:
         """Weighted lower medians (``"median"``) or means (``"mean"``) of the figures."""
         if how == "median":
             return self.by_value.quantile(w, 0.5)
         return weighted_mean(self.segs, self.x, w)
+
+    def spread(self) -> tuple[FloatArray, FloatArray]:
+        """Per segment, the largest magnitude among the figures (``big``, 1 where it is
+        0) and the (population) standard deviation of the figures divided by it: the
+        spread is ``big * sd``, computed on figures scaled into ``[-1, 1]`` so that
+        nothing overflows even near the largest float."""
+        if self._spread is None:
+            segs = self.segs
+            has = ~np.isnan(self.x)
+            xu = np.where(has, self.x, 0.0)
+            big = segs.max(np.abs(xu))
+            big = np.where(big > 0, big, 1.0)
+            xs = xu / np.repeat(big, segs.counts)
+            k = segs.sum(has)
+            kk = np.where(k > 0, k, 1.0)
+            mean = segs.sum(xs) / kk
+            dev = np.where(has, xs - np.repeat(mean, segs.counts), 0.0)
+            sd = np.sqrt(segs.sum(dev * dev) / kk)
+            self._spread = (big, sd)
+        return self._spread
+
+    def deviations(self, truth: FloatArray, how: str) -> FloatArray:
+        """The deviations of the contested claims (in row order) from ``truth``.
+
+        ``"relative"``: :func:`relative_deviation`, in ``[0, 1]``. ``"spread"``: the
+        absolute difference divided by the standard deviation of the variable's
+        figures, the normalisation CRH (Li et al., SIGMOD 2014) gives continuous
+        losses; 0 where every figure of the variable agrees. Unit-free, and bounded:
+        each of ``k`` figures lies at most ``sqrt(k - 1)`` standard deviations from
+        their mean, so a claim and an estimate within them are at most
+        ``2 sqrt(k - 1)`` apart, and a vandal's 6.6e18 costs its source no more than
+        any other flat contradiction of a variable with as many figures."""
+        t = truth[self.seg_contested]
+        if how == "relative":
+            return relative_deviation(self.x_contested, t)
+        big, sd = self.spread()
+        b, s = big[self.seg_contested], sd[self.seg_contested]
+        d = np.abs(self.x_contested / b - t / b) / np.where(s > 0, s, 1.0)
+        return np.where(s > 0, d, 0.0)
 
 
 @attrs.frozen
@@ -276,13 +327,15 @@ def learn(
     how: str,
     max_iter: int,
     tol: float,
+    deviation: str = "relative",
 ) -> Learned:
     """Alternate source weights and estimates until no estimate and no source weight
     moves by more than ``tol`` (relative difference), or ``max_iter`` weight updates
     are done.
 
-    :param source_weights: from the relative deviations of the contested claims (in
-        row order) to one weight per source code.
+    :param source_weights: from the deviations of the contested claims (in row
+        order) to one weight per source code.
+    :param deviation: how deviations are measured (see :meth:`Problem.deviations`).
     """
     segs = problem.segs
     prior = segs.weight
@@ -290,10 +343,8 @@ def learn(
     w_src = np.ones(problem.n_src)
     if not problem.contested.any():
         return Learned(truth, w_src, 0, True)
-    xc = problem.x[problem.contested]
-    cc = segs.segment[problem.contested]
     for it in range(1, max_iter + 1):
-        e = relative_deviation(xc, truth[cc])
+        e = problem.deviations(truth, deviation)
         old_w, w_src = w_src, source_weights(e)
         new = problem.estimate(prior * w_src[segs.source], how)
         change = max(truth_change(truth, new),

@@ -1,17 +1,36 @@
 """The ``catd`` strategy: Confidence-Aware Truth Discovery (Li et al., VLDB 2015) for
 numeric claims.
 
-CATD treats a source's errors as draws with an unknown variance and weights the
-source by the reciprocal of an *upper confidence bound* on that variance:
+CATD treats a source's errors as draws with an unknown scale and weights the source
+by the reciprocal of an *upper confidence bound* on that scale. The paper assumes
+normal errors (``errors="normal"``, the default): the sum of a source's ``n`` squared
+errors is ``sigma^2 chi2(n)``, so
 
 .. code-block:: text
 
     w_s = chi2_quantile(alpha / 2, n_s) / (sum of the source's squared errors)
 
-A source with few claims has a wide interval, so a small lower quantile, so a small
-weight even if its few claims happened to agree: the long tail of occasional sources
-is not over-trusted. Estimates are weighted medians of the claimed figures by default
-(robust; the paper's weighted mean is available as ``estimate="mean"``).
+With ``errors="laplace"`` it is the same bound for Laplace errors, the model
+under which the weighted *median* is the maximum-likelihood estimate (as the weighted
+mean is under normal errors): the sum of ``n`` absolute errors is ``b Gamma(n)``, so
+``2 sum / b`` is ``chi2(2n)``, and
+
+.. code-block:: text
+
+    w_s = chi2_quantile(alpha / 2, 2 n_s) / (2 x sum of the source's absolute errors)
+
+Its weights fall as the reciprocal of the error scale rather than of its square, so
+they are less steep: a source ten times noisier gets about a tenth of the weight, not
+a hundredth.
+
+Either way a source with few claims has a wide interval, so a small lower quantile,
+so a small weight even if its few claims happened to agree: the long tail of
+occasional sources is not over-trusted. Estimates are weighted medians of the claimed
+figures by default (robust; the paper's weighted mean is available as
+``estimate="mean"``). Errors are deviations normalised by the standard deviation of
+the variable's figures (``deviation="spread"``, the default: the normalisation of
+continuous losses in CRH, which CATD builds on) or relative differences
+(``deviation="relative"``).
 
 See :mod:`claimrecon._strategies._truth` for the rules shared with ``crh`` and
 ``truthfinder`` (figures, contested variables, relative deviations, the range).
@@ -24,6 +43,7 @@ import numpy as np
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
 from ._truth import (
+    DEVIATIONS,
     WEIGHT_FLOOR,
     FloatArray,
     Problem,
@@ -38,6 +58,8 @@ def catd_kernel(
     segs: Segments,
     *,
     alpha: float = 0.05,
+    errors: str = "normal",
+    deviation: str = "spread",
     estimate: str = "median",
     prior_claims: float = 1.0,
     max_iter: int = 100,
@@ -48,11 +70,16 @@ def catd_kernel(
 
     :param alpha: the significance level of the variance bound (the paper's 0.05:
         a 95% interval, whose lower ``alpha / 2`` chi-square quantile is used).
+    :param errors: ``"normal"`` (squared errors, ``n_s`` degrees of freedom, as in
+        the paper) or ``"laplace"`` (absolute errors, ``2 n_s`` degrees of freedom:
+        the error model of the weighted median; gentler weights).
+    :param deviation: ``"spread"`` (absolute difference over the standard deviation
+        of the variable's figures) or ``"relative"`` (``|a - b| / (|a| + |b|)``).
     :param estimate: ``"median"`` (weighted medians, robust) or ``"mean"`` (weighted
         means, as in the paper; a vandal value can drag them).
     :param prior_claims: pseudo-claims each source starts with, at the batch's mean
-        squared error, counted in the degrees of freedom too; a source with no
-        contested claim gets the weight these alone give.
+        (absolute or squared) error, counted in the degrees of freedom too; a source
+        with no contested claim gets the weight these alone give.
     :param max_iter: the most weight updates.
     :param tol: stop when no estimate or weight moves by more than this relative
         difference.
@@ -61,25 +88,32 @@ def catd_kernel(
     check_options("catd", max_iter=max_iter, tol=tol, coverage=coverage)
     if estimate not in ("median", "mean"):
         raise ValueError(f"catd: estimate must be 'median' or 'mean' (got {estimate!r})")
+    if errors not in ("laplace", "normal"):
+        raise ValueError(f"catd: errors must be 'laplace' or 'normal' (got {errors!r})")
+    if deviation not in DEVIATIONS:
+        raise ValueError(f"catd: deviation must be 'spread' or 'relative' (got {deviation!r})")
     if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
         raise ValueError(f"catd: alpha must be in (0, 1) (got {alpha!r})")
     if not isinstance(prior_claims, (int, float)) or not prior_claims > 0:
         raise ValueError(f"catd: prior_claims must be > 0 (got {prior_claims!r})")
     p = Problem(segs)
     n_claims = np.bincount(p.src_contested, minlength=p.n_src).astype(np.float64)
+    laplace = errors == "laplace"
     # The chi-square quantile depends only on the claim counts: once per call.
-    q = chi2_lower_quantile(alpha / 2.0, n_claims + prior_claims)
+    q = chi2_lower_quantile(alpha / 2.0, (n_claims + prior_claims) * (2 if laplace else 1))
 
     def source_weights(e: FloatArray) -> FloatArray:
-        e2 = e * e
-        mean_e2 = float(e2.mean())
-        if not mean_e2 > 0:  # every contested claim agrees: the bound's numerator only
+        d = e if laplace else e * e
+        mean_d = float(d.mean())
+        if not mean_d > 0:  # every contested claim agrees: the bound's numerator only
             return q / float(q[p.present].max())
-        ss = np.bincount(p.src_contested, weights=e2, minlength=p.n_src)
-        w = q / (ss + prior_claims * mean_e2)
+        ss = np.bincount(p.src_contested, weights=d, minlength=p.n_src)
+        # (The factor 2 of the Laplace bound is common to all: the scaling drops it.)
+        w = q / (ss + prior_claims * mean_d)
         return np.maximum(w / float(w[p.present].max()), WEIGHT_FLOOR)
 
-    fit = learn(p, source_weights, how=estimate, max_iter=max_iter, tol=tol)
+    fit = learn(p, source_weights, how=estimate, max_iter=max_iter, tol=tol,
+                deviation=deviation)
     return finish(segs, p, fit, coverage)
 
 
@@ -90,8 +124,9 @@ CATD = Strategy(
     kernel=catd_kernel,
     properties={"within_envelope", "accounts_for_all", "order_free", "idempotent",
                 "scale_free"},
-    options={"alpha": 0.05, "estimate": "median", "prior_claims": 1.0, "max_iter": 100,
-             "tol": 1e-6, "coverage": 0.5},
+    options={"alpha": 0.05, "errors": "normal", "deviation": "spread",
+             "estimate": "median", "prior_claims": 1.0, "max_iter": 100, "tol": 1e-6,
+             "coverage": 0.5},
 )
 
 

@@ -3,11 +3,20 @@
 
 CRH alternates two steps over the whole batch until nothing changes:
 
-1. with the estimates fixed, each source's loss is the *sum* of the deviations of its
-   claims from them, and its weight is ``w_s = -log(loss_s / sum of all losses)``;
+1. with the estimates fixed, each source's loss is the *mean* deviation of its
+   contested claims from them (shrunk towards the batch's mean by ``prior_claims``
+   pseudo-claims), and its weight is ``w_s = -log(loss_s / sum of all losses)``;
 2. with the weights fixed, each estimate minimises the weighted loss: the weighted
    median of the claimed figures for the absolute loss (the default: always a claimed
    figure, robust to vandal values), the weighted mean for the squared loss.
+
+A deviation is, as in the paper for continuous data, the absolute difference divided
+by the standard deviation of the variable's figures (``deviation="spread"``), or the
+library's relative difference (``deviation="relative"``). The paper sums the
+deviations of a source (``aggregate="sum"``); a sum grows with the number of claims,
+so on long-tailed data it distrusts prolific sources for their volume and trusts
+one-claim sources most. The default ``aggregate="mean"`` judges each source by its
+loss per claim instead.
 
 See :mod:`claimrecon._strategies._truth` for the rules shared with ``catd`` and
 ``truthfinder`` (figures, contested variables, relative deviations, the range).
@@ -20,6 +29,7 @@ import numpy as np
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
 from ._truth import (
+    DEVIATIONS,
     WEIGHT_FLOOR,
     FloatArray,
     Problem,
@@ -33,6 +43,8 @@ def crh_kernel(
     segs: Segments,
     *,
     loss: str = "absolute",
+    aggregate: str = "mean",
+    deviation: str = "spread",
     prior_claims: float = 1.0,
     max_iter: int = 100,
     tol: float = 1e-6,
@@ -40,9 +52,16 @@ def crh_kernel(
 ) -> Reduction:
     """CRH over every segment at once.
 
-    :param loss: ``"absolute"`` (relative deviations; estimates are weighted medians)
-        or ``"squared"`` (their squares; estimates are weighted means, which a vandal
+    :param loss: ``"absolute"`` (the deviations; estimates are weighted medians) or
+        ``"squared"`` (their squares; estimates are weighted means, which a vandal
         value can drag: use only on clean data).
+    :param aggregate: ``"mean"`` (a source's loss is its mean loss per contested
+        claim, with the pseudo-claims: ``(sum + prior_claims x batch mean) / (n +
+        prior_claims)``) or ``"sum"`` (the paper's summed loss, plus the
+        pseudo-claims), which distrusts sources for making many claims.
+    :param deviation: ``"spread"`` (absolute difference over the standard deviation
+        of the variable's figures, as in the paper) or ``"relative"``
+        (``|a - b| / (|a| + |b|)``).
     :param prior_claims: pseudo-claims each source starts with, at the batch's mean
         loss per claim, so a source whose claims all agree is not infinitely trusted.
     :param max_iter: the most weight updates.
@@ -53,15 +72,23 @@ def crh_kernel(
     check_options("crh", max_iter=max_iter, tol=tol, coverage=coverage)
     if loss not in ("absolute", "squared"):
         raise ValueError(f"crh: loss must be 'absolute' or 'squared' (got {loss!r})")
+    if aggregate not in ("mean", "sum"):
+        raise ValueError(f"crh: aggregate must be 'mean' or 'sum' (got {aggregate!r})")
+    if deviation not in DEVIATIONS:
+        raise ValueError(f"crh: deviation must be 'spread' or 'relative' (got {deviation!r})")
     if not isinstance(prior_claims, (int, float)) or not prior_claims > 0:
         raise ValueError(f"crh: prior_claims must be > 0 (got {prior_claims!r})")
     p = Problem(segs)
     squared = loss == "squared"
+    n_claims = np.bincount(p.src_contested, minlength=p.n_src).astype(np.float64)
+    per_claim = aggregate == "mean"
 
     def source_weights(e: FloatArray) -> FloatArray:
         d = e * e if squared else e
         src_loss = np.bincount(p.src_contested, weights=d, minlength=p.n_src).astype(
             np.float64) + prior_claims * float(d.mean())
+        if per_claim:
+            src_loss = src_loss / (n_claims + prior_claims)
         total = float(src_loss[p.present].sum())
         if not total > 0:  # every contested claim agrees with its reference
             return np.ones(p.n_src)
@@ -71,18 +98,19 @@ def crh_kernel(
         return np.maximum(w / top, WEIGHT_FLOOR) if top > 0 else np.ones(p.n_src)
 
     fit = learn(p, source_weights, how="mean" if squared else "median",
-                max_iter=max_iter, tol=tol)
+                max_iter=max_iter, tol=tol, deviation=deviation)
     return finish(segs, p, fit, coverage)
 
 
 CRH = Strategy(
     name="crh",
-    summary="Truth discovery (CRH): source weights from summed deviations across all "
-    "variables; weighted medians.",
+    summary="Truth discovery (CRH): source weights from each source's mean deviation "
+    "across all variables; weighted medians.",
     kernel=crh_kernel,
     properties={"within_envelope", "accounts_for_all", "order_free", "idempotent",
                 "scale_free"},
-    options={"loss": "absolute", "prior_claims": 1.0,
+    options={"loss": "absolute", "aggregate": "mean", "deviation": "spread",
+             "prior_claims": 1.0,
              "max_iter": 100, "tol": 1e-6, "coverage": 0.5},
 )
 
