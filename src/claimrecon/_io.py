@@ -372,15 +372,23 @@ def table_from_frame(
         if raw.dtype == bool:
             _frame_problems(problems, np.ones(n, bool), col, "expected a number (got a bool)")
             return np.full(n, np.nan)
-        num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        unparsed = np.isnan(num) & ~raw.isna().to_numpy()
-        unreadable[unparsed | np.isinf(num)] = True
-        _frame_problems(problems, unparsed, col,
-                        lambda r: f"expected a number (got {raw.iloc[r]!r})")
-        _frame_problems(problems, np.isinf(num), col,
-                        lambda r: f"expected a finite number (got {num[r]}); use NaN or None "
-                        "for 'not given'")
-        return np.where(np.isinf(num), np.nan, num)
+        if raw.dtype.kind in "fiu":  # numbers already: nothing to parse
+            num = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64,
+                                                               na_value=np.nan)
+            unparsed = np.isnan(num) & ~raw.isna().to_numpy()
+            unreadable[unparsed] = True
+            _frame_problems(problems, unparsed, col,
+                            lambda r: f"expected a number (got {raw.iloc[r]!r})")
+        infinite = np.isinf(num)
+        if np.count_nonzero(infinite):
+            unreadable[infinite] = True
+            _frame_problems(problems, infinite, col,
+                            lambda r: f"expected a finite number (got {num[r]}); use NaN or "
+                            "None for 'not given'")
+            num = np.where(infinite, np.nan, num)
+        return num
 
     # variable and source
     var_raw = frame["variable"]
@@ -401,6 +409,7 @@ def table_from_frame(
 
     lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
     conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
+    has = set(header)
     none_given = np.isnan(lower) & np.isnan(value) & np.isnan(upper) & ~unreadable
     _frame_problems(problems, none_given, "value",
                     "at least one of value, lower and upper is required")
@@ -413,12 +422,15 @@ def table_from_frame(
                     lambda r: f"lower {lower[r]:g} exceeds upper {upper[r]:g}")
     _frame_problems(problems, (value < lower) | (value > upper), "value",
                     lambda r: f"value {value[r]:g} lies outside [lower, upper]")
-    _frame_problems(problems, (conf <= 0) | (conf >= 1), "confidence",
-                    lambda r: f"expected a probability in (0, 1) (got {conf[r]:g})")
-    _frame_problems(problems, weight <= 0, "weight",
-                    lambda r: f"expected a weight > 0 (got {weight[r]:g})")
-    _frame_problems(problems, (rel <= 0) | (rel > 1), "source_reliability",
-                    lambda r: f"reliability must lie in (0, 1] (got {rel[r]:g})")
+    if "confidence" in has:
+        _frame_problems(problems, (conf <= 0) | (conf >= 1), "confidence",
+                        lambda r: f"expected a probability in (0, 1) (got {conf[r]:g})")
+    if "weight" in has:
+        _frame_problems(problems, weight <= 0, "weight",
+                        lambda r: f"expected a weight > 0 (got {weight[r]:g})")
+    if "source_reliability" in has:
+        _frame_problems(problems, (rel <= 0) | (rel > 1), "source_reliability",
+                        lambda r: f"reliability must lie in (0, 1] (got {rel[r]:g})")
 
     # one definition per source: name and reliability agree across its rows
     names = frame["source_name"] if "source_name" in frame.columns else None
@@ -453,14 +465,20 @@ def table_from_frame(
             err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
         raise err
 
-    first = np.zeros(len(src_uniques), np.int64)
-    first[src_codes[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each source
-    sources = []
-    for k, sid in enumerate(src_uniques.tolist()):
-        r = int(first[k])
-        name = None if names is None or pd.isna(names.iloc[r]) else str(names.iloc[r])
-        sources.append(Source(id=str(sid), name=name,
-                              reliability=1.0 if np.isnan(rel[r]) else float(rel[r])))
+    if names is None and "source_reliability" not in has:
+        sources = [Source(id=str(sid)) for sid in src_uniques.tolist()]
+    else:
+        # Codes count up in order of first appearance: a source's first row is where
+        # the running maximum of the codes first reaches its code.
+        top = np.maximum.accumulate(src_codes)
+        first = np.flatnonzero(np.concatenate(([True], top[1:] > top[:-1])))
+        first_names = ([None] * len(first) if names is None
+                       else [None if pd.isna(x) else str(x) for x in names.iloc[first]])
+        sources = [
+            Source(id=str(sid), name=name, reliability=1.0 if r != r else r)
+            for sid, name, r in zip(src_uniques.tolist(), first_names,
+                                    rel[first].tolist(), strict=True)
+        ]
     if "unit" in frame.columns:
         unit_codes, unit_uniques = pd.factorize(frame["unit"], use_na_sentinel=True)
         units = [str(u) for u in unit_uniques.tolist()]
