@@ -42,25 +42,33 @@ def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
             lo = np.array([segs.min(r) for r in x])
             hi = np.array([segs.max(r) for r in x])
         return np.minimum(np.maximum(means, lo), hi)
+    if segs.starts is None:  # hash-style: reduce only the entries that count
+        return np.array([_live_mean(segs, xr, w, ur) for xr, ur in zip(x, use, strict=True)])
     wx = np.where(use, w, 0.0)
     lo_x, hi_x = np.where(use, x, np.inf), np.where(use, x, -np.inf)
-    if segs.starts is not None:
-        first = segs.starts[:-1]
-        total = np.add.reduceat(wx, first, axis=1)
-        has = total > 0
-        shares = wx / np.where(has, total, 1.0)[:, segs.segment]
-        means = np.add.reduceat(np.where(use, x, 0.0) * shares, first, axis=1)
-        lo = np.minimum.reduceat(lo_x, first, axis=1)
-        hi = np.maximum.reduceat(hi_x, first, axis=1)
-    else:
-        total = np.array([segs.sum(r) for r in wx])
-        has = total > 0
-        shares = wx / np.where(has, total, 1.0)[:, segs.segment]
-        xs = np.where(use, x, 0.0) * shares
-        means = np.array([segs.sum(r) for r in xs])
-        lo = np.array([segs.min(r) for r in lo_x])
-        hi = np.array([segs.max(r) for r in hi_x])
+    first = segs.starts[:-1]
+    total = np.add.reduceat(wx, first, axis=1)
+    has = total > 0
+    shares = wx / np.where(has, total, 1.0)[:, segs.segment]
+    means = np.add.reduceat(np.where(use, x, 0.0) * shares, first, axis=1)
+    lo = np.minimum.reduceat(lo_x, first, axis=1)
+    hi = np.maximum.reduceat(hi_x, first, axis=1)
     return np.where(has, np.minimum(np.maximum(means, lo), hi), np.nan)
+
+
+def _live_mean(segs: Segments, x: FloatArray, w: FloatArray, use: BoolArray) -> FloatArray:
+    """One row of :func:`weighted_means` on hash-style segments: the entries that count
+    are taken out first (few, when most claims are superseded), then summed by segment
+    in row order, as the grouped path sums them."""
+    m = segs.m
+    live = np.flatnonzero(use)
+    seg, xl, wl = segs.segment[live], x[live], w[live]
+    total = np.bincount(seg, weights=wl, minlength=m)
+    means = np.bincount(seg, weights=xl * (wl / total[seg]), minlength=m)
+    lo, hi = np.full(m, np.inf), np.full(m, -np.inf)
+    np.minimum.at(lo, seg, xl)
+    np.maximum.at(hi, seg, xl)
+    return np.where(total > 0, np.minimum(np.maximum(means, lo), hi), np.nan)
 
 
 def midpoint_or_value(segs: Segments) -> FloatArray:
