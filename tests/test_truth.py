@@ -388,3 +388,46 @@ def test_population_best_learner_beats_the_references() -> None:
     # What default crh reaches (1415.8 / 8340.7 / 37 of 277 wrong).
     assert scores["crh"]["mae"] < 1416.0 and scores["crh"]["rmse"] < 8341.0
     assert scores["crh"]["error_rate"] <= 37 / 277
+
+
+def test_the_per_iteration_shortcuts_give_the_plain_estimates() -> None:
+    """Learning recomputes estimates from source weights with the sort and the scaled
+    figures kept between iterations: the weighted lower median must still be the
+    first figure (by value) whose cumulative weight reaches half, and the mean what
+    weighted_mean gives."""
+    from claimrecon._strategies._truth import Problem, weighted_mean
+    from claimrecon._strategy import Segments
+
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        m = int(rng.integers(1, 25))
+        counts = rng.integers(1, 9, m)
+        n = int(counts.sum())
+        value = rng.normal(100.0, 30.0, n).round(int(rng.integers(0, 2)))  # some ties
+        value[rng.random(n) < 0.15] = np.nan  # no value: the midpoint, or no figure
+        lower = np.where(rng.random(n) < 0.1, -np.inf, np.nan_to_num(value, nan=90.0) - 5)
+        src = rng.integers(0, 6, n)
+        table = cr.ClaimTable(
+            variable=np.repeat(np.arange(m), counts), variables=list(range(m)),
+            source=src, sources=[cr.Source(id=f"s{i}") for i in range(6)],
+            lower=lower, value=value, upper=np.nan_to_num(value, nan=90.0) + 5,
+        )
+        starts = np.concatenate(([0], np.cumsum(counts)))
+        segs = Segments(table=table, rows=np.arange(n), segment=table.variable, m=m,
+                        starts=starts, weight=rng.uniform(0.1, 2.0, n),
+                        variables=table.variables, identity=True)
+        p = Problem(segs)
+        w_src = rng.uniform(1e-3, 1.0, 6)
+        w = segs.weight * w_src[src]
+        median = p.estimate_by_source(w_src, "median")
+        for k in range(m):
+            x, wk = p.x[starts[k]:starts[k + 1]], w[starts[k]:starts[k + 1]]
+            keep = ~np.isnan(x)
+            if not keep.any():
+                assert np.isnan(median[k])
+                continue
+            o = np.argsort(x[keep], kind="stable")
+            share = np.cumsum(wk[keep][o]) / wk[keep].sum()
+            assert median[k] == x[keep][o][np.argmax(share >= 0.5 - 1e-9)]
+        np.testing.assert_array_equal(p.estimate_by_source(w_src, "mean"),
+                                      weighted_mean(segs, p.x, w))

@@ -107,38 +107,15 @@ def _starts(segs: Segments) -> IntArray:
     return starts
 
 
-def _local_cumsum(segs: Segments, s: FloatArray) -> FloatArray:
-    """Cumulative sums of ``s`` (rows in segment order) restarting at each segment."""
-    cum: FloatArray = np.cumsum(s)
-    if segs.m > 1:
-        before: FloatArray = np.zeros(segs.m)
-        before[1:] = cum[_starts(segs)[1:-1] - 1]
-        cum = cum - np.repeat(before, segs.counts)
-    return cum
-
-
-def _first_reaching(
-    segs: Segments, cum: FloatArray, live: BoolArray, p: float
-) -> tuple[IntArray, BoolArray]:
-    """Per segment, the first sorted position whose cumulative share reaches ``p``
-    (among ``live`` positions), and whether there is one."""
-    starts = _starts(segs)
-    reached = np.flatnonzero((cum >= p - TOLERANCE) & live)
-    if len(reached) == 0:
-        return np.zeros(segs.m, np.int64), np.zeros(segs.m, bool)
-    at = reached[np.minimum(np.searchsorted(reached, starts[:-1]), len(reached) - 1)]
-    inside = (at >= starts[:-1]) & (at < starts[1:])
-    return at, inside
-
-
 class Sorted:
     """Claims ordered by (segment, figure) once, for weighted quantiles under
-    weights that change every iteration: each quantile is then one cumulative sum.
+    weights that change every iteration: each quantile is then one cumulative sum and
+    one binary search per segment.
 
     Rows whose key is ``NaN`` sort last in their segment and never count.
     """
 
-    __slots__ = ("key", "order", "segs", "usable")
+    __slots__ = ("_prior", "_source", "key", "order", "segs", "usable")
 
     def __init__(self, segs: Segments, key: FloatArray) -> None:
         self.segs = segs
@@ -153,17 +130,39 @@ class Sorted:
             rank[np.lexsort((~self.usable, k))] = np.arange(n)
             self.order = np.argsort(segs.segment * n + rank, kind="stable")
         self.key: FloatArray = k[self.order]
+        self._source: IntArray | None = None
+        self._prior: FloatArray | None = None
 
     def quantile(self, w: FloatArray, p: float) -> FloatArray:
         """Per segment, the smallest key whose cumulative weight share reaches ``p``
         (``0 < p <= 1``), over rows with ``w > 0`` and a key; ``NaN`` where none."""
+        return self._pick(np.where(self.usable, w, 0.0)[self.order], p)
+
+    def quantile_by_source(self, source_weight: FloatArray, p: float) -> FloatArray:
+        """:meth:`quantile` for the weights ``segs.weight x source_weight[source]``,
+        gathered in sorted order (no pass through the rows' order)."""
+        if self._source is None or self._prior is None:
+            self._source = self.segs.source[self.order]
+            self._prior = np.where(self.usable, self.segs.weight, 0.0)[self.order]
+        return self._pick(self._prior * source_weight[self._source], p)
+
+    def _pick(self, ws: FloatArray, p: float) -> FloatArray:
+        """The quantile from weights in sorted order (0 for rows that do not count).
+
+        Shares first (each segment's sum to 1), then one running sum over all rows: the
+        answer of a segment is the first row where the running sum reaches the sum
+        before the segment plus ``p``. A row of weight 0 never comes first, because the
+        row before it has the same running sum."""
         segs = self.segs
-        wu = np.where(self.usable, w, 0.0)[self.order]
-        total = segs.sum(wu)
-        share = wu / np.repeat(np.where(total > 0, total, 1.0), segs.counts)
-        cum = _local_cumsum(segs, share)
-        at, inside = _first_reaching(segs, cum, wu > 0, p)
-        return np.where(inside & (total > 0), self.key[at], np.nan)
+        starts = _starts(segs)
+        total = segs.sum(ws)
+        has = total > 0
+        cum = np.cumsum(ws / np.repeat(np.where(has, total, 1.0), segs.counts))
+        before = np.zeros(segs.m)
+        before[1:] = cum[starts[1:-1] - 1]
+        at = np.searchsorted(cum, before + (p - TOLERANCE), side="left")
+        at = np.minimum(at, starts[1:] - 1)  # rounding never carries it past the segment
+        return np.where(has, self.key[at], np.nan)
 
 
 def weighted_quantile(segs: Segments, x: FloatArray, w: FloatArray, p: float) -> FloatArray:
@@ -263,12 +262,37 @@ class Problem:
         self.seg_contested: IntArray = segs.segment[self.contested]
         self.x_contested: FloatArray = self.x[self.contested]
         self._spread: tuple[FloatArray, FloatArray] | None = None
+        self._scaled: tuple[FloatArray, FloatArray, BoolArray | None] | None = None
+        self._mean_parts: tuple[FloatArray, ...] | None = None
 
     def estimate(self, w: FloatArray, how: str) -> FloatArray:
         """Weighted lower medians (``"median"``) or means (``"mean"``) of the figures."""
         if how == "median":
             return self.by_value.quantile(w, 0.5)
         return weighted_mean(self.segs, self.x, w)
+
+    def estimate_by_source(self, source_weight: FloatArray, how: str) -> FloatArray:
+        """:meth:`estimate` for the weights ``segs.weight x source_weight[source]``
+        (source weights > 0), with what does not change between iterations kept."""
+        if how == "median":
+            return self.by_value.quantile_by_source(source_weight, 0.5)
+        segs = self.segs
+        if self._mean_parts is None:  # as weighted_mean: figures scaled by the largest
+            has = ~np.isnan(self.x)
+            xu = np.where(has, self.x, 0.0)
+            big = segs.max(np.abs(xu))
+            big = np.where(big > 0, big, 1.0)
+            self._mean_parts = (
+                xu / np.repeat(big, segs.counts), np.where(has, segs.weight, 0.0), big,
+                segs.min(np.where(has, self.x, np.inf)),
+                segs.max(np.where(has, self.x, -np.inf)))
+        scaled, prior, big, lo, hi = self._mean_parts
+        w = source_weight[segs.source]
+        w *= prior
+        total = segs.sum(w)
+        w *= scaled
+        mean = segs.sum(w) / np.where(total > 0, total, 1.0) * big
+        return np.where(total > 0, np.minimum(np.maximum(mean, lo), hi), np.nan)
 
     def spread(self) -> tuple[FloatArray, FloatArray]:
         """Per segment, the largest magnitude among the figures (``big``, 1 where it is
@@ -301,13 +325,21 @@ class Problem:
         their mean, so a claim and an estimate within them are at most
         ``2 sqrt(k - 1)`` apart, and a vandal's 6.6e18 costs its source no more than
         any other flat contradiction of a variable with as many figures."""
-        t = truth[self.seg_contested]
         if how == "relative":
-            return relative_deviation(self.x_contested, t)
+            return relative_deviation(self.x_contested, truth[self.seg_contested])
         big, sd = self.spread()
-        b, s = big[self.seg_contested], sd[self.seg_contested]
-        d = np.abs(self.x_contested / b - t / b) / np.where(s > 0, s, 1.0)
-        return np.where(s > 0, d, 0.0)
+        if self._scaled is None:  # what does not change between iterations, per row
+            seg = self.seg_contested
+            s = sd[seg]
+            given = s > 0
+            self._scaled = (self.x_contested / big[seg], np.where(given, s, 1.0),
+                            None if given.all() else given)
+        xb, s_row, spread_given = self._scaled
+        d = (truth / big)[self.seg_contested]
+        np.subtract(xb, d, out=d)
+        np.abs(d, out=d)
+        np.divide(d, s_row, out=d)
+        return d if spread_given is None else np.where(spread_given, d, 0.0)
 
 
 @attrs.frozen
@@ -346,7 +378,7 @@ def learn(
     for it in range(1, max_iter + 1):
         e = problem.deviations(truth, deviation)
         old_w, w_src = w_src, source_weights(e)
-        new = problem.estimate(prior * w_src[segs.source], how)
+        new = problem.estimate_by_source(w_src, how)
         change = max(truth_change(truth, new),
                      truth_change(old_w[problem.present], w_src[problem.present]))
         truth = new
