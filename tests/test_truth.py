@@ -431,3 +431,30 @@ def test_the_per_iteration_shortcuts_give_the_plain_estimates() -> None:
             assert median[k] == x[keep][o][np.argmax(share >= 0.5 - 1e-9)]
         np.testing.assert_array_equal(p.estimate_by_source(w_src, "mean"),
                                       weighted_mean(segs, p.x, w))
+
+
+@pytest.mark.parametrize("shape", ["equal", "ragged", "one-large"])
+def test_rows_are_ordered_by_segment_then_figure_with_nan_last(shape: str) -> None:
+    """Each of the three layouts (a full matrix, a padded one, a global sort) orders
+    the rows as a stable sort by (segment, figure) with NaN after +inf."""
+    from claimrecon._strategies._truth import _order_within_segments
+    from claimrecon._strategy import Segments
+
+    rng = np.random.default_rng(11)
+    m = 40
+    counts = {"equal": np.full(m, 6), "ragged": rng.integers(1, 9, m),
+              "one-large": np.r_[rng.integers(1, 3, m - 1), 500]}[shape]
+    n = int(counts.sum())
+    key = rng.integers(0, 5, n).astype(float)  # many ties
+    key[rng.random(n) < 0.1] = np.nan
+    key[rng.random(n) < 0.05] = np.inf
+    seg = np.repeat(np.arange(m), counts)
+    table = cr.ClaimTable(variable=seg, variables=list(range(m)), source=np.zeros(n, int),
+                          sources=[cr.Source(id="s")], lower=np.zeros(n), value=np.zeros(n),
+                          upper=np.zeros(n))
+    segs = Segments(table=table, rows=np.arange(n), segment=seg, m=m,
+                    starts=np.concatenate(([0], np.cumsum(counts))), weight=np.ones(n),
+                    variables=table.variables, identity=True)
+    nan = np.isnan(key)
+    expected = np.lexsort((np.arange(n), np.where(nan, 0.0, key), nan, seg))
+    np.testing.assert_array_equal(_order_within_segments(segs, key), expected)

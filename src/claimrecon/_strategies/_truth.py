@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._strategy import Reduction, Segments
+from ._kernels import padded_width, positions
 
 __all__ = [
     "DEVIATIONS",
@@ -107,6 +108,37 @@ def _starts(segs: Segments) -> IntArray:
     return starts
 
 
+def _order_within_segments(segs: Segments, key: FloatArray) -> IntArray:
+    """The rows ordered by segment, then by ``key`` (``NaN`` after every number, +inf
+    included), ties in row order: numpy's stable sorts put ``NaN`` last.
+
+    Small segments are sorted as the rows of a padded matrix (the padding is ``NaN``
+    after the real entries, so a stable row sort keeps it last); when the matrix would
+    be too large, one argsort ranks the keys and a second sorts segment x n + rank."""
+    n, m = segs.n, segs.m
+    if n <= 1:
+        return np.arange(n, dtype=np.int64)
+    width = padded_width(segs)
+    if width is None:
+        rank = np.empty(n, np.int64)
+        rank[np.argsort(key, kind="stable")] = np.arange(n)
+        return np.argsort(segs.segment * n + rank, kind="stable")
+    offsets = np.arange(0, m * width, width)[:, None]
+    if width * m == n:  # every segment as wide as the widest: the rows are the matrix
+        o = key.reshape(m, width).argsort(axis=1, kind="stable")
+        o += offsets
+        return o.ravel()
+    at = segs.segment * width + positions(segs)
+    grid = np.full(m * width, np.nan)
+    grid[at] = key
+    row_at = np.empty(m * width, np.int64)
+    row_at[at] = np.arange(n)
+    o = grid.reshape(m, width).argsort(axis=1, kind="stable")
+    real = o < segs.counts[:, None]  # a padding slot sits at or past its row's count
+    order: IntArray = row_at[(o + offsets)[real]]
+    return order
+
+
 class Sorted:
     """Claims ordered by (segment, figure) once, for weighted quantiles under
     weights that change every iteration: each quantile is then one cumulative sum and
@@ -121,14 +153,7 @@ class Sorted:
         self.segs = segs
         self.usable: BoolArray = ~np.isnan(key)
         k = np.where(self.usable, key, np.inf)
-        n = segs.n
-        if n <= 1:
-            self.order: IntArray = np.arange(n, dtype=np.int64)
-        else:
-            # Rank by key (NaN rows after every +inf), then sort by segment x n + rank.
-            rank = np.empty(n, np.int64)
-            rank[np.lexsort((~self.usable, k))] = np.arange(n)
-            self.order = np.argsort(segs.segment * n + rank, kind="stable")
+        self.order: IntArray = _order_within_segments(segs, key)
         self.key: FloatArray = k[self.order]
         self._source: IntArray | None = None
         self._prior: FloatArray | None = None
