@@ -58,40 +58,30 @@ class Segments:
 
     Bounds are floats with ``-inf``/``+inf`` for unbounded sides, :attr:`value` is
     ``NaN`` where a claim states no central figure, and times are int64 microseconds
-    with :data:`claimrecon.MISSING_TIME` for none.
+    with :data:`claimrecon.MISSING_TIME` for none. The claim columns (:attr:`lower`,
+    :attr:`value`, :attr:`upper`, :attr:`source`, :attr:`as_of`, :attr:`published`,
+    :attr:`confidence`) are taken from the table when a kernel first reads them.
 
     :ivar segment: the segment of each row.
     :ivar starts: int64 offsets, one more than there are segments (grouped only).
     :ivar counts: the number of rows in each segment.
-    :ivar lower: lower bounds.
-    :ivar value: central figures (``NaN`` = none).
-    :ivar upper: upper bounds.
     :ivar weight: each claim's weight (> 0): source reliability x row weight x weight hooks.
-    :ivar source: source codes, indexes into :attr:`sources`.
-    :ivar as_of: when each figure holds.
-    :ivar published: when each figure was reported.
-    :ivar confidence: each claim's stated confidence (``NaN`` = none).
     :ivar variables: the variable of each segment.
     :ivar truths: known realisations by segment (``NaN`` = unknown), for strategies
         that calibrate on them; ``None`` when none were given.
     """
 
     __slots__ = (
+        "_columns",
         "_first",
+        "_identity",
         "_m",
         "_rows",
         "_table",
-        "as_of",
-        "confidence",
         "counts",
-        "lower",
-        "published",
         "segment",
-        "source",
         "starts",
         "truths",
-        "upper",
-        "value",
         "variables",
         "weight",
     )
@@ -119,22 +109,57 @@ class Segments:
             starts[1:] - starts[:-1] if starts is not None
             else np.bincount(segment, minlength=m)
         )
-        if identity:  # every row, in table order: use the columns as they are
-            t = table
-            self.lower, self.value, self.upper = t.lower, t.value, t.upper
-            self.source, self.as_of, self.published = t.source, t.as_of, t.published
-            self.confidence = t.confidence
-        else:
-            self.lower = table.lower[rows]
-            self.value = table.value[rows]
-            self.upper = table.upper[rows]
-            self.source = table.source[rows]
-            self.as_of = table.as_of[rows]
-            self.published = table.published[rows]
-            self.confidence = table.confidence[rows]
+        # identity: every row, in table order, so the table's columns serve as they are
+        self._identity = identity
+        self._columns: dict[str, npt.NDArray[Any]] = {}
         self.weight = weight
         self.variables = tuple(variables)
         self.truths = truths
+
+    def _column(self, name: str) -> npt.NDArray[Any]:
+        """The table's column ``name`` for these rows, taken on first use (a kernel
+        pays only for the columns it reads)."""
+        col = self._columns.get(name)
+        if col is None:
+            full = getattr(self._table, name)
+            col = self._columns[name] = full if self._identity else full[self._rows]
+        return col
+
+    @property
+    def lower(self) -> FloatArray:
+        """Lower bounds (``-inf``: unbounded)."""
+        return self._column("lower")
+
+    @property
+    def value(self) -> FloatArray:
+        """Central figures (``NaN``: none)."""
+        return self._column("value")
+
+    @property
+    def upper(self) -> FloatArray:
+        """Upper bounds (``+inf``: unbounded)."""
+        return self._column("upper")
+
+    @property
+    def source(self) -> IntArray:
+        """Source codes, indexes into :attr:`sources`."""
+        return self._column("source")
+
+    @property
+    def as_of(self) -> IntArray:
+        """When each figure holds (int64 microseconds; :data:`~claimrecon.MISSING_TIME`
+        for none)."""
+        return self._column("as_of")
+
+    @property
+    def published(self) -> IntArray:
+        """When each figure was reported (as :attr:`as_of`)."""
+        return self._column("published")
+
+    @property
+    def confidence(self) -> FloatArray:
+        """Each claim's stated confidence (``NaN``: none)."""
+        return self._column("confidence")
 
     @property
     def n(self) -> int:
