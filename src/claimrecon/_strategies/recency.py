@@ -19,18 +19,27 @@ def recency_kernel(segs: Segments) -> Reduction:
     """Keep the claims with the latest ``as_of`` (undated ones rank older than every
     dated one); if none has an ``as_of``, the latest ``published``; if neither, all.
     Combine the winners as ``weighted``."""
-    latest_as_of = segs.max(segs.as_of)
-    latest_pub = segs.max(segs.published)
-    by_as_of = latest_as_of > MISSING_TIME
-    by_pub = ~by_as_of & (latest_pub > MISSING_TIME)
     seg = segs.segment
-    lose_as_of = by_as_of[seg] & (segs.as_of != latest_as_of[seg])
-    lose_pub = by_pub[seg] & (segs.published != latest_pub[seg])
-    lose = lose_as_of | lose_pub
+    latest_as_of = segs.max(segs.as_of)
+    by_as_of = latest_as_of > MISSING_TIME
+    n_dated = int(np.count_nonzero(by_as_of))
+    # Each claim's deciding time: as_of in variables where some claim has one, else
+    # published (MISSING_TIME throughout a variable with neither: nobody loses).
+    if n_dated == segs.m:
+        key, latest = segs.as_of, latest_as_of
+    else:
+        latest_pub = segs.max(segs.published)
+        if n_dated == 0:
+            key, latest = segs.published, latest_pub
+        else:
+            key = np.where(by_as_of[seg], segs.as_of, segs.published)
+            latest = np.where(by_as_of, latest_as_of, latest_pub)
+    by_pub = ~by_as_of & (latest > MISSING_TIME)
+    lose = key != latest[seg]
     weight, reason = segs.weight.copy(), None
     if np.count_nonzero(lose):
-        weight = np.where(lose, 0.0, segs.weight)
-        reason = np.where(lose_as_of, 0, np.where(lose_pub, 1, -1)).astype(np.int64)
+        weight[lose] = 0.0
+        reason = np.where(lose, 1 - by_as_of[seg].view(np.int8), -1).astype(np.int64)
     lower, value, upper = weighted_bounds(segs, weight)
     # by_as_of and by_pub never hold together: 0 = as_of, 1 = published, 2 = neither.
     basis = _BASIS[2 - 2 * by_as_of.view(np.int8) - by_pub.view(np.int8)]
