@@ -174,3 +174,14 @@ def test_repeats_are_found_exactly_in_a_large_table() -> None:
     rows = cr.reconcile_all(table, "range").claims_to_pandas()
     got = {i: r for i, r in enumerate(rows["reason"]) if isinstance(r, str)}
     assert got == expected
+
+
+@pytest.mark.parametrize("bound", [3, 1 << 16, (1 << 16) + 1, 1 << 31, 1 << 40])
+def test_code_orderings_are_stable_argsorts(bound: int) -> None:
+    from claimrecon._order import argsort_codes
+
+    rng = np.random.default_rng(bound % 97)
+    codes = rng.integers(0, min(bound, 50_000) if bound < 1 << 20 else bound, 20_000)
+    codes[::7] = bound - 1  # the largest code, often
+    np.testing.assert_array_equal(argsort_codes(codes, bound),
+                                  np.argsort(codes, kind="stable"))

@@ -26,6 +26,7 @@ from ._errors import (
     describe,
 )
 from ._model import Claim, Contribution, Estimate, Exclusion, Variable
+from ._order import argsort_codes
 from ._plugins import StrategyInfo, claim_weights, get_plugin_manager, strategy_info
 from ._strategy import Outcome, Reduction, Segments
 from ._table import ClaimTable
@@ -310,7 +311,7 @@ class _Part:
         if len(self.seg_var) == 1:
             return np.arange(len(self.table))
         if self._grouped is None:
-            order = np.argsort(self.seg_code, kind="stable")
+            order = argsort_codes(self.seg_code, len(self.seg_var))
             starts = np.zeros(len(self.seg_var) + 1, np.int64)
             np.cumsum(np.bincount(self.seg_code, minlength=len(self.seg_var)), out=starts[1:])
             self._grouped = order, starts
@@ -528,7 +529,7 @@ def run(
             if grouped or m == 1:  # one segment is grouped anyway: the cheaper reductions
                 ident = identity
                 if m > 1 and bool(np.any(seg[1:] < seg[:-1])):
-                    o = np.argsort(seg, kind="stable")
+                    o = argsort_codes(seg, m)
                     rows, seg, w, ident = rows[o], seg[o], w[o], False
                 if m == 1:
                     starts = np.array([0, len(rows)], np.int64)

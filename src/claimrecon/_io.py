@@ -15,6 +15,7 @@ import numpy as np
 
 from ._errors import ClaimFileError, ClaimreconError
 from ._model import Source
+from ._order import argsort_codes
 from ._table import MISSING_TIME, ClaimTable, from_time, to_time
 
 __all__ = ["COLUMNS", "read_claims", "table_from_frame", "table_from_records", "write_claims"]
@@ -437,7 +438,8 @@ def table_from_frame(
     checked = [(c, v) for c, v in (("source_reliability", rel if "source_reliability" in
                                       frame.columns else None), ("source_name", names))
                if v is not None]
-    order = np.argsort(src_codes, kind="stable") if checked else np.zeros(0, np.int64)
+    order = (argsort_codes(src_codes, len(src_uniques)) if checked
+             else np.zeros(0, np.int64))
     same_src = src_codes[order][1:] == src_codes[order][:-1]
     for col, vals in checked:
         if not same_src.any():

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._model import Claim
+from ._order import argsort_codes
 
 if TYPE_CHECKING:
     from ._table import ClaimTable
@@ -250,7 +251,7 @@ class Segments:
         idx = np.flatnonzero(seg >= 0)
         starts = None
         if self.starts is not None:
-            idx = idx[np.argsort(seg[idx], kind="stable")]
+            idx = idx[argsort_codes(seg[idx], len(ks))]
             starts = np.zeros(len(ks) + 1, np.int64)
             np.cumsum(self.counts[ks], out=starts[1:])
         return Segments(
