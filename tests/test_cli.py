@@ -126,3 +126,19 @@ def test_report_of_a_bad_file_exits_1(tmp_path: Path) -> None:
     code, out = run("report", str(p), "--out", str(tmp_path / "rep"))
     assert code == 1
     assert "line 2, column 'value'" in out
+
+
+def test_json_is_written_one_estimate_at_a_time_as_json_dumps_would(tmp_path: Path) -> None:
+    import claimrecon as cr
+
+    path = tmp_path / "c.csv"
+    path.write_text("variable,source,value,unit\na,x,1,km\na,y,2,kg\nb,x,3,\nb,y,4,\nc,z,5,\n",
+                    encoding="utf-8")
+    code, out = run("reconcile", str(path), "-f", "json", "--collect-errors")
+    es = cr.reconcile_all(cr.read_claims(path), on_error="collect")
+    expected = json.dumps({
+        "estimates": [e.to_dict() for e in es.values()],
+        "errors": {str(v): str(err) for v, err in es.errors.items()},
+    }, indent=2, ensure_ascii=False)
+    assert out.startswith(expected + "\n")
+    assert code == 1  # a variable failed (the units disagree)

@@ -10,7 +10,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 from rich.console import Console
@@ -165,6 +165,22 @@ def _summaries(es: Estimates) -> list[tuple[str, str, str, str, str, str, str, s
     return out
 
 
+def _echo_json(es: Estimates) -> None:
+    """Write ``{"estimates": [...], "errors": {...}}`` as ``json.dumps(..., indent=2)``
+    would, one estimate at a time: a file of millions of claims never holds every
+    estimate's account in memory at once."""
+    errors = json.dumps({str(v): str(err) for v, err in es.errors.items()}, indent=2,
+                        ensure_ascii=False).replace("\n", "\n  ")
+    first = True
+    for est in es._stream():
+        text = json.dumps(est.to_dict(), indent=2, ensure_ascii=False)
+        click.echo(("{\n  \"estimates\": [\n" if first else ",\n")
+                   + "\n".join("    " + line for line in text.splitlines()), nl=False)
+        first = False
+    click.echo('{\n  "estimates": [],' if first else "\n  ],")
+    click.echo(f'  "errors": {errors}\n}}')
+
+
 def _markdown(es: Estimates) -> str:
     lines = ["| variable | strategy | estimate | lower | value | upper | used | excluded |",
              "|---|---|---|---|---|---|---|---|"]
@@ -218,11 +234,7 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
         _fail(str(exc) + "".join(f"\n  {n}" for n in notes))
         return
     if fmt == "json":
-        out: dict[str, Any] = {
-            "estimates": [e.to_dict() for e in es.values()],
-            "errors": {str(v): str(err) for v, err in es.errors.items()},
-        }
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        _echo_json(es)
     elif fmt == "markdown":
         click.echo(_markdown(es))
     else:

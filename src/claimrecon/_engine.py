@@ -801,6 +801,12 @@ class Estimates(Mapping[Variable, Estimate]):
     def __iter__(self) -> Iterator[Variable]:
         return iter(self._index)
 
+    def _stream(self) -> Iterator[Estimate]:
+        """Every estimate in order, built without keeping it (for writing millions)."""
+        for variable, (part, k) in self._index.items():
+            cached = self._cache.get(variable)
+            yield cached if cached is not None else part.estimate(k)
+
     def __len__(self) -> int:
         return len(self._index)
 
