@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from claimrecon._cli import main
@@ -142,3 +143,17 @@ def test_json_is_written_one_estimate_at_a_time_as_json_dumps_would(tmp_path: Pa
     }, indent=2, ensure_ascii=False)
     assert out.startswith(expected + "\n")
     assert code == 1  # a variable failed (the units disagree)
+
+
+def test_many_variables_print_as_plain_columns_every_one_of_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import claimrecon._cli as cli
+
+    monkeypatch.setattr(cli, "DRAWN_TABLE_ROWS", 2)
+    path = tmp_path / "c.csv"
+    path.write_text("variable,source,value\na,x,1\nb,x,2\nc,x,3\n", encoding="utf-8")
+    code, out = run("reconcile", str(path))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == "variable\testimate\tused\texcluded\tconflict"
+    assert [ln.split("\t")[:2] for ln in lines[2:]] == [["a", "1"], ["b", "2"], ["c", "3"]]

@@ -165,6 +165,11 @@ def _summaries(es: Estimates) -> list[tuple[str, str, str, str, str, str, str, s
     return out
 
 
+#: Above this many variables the table format prints tab-separated columns, not a
+#: drawn table.
+DRAWN_TABLE_ROWS = 10_000
+
+
 def _echo_json(es: Estimates) -> None:
     """Write ``{"estimates": [...], "errors": {...}}`` as ``json.dumps(..., indent=2)``
     would, one estimate at a time: a file of millions of claims never holds every
@@ -237,6 +242,14 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
         _echo_json(es)
     elif fmt == "markdown":
         click.echo(_markdown(es))
+    elif len(es) > DRAWN_TABLE_ROWS:
+        # Drawing a table of a million rows takes rich minutes: plain columns instead.
+        title = f"{len(table)} claims, {len(es)} variables, strategy {strategy!r}"
+        lines = [title, "variable\testimate\tused\texcluded\tconflict"]
+        lines.extend(f"{v}\t{phrase}\t{used}\t{excl}\t{'yes' if conflict else ''}"
+                     for v, _, phrase, _, _, _, used, excl, conflict in _summaries(es))
+        lines.extend(f"{failed}\terror: {problem}" for failed, problem in es.errors.items())
+        click.echo("\n".join(lines))
     else:
         con = _console()
         t = Table(title=f"{len(table)} claims, {len(es)} variables, strategy {strategy!r}",
