@@ -21,15 +21,19 @@ def _all(mask: BoolArray) -> bool:
     return int(np.count_nonzero(mask)) == mask.size
 
 
-def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
+def weighted_means(
+    segs: Segments, x: FloatArray, w: FloatArray, finite: BoolArray | None = None
+) -> FloatArray:
     """Per-segment weighted means of each row of ``x`` (shape ``(k, n)``) over its
     finite entries (a row of weight 0 is absent). Clipped into the range of the figures
     averaged, so rounding never carries a mean outside them; ``NaN`` where a segment has
-    no finite figure. Returns shape ``(k, m)``."""
+    no finite figure. Returns shape ``(k, m)``. ``finite``: ``np.isfinite(x)``, if the
+    caller has it."""
     # Shares first, then the sum of share x figure: a convex combination, so no partial
     # sum can overflow even for figures near the largest float.
-    use = np.isfinite(x) & (w > 0)
-    if _all(use):  # the common case: no masking needed
+    if finite is None:
+        finite = np.isfinite(x)
+    if _all(finite) and np.count_nonzero(w) == w.size:  # the common case: no masking
         if segs.starts is not None:
             first = segs.starts[:-1]
             share = w / np.add.reduceat(w, first)[segs.segment]
@@ -42,6 +46,7 @@ def weighted_means(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
             lo = np.array([segs.min(r) for r in x])
             hi = np.array([segs.max(r) for r in x])
         return np.minimum(np.maximum(means, lo), hi)
+    use = finite & (w > 0)
     if segs.starts is None:  # hash-style: reduce only the entries that count
         return np.array([_live_mean(segs, xr, w, ur) for xr, ur in zip(x, use, strict=True)])
     wx = np.where(use, w, 0.0)
@@ -89,15 +94,17 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     without a value gives its midpoint if bounded), the value clamped into the range.
     """
     x = np.array((segs.lower, segs.upper, midpoint_or_value(segs)))
-    means = weighted_means(segs, x, w)
+    finite = np.isfinite(x)
+    means = weighted_means(segs, x, w, finite)
     lower, upper = means[0], means[1]
-    lo_open, up_open = segs.lower == -np.inf, segs.upper == np.inf
-    if np.count_nonzero(lo_open):
-        open_side = (lo_open & (w > 0)).view(np.int8)
-        lower = np.where(segs.max(open_side) > 0, -np.inf, lower)
-    if np.count_nonzero(up_open):
-        open_side = (up_open & (w > 0)).view(np.int8)
-        upper = np.where(segs.max(open_side) > 0, np.inf, upper)
+    if not _all(finite[:2]):  # some side open: a lower is never NaN nor +inf, an upper
+        live = w > 0          # never NaN nor -inf, so not finite means unbounded
+        if not _all(finite[0]):
+            open_side = (~finite[0] & live).view(np.int8)
+            lower = np.where(segs.max(open_side) > 0, -np.inf, lower)
+        if not _all(finite[1]):
+            open_side = (~finite[1] & live).view(np.int8)
+            upper = np.where(segs.max(open_side) > 0, np.inf, upper)
     upper = np.maximum(upper, lower)
     # NaN (no value) propagates through minimum and maximum.
     value = np.minimum(np.maximum(means[2], lower), upper)
