@@ -721,10 +721,7 @@ def _store(
     totals = segs.sum(w)
     positive = totals > 0
     all_positive = np.count_nonzero(positive) == len(totals)
-    if segs.m == 1:
-        share = w / (totals[0] if all_positive else 1.0)
-    else:
-        share = w / (totals if all_positive else np.where(positive, totals, 1.0))[segs.segment]
+    share = w / (totals if all_positive else np.where(positive, totals, 1.0))[segs.segment]
     if segs.rows is part.identity_rows:  # every row, in table order
         part.share = share
     else:
@@ -736,7 +733,7 @@ def _store(
     else:
         if len(part.lower) != m_all:
             part.lower, part.value, part.upper, part.confidence = (
-                np.full(m_all, np.nan) for _ in range(4))
+                _nans(m_all) for _ in range(4))
         part.lower[ks] = red.lower
         part.value[ks] = red.value
         part.upper[ks] = red.upper

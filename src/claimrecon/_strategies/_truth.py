@@ -197,23 +197,6 @@ def weighted_quantile(segs: Segments, x: FloatArray, w: FloatArray, p: float) ->
     return Sorted(segs, x).quantile(w, p)
 
 
-def weighted_mean(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
-    """Per segment weighted means of ``x`` over rows with a figure and ``w > 0``,
-    clipped into the figures' range (rounding never leaves it); ``NaN`` where none."""
-    use = ~np.isnan(x) & (w > 0)
-    wu = np.where(use, w, 0.0)
-    xu = np.where(use, x, 0.0)
-    total = segs.sum(wu)
-    # Scale each segment by its largest magnitude first, so huge figures cannot overflow.
-    big = segs.max(np.abs(xu))
-    big = np.where(big > 0, big, 1.0)
-    mean = segs.sum(wu * (xu / np.repeat(big, segs.counts))) / np.where(total > 0, total, 1.0)
-    mean = mean * big
-    lo = segs.min(np.where(use, x, np.inf))
-    hi = segs.max(np.where(use, x, -np.inf))
-    return np.where(total > 0, np.clip(mean, lo, hi), np.nan)
-
-
 def central_range(
     segs: Segments, w: FloatArray, value: FloatArray, coverage: float
 ) -> tuple[FloatArray, FloatArray]:
@@ -290,19 +273,17 @@ class Problem:
         self._scaled: tuple[FloatArray, FloatArray, BoolArray | None] | None = None
         self._mean_parts: tuple[FloatArray, ...] | None = None
 
-    def estimate(self, w: FloatArray, how: str) -> FloatArray:
-        """Weighted lower medians (``"median"``) or means (``"mean"``) of the figures."""
-        if how == "median":
-            return self.by_value.quantile(w, 0.5)
-        return weighted_mean(self.segs, self.x, w)
-
-    def estimate_by_source(self, source_weight: FloatArray, how: str) -> FloatArray:
-        """:meth:`estimate` for the weights ``segs.weight x source_weight[source]``
-        (source weights > 0), with what does not change between iterations kept."""
+    def estimate(self, source_weight: FloatArray, how: str) -> FloatArray:
+        """Weighted lower medians (``"median"``) or means (``"mean"``) of the figures
+        under the weights ``segs.weight x source_weight[source]`` (source weights > 0),
+        keeping what does not change between iterations. Means are taken of the
+        figures scaled by each variable's largest magnitude (no overflow near the
+        largest float) and clipped into the figures' range (rounding never leaves it);
+        ``NaN`` where a variable has no figure."""
         if how == "median":
             return self.by_value.quantile_by_source(source_weight, 0.5)
         segs = self.segs
-        if self._mean_parts is None:  # as weighted_mean: figures scaled by the largest
+        if self._mean_parts is None:
             has = ~np.isnan(self.x)
             xu = np.where(has, self.x, 0.0)
             big = segs.max(np.abs(xu))
@@ -394,16 +375,14 @@ def learn(
         order) to one weight per source code.
     :param deviation: how deviations are measured (see :meth:`Problem.deviations`).
     """
-    segs = problem.segs
-    prior = segs.weight
-    truth = problem.estimate(prior, how)
     w_src = np.ones(problem.n_src)
+    truth = problem.estimate(w_src, how)
     if not problem.contested.any():
         return Learned(truth, w_src, 0, True)
     for it in range(1, max_iter + 1):
         e = problem.deviations(truth, deviation)
         old_w, w_src = w_src, source_weights(e)
-        new = problem.estimate_by_source(w_src, how)
+        new = problem.estimate(w_src, how)
         change = max(truth_change(truth, new),
                      truth_change(old_w[problem.present], w_src[problem.present]))
         truth = new
