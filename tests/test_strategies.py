@@ -37,6 +37,57 @@ def test_range_with_an_open_side_stays_open() -> None:
     assert (e.lower, e.upper) == (12_000, None)
 
 
+def _marzullo_by_definition(
+    ivs: list[tuple[float, float, int]],
+) -> tuple[float, float, set[int]]:
+    """Marzullo from DESIGN.md's words, by brute force over exact fractions: the lowest
+    point of peak weighted coverage starts the result, the next interval end after it
+    closes it; the claims holding it are members. No two agreeing: the envelope."""
+    from fractions import Fraction
+
+    total = sum(w for _, _, w in ivs)
+    agree = any(a[0] <= b[1] and b[0] <= a[1]
+                for i, a in enumerate(ivs) for b in ivs[i + 1:])
+    if not agree:
+        return min(lo for lo, _, _ in ivs), max(up for _, up, _ in ivs), set(range(len(ivs)))
+
+    def cover(p: float) -> Fraction:
+        return sum((Fraction(w, total) for lo, up, w in ivs if lo <= p <= up), Fraction(0))
+
+    peak = max(cover(lo) for lo, _, _ in ivs)
+    start = min(lo for lo, _, _ in ivs if cover(lo) == peak)
+    end = min([up for _, up, _ in ivs if up >= start] + [lo for lo, _, _ in ivs if lo > start])
+    return start, end, {i for i, (lo, up, _) in enumerate(ivs) if lo <= start and up >= end}
+
+
+@given(st.lists(st.tuples(st.integers(-9, 9), st.integers(0, 4), st.integers(1, 4)),
+                min_size=1, max_size=8),
+       st.lists(st.integers(1, 3), min_size=1, max_size=4))
+def test_intersection_matches_marzullo_by_definition(
+    ivs: list[tuple[int, int, int]], others: list[int]
+) -> None:
+    # The same variable alone, among a few others (each variable a row of a padded
+    # matrix) and among one wide and forty one-claim variables (all laid end to end)
+    # gives the brute-force answer.
+    ivs_f = [(float(lo), float(lo + span), w) for lo, span, w in ivs]
+    expect_lo, expect_up, members = _marzullo_by_definition(ivs_f)
+    claims = [cr.Claim(variable="v", source=cr.Source(id=f"s{i}", reliability=w / 4),
+                       quantity=cr.Quantity(lower=lo, upper=up))
+              for i, (lo, up, w) in enumerate(ivs_f)]
+
+    def filler(sizes: list[int]) -> list[cr.Claim]:
+        return [cr.Claim(variable=f"o{k}", source=cr.Source(id=f"t{j}"),
+                         quantity=cr.Quantity(lower=j, upper=j + 1))
+                for k, size in enumerate(sizes) for j in range(size)]
+
+    for e in (cr.reconcile(claims, "intersection"),
+              cr.reconcile_all(filler(others) + claims, "intersection")["v"],
+              cr.reconcile_all(filler([20] + [1] * 40) + claims, "intersection")["v"]):
+        assert (e.lower, e.upper) == (expect_lo, expect_up)
+        used = {int(c.claim.source.id[1:]) for c in e.contributions}
+        assert used == members
+
+
 def test_intersection_of_agreeing_claims_is_their_common_range() -> None:
     e = cr.reconcile([claim("a", lower=10, upper=20), claim("b", lower=15, upper=30),
                       claim("c", lower=12)], "intersection")

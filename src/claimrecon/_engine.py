@@ -47,6 +47,11 @@ _BAD_VALUE = "value must be finite and lie within [lower, upper]"
 _BAD_WEIGHTS = "weights must be finite and non-negative"
 
 
+_NO_INTS: IntArray = np.zeros(0, np.int64)
+_NO_FLOATS: FloatArray = np.zeros(0)
+_NO_BOOLS: npt.NDArray[np.bool_] = np.zeros(0, bool)
+
+
 class _MalformedError(Exception):
     """A strategy returned something that breaks the Reduction contract."""
 
@@ -180,7 +185,7 @@ def _repeats(table: ClaimTable) -> tuple[IntArray, IntArray]:
     pair into about ``2n`` buckets finds them without sorting the table.
     """
     n = len(table)
-    none = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    none = _NO_INTS, _NO_INTS
     if n < 2:
         return none
     if n < 64 and len(set(zip(table.variable.tolist(), table.source.tolist(),
@@ -259,9 +264,6 @@ def _maybe_repeated(key: IntArray) -> IntArray:
     return rows
 
 
-_NO_INTS: IntArray = np.zeros(0, np.int64)
-_NO_FLOATS: FloatArray = np.zeros(0)
-_NO_BOOLS: npt.NDArray[np.bool_] = np.zeros(0, bool)
 
 
 class _Part:

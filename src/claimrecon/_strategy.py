@@ -266,8 +266,11 @@ class Segments:
         )
 
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    return MappingProxyType(dict(value)) if value else _EMPTY
 
 
 @attrs.frozen(kw_only=True)

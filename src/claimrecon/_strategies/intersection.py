@@ -6,7 +6,7 @@ import numpy as np
 
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
-from ._kernels import TOLERANCE, FloatArray, IntArray, padded_width, positions
+from ._kernels import TOLERANCE, BoolArray, FloatArray, IntArray, padded_width, positions
 
 REASONS = ("outside the range where the largest agreeing group of claims (by weight) meets",)
 
@@ -25,12 +25,12 @@ def intersection_kernel(segs: Segments) -> Reduction:
     w = segs.weight
     share = w / segs.sum(w)[segs.segment]
     width = padded_width(segs)
-    lo, hi, peak_count = (_sweep_sorted(segs, share) if width is None
-                          else _sweep_padded(segs, share, width))
-    agree = peak_count > 1
+    lo, hi, agree = (_sweep_sorted(segs, share) if width is None
+                     else _sweep_padded(segs, share, width))
     seg = segs.segment
-    member = ((segs.lower <= lo[seg]) & (segs.upper >= hi[seg])) | ~agree[seg]
-    if np.count_nonzero(agree) < segs.m:
+    member = (segs.lower <= lo[seg]) & (segs.upper >= hi[seg])
+    if np.count_nonzero(agree) < segs.m:  # no two claims agree: all count, the envelope
+        member |= ~agree[seg]
         lo = np.where(agree, lo, segs.min(segs.lower))
         hi = np.where(agree, hi, segs.max(segs.upper))
     bounded = np.isfinite(lo) & np.isfinite(hi)
@@ -48,7 +48,8 @@ def intersection_kernel(segs: Segments) -> Reduction:
                      reasons=REASONS)
 
 
-Sweep = tuple[FloatArray, FloatArray, IntArray]
+#: Per segment: the result's lower and upper end, and whether any two claims agree.
+Sweep = tuple[FloatArray, FloatArray, BoolArray]
 
 
 def _sweep_padded(segs: Segments, share: FloatArray, width: int) -> Sweep:
@@ -74,17 +75,23 @@ def _sweep_padded(segs: Segments, share: FloatArray, width: int) -> Sweep:
         count[start_at], count[end_at] = 1, -1
     order = at.reshape(m, cols).argsort(axis=1, kind="stable")
     if count is None:  # the first ``width`` slots of a row open an interval, the rest close
-        n_open = (2 * (order < width).astype(np.int64) - 1).cumsum(axis=1)
-    order += np.arange(0, m * cols, cols)[:, None]
+        opens = order < width
+    row_start = np.arange(0, m * cols, cols)
+    if m > 1:  # positions in the flat arrays (one row: they are already)
+        order += row_start[:, None]
     if count is not None:
-        n_open = count[order].cumsum(axis=1)
+        opens = count[order] > 0
     at_s = at[order]
     cover = delta[order].cumsum(axis=1)
     peak = np.maximum.reduce(cover, axis=1)
     best = (cover >= peak[:, None] - TOLERANCE).argmax(axis=1)
-    flat = np.arange(0, m * cols, cols) + best
+    flat = (row_start + best) if m > 1 else best
     at_s = at_s.ravel()
-    return at_s[flat], at_s[flat + 1], np.maximum.reduce(n_open, axis=1)
+    # Two claims agree where two intervals open in a row: the coverage count first
+    # reaches 2 right after two opening events (closing ones follow their openings;
+    # empty slots sort after every opening).
+    agree = np.count_nonzero(opens[:, 1:] & opens[:, :-1], axis=1) > 0
+    return at_s[flat], at_s[flat + 1], agree
 
 
 def _sweep_sorted(segs: Segments, share: FloatArray) -> Sweep:
@@ -108,10 +115,10 @@ def _sweep_sorted(segs: Segments, share: FloatArray) -> Sweep:
         cover -= np.repeat(offsets, 2 * segs.counts)
     n_open = np.cumsum(cd_s)
     peak = np.maximum.reduceat(cover, ev_starts[:-1])
-    peak_count = np.maximum.reduceat(n_open, ev_starts[:-1])
+    agree = np.maximum.reduceat(n_open, ev_starts[:-1]) > 1
     at_peak = np.flatnonzero(cover >= np.repeat(peak, 2 * segs.counts) - TOLERANCE)
     best = at_peak[np.searchsorted(at_peak, ev_starts[:-1])]
-    return pos_s[best], pos_s[best + 1], peak_count
+    return pos_s[best], pos_s[best + 1], agree
 
 
 INTERSECTION = Strategy(
