@@ -170,8 +170,12 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
         total = cum[:, -1]  # the last running sum is the row's total
         # Entries of weight 0 never reach first: the entry before has the same sum.
         first = (cum >= (0.5 - TOLERANCE) * total[:, None]).argmax(axis=1)
-        picked = grid_x.ravel()[order.ravel()[np.arange(0, rows * width, width) + first]]
-        return np.where(total > 0, picked, np.nan).reshape(k, m)
+        at_first = order.ravel()[np.arange(0, rows * width, width) + first]
+        picked: FloatArray = grid_x.ravel()[at_first]
+        empty = total <= 0
+        if np.count_nonzero(empty):
+            picked[empty] = np.nan
+        return picked.reshape(k, m)
     assert segs.starts is not None, "lower_medians needs grouped segments"
     size = k * n
     flat = xs.reshape(size)

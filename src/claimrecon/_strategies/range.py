@@ -13,7 +13,8 @@ def range_kernel(segs: Segments) -> Reduction:
     lower = segs.min(segs.lower)
     upper = segs.max(segs.upper)
     vmin, vmax = segs.min(segs.value), segs.max(segs.value)  # NaN if any claim has none
-    value = np.where(vmin == vmax, vmin, np.nan)
+    value = vmin.copy()
+    value[vmin != vmax] = np.nan
     return Reduction(lower=lower, value=value, upper=upper, weight=segs.weight.copy())
 
 
