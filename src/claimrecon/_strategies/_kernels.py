@@ -46,9 +46,13 @@ def weighted_means(
             lo = np.array([segs.min(r) for r in x])
             hi = np.array([segs.max(r) for r in x])
         return np.minimum(np.maximum(means, lo), hi)
-    use = finite & (w > 0)
     if segs.starts is None:  # hash-style: reduce only the entries that count
-        return np.array([_live_mean(segs, xr, w, ur) for xr, ur in zip(x, use, strict=True)])
+        if _all(finite):  # the same entries count in every row: select them once
+            return _live_means(segs, x, w, np.flatnonzero(w > 0))
+        use = finite & (w > 0)
+        return np.concatenate([_live_means(segs, xr[None], w, np.flatnonzero(ur))
+                               for xr, ur in zip(x, use, strict=True)])
+    use = finite & (w > 0)
     wx = np.where(use, w, 0.0)
     lo_x, hi_x = np.where(use, x, np.inf), np.where(use, x, -np.inf)
     first = segs.starts[:-1]
@@ -61,19 +65,24 @@ def weighted_means(
     return np.where(has, np.minimum(np.maximum(means, lo), hi), np.nan)
 
 
-def _live_mean(segs: Segments, x: FloatArray, w: FloatArray, use: BoolArray) -> FloatArray:
-    """One row of :func:`weighted_means` on hash-style segments: the entries that count
-    are taken out first (few, when most claims are superseded), then summed by segment
-    in row order, as the grouped path sums them."""
+def _live_means(segs: Segments, x: FloatArray, w: FloatArray, live: IntArray) -> FloatArray:
+    """:func:`weighted_means` on hash-style segments over the rows ``live`` only (the
+    entries that count, taken out first: few when most claims are superseded), summed
+    by segment in row order as the grouped path sums them. ``x`` has shape ``(k, n)``."""
     m = segs.m
-    live = np.flatnonzero(use)
-    seg, xl, wl = segs.segment[live], x[live], w[live]
+    seg, wl = segs.segment[live], w[live]
     total = np.bincount(seg, weights=wl, minlength=m)
-    means = np.bincount(seg, weights=xl * (wl / total[seg]), minlength=m)
-    lo, hi = np.full(m, np.inf), np.full(m, -np.inf)
-    np.minimum.at(lo, seg, xl)
-    np.maximum.at(hi, seg, xl)
-    return np.where(total > 0, np.minimum(np.maximum(means, lo), hi), np.nan)
+    share = wl / total[seg]
+    out = np.empty((len(x), m))
+    for i, xr in enumerate(x):
+        xl = xr[live]
+        means = np.bincount(seg, weights=xl * share, minlength=m)
+        lo, hi = np.full(m, np.inf), np.full(m, -np.inf)
+        np.minimum.at(lo, seg, xl)
+        np.maximum.at(hi, seg, xl)
+        out[i] = np.minimum(np.maximum(means, lo), hi)
+    out[:, total <= 0] = np.nan
+    return out
 
 
 def midpoint_or_value(segs: Segments) -> FloatArray:
