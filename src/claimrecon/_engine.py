@@ -191,7 +191,8 @@ def _repeats(table: ClaimTable) -> tuple[IntArray, IntArray]:
     if n < 64 and len(set(zip(table.variable.tolist(), table.source.tolist(),
                                   strict=True))) == n:
         return none  # no (variable, source) pair twice: no repeat
-    pair = table.variable * max(len(table.sources), 1) + table.source
+    pair = table.variable * max(len(table.sources), 1)
+    pair += table.source
     rows = _maybe_repeated(pair)
     if len(rows) == 0:
         return none
@@ -249,21 +250,22 @@ def _maybe_repeated(key: IntArray) -> IntArray:
     ~15%, ...) while every true repeat stays. Linear time and no sort; the caller sorts
     what is left.
     """
-    rows = np.arange(len(key))
-    k = key.astype(np.uint64)
+    k = np.ascontiguousarray(key).view(np.uint64)
+    rows: IntArray | None = None  # None: every row
     for mult in _MULTIPLIERS:
-        c = len(rows)
+        c = len(k)
         if c < 4096:
             break
         bits = (2 * c - 1).bit_length()
-        h = ((k * np.uint64(mult)) >> np.uint64(64 - bits)).astype(np.intp)
-        keep = np.bincount(h, minlength=1 << bits)[h] > 1
-        rows, k = rows[keep], k[keep]
-        if len(rows) > 0.75 * c:  # mostly true repeats: another round would not pay
+        h = k * np.uint64(mult)
+        h >>= np.uint64(64 - bits)  # the top bits: a bucket below 2**bits
+        bucket = h.view(np.int64)
+        keep = np.flatnonzero(np.bincount(bucket, minlength=1 << bits)[bucket] > 1)
+        rows = keep if rows is None else rows[keep]
+        k = k[keep]
+        if len(keep) > 0.75 * c:  # mostly true repeats: another round would not pay
             break
-    return rows
-
-
+    return np.arange(len(key)) if rows is None else rows
 
 
 class _Part:
