@@ -28,7 +28,7 @@ from ._errors import (
 from ._model import Claim, Contribution, Estimate, Exclusion, Variable
 from ._order import argsort_codes
 from ._plugins import StrategyInfo, claim_weights, get_plugin_manager, strategy_info
-from ._strategy import Outcome, Reduction, Segments
+from ._strategy import Outcome, Reduction, Segments, extreme_at
 from ._table import ClaimTable
 from ._units import convert_units, have_pint
 
@@ -359,19 +359,6 @@ class _Part:
         )
 
 
-def _seg_reduce(ufunc: np.ufunc, x: npt.NDArray[Any], seg: IntArray, m: int) -> npt.NDArray[Any]:
-    """``ufunc`` (np.minimum or np.maximum) of ``x`` within each of ``m`` segments,
-    without sorting."""
-    if m == 1:
-        return ufunc.reduce(x, keepdims=True)  # type: ignore[no-any-return]
-    out = np.empty(m, x.dtype)
-    first = np.full(m, -1, np.int64)
-    first[seg[::-1]] = np.arange(len(seg) - 1, -1, -1)  # any row of each segment
-    out[:] = x[first]
-    ufunc.at(out, seg, x)
-    return out
-
-
 def _nans(m: int) -> FloatArray:
     out = np.empty(m)
     out.fill(np.nan)
@@ -476,17 +463,17 @@ def run(
     order_of_failure: list[tuple[int, Exception]] = []
     if table.units:
         u = table.unit
-        umax = _seg_reduce(np.maximum, u, seg_code, m)
-        umin = _seg_reduce(np.minimum, np.where(u < 0, np.iinfo(np.int64).max, u), seg_code, m)
+        umax = extreme_at(np.maximum, u, seg_code, m)
+        umin = extreme_at(np.minimum, np.where(u < 0, np.iinfo(np.int64).max, u), seg_code, m)
         mixed = np.flatnonzero((umax >= 0) & (umin != umax)).tolist()
     else:
         umax, mixed = np.full(m, -1, np.int64), []
     if mixed:  # convertible units (pint, the "units" extra) are converted, not refused
         table, mixed = convert_units(table, seg_code, mixed)
         part.table = table
-        umax = _seg_reduce(np.maximum, table.unit, seg_code, m)
+        umax = extreme_at(np.maximum, table.unit, seg_code, m)
     part.unit = umax
-    part.conflict = _seg_reduce(np.maximum, table.lower, seg_code, m) > _seg_reduce(
+    part.conflict = extreme_at(np.maximum, table.lower, seg_code, m) > extreme_at(
         np.minimum, table.upper, seg_code, m)
     hint = "" if not mixed or have_pint() else (
         " (install claimrecon[units] to convert units that are convertible)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,23 @@ _CORE = frozenset(
 )
 
 
+def extreme_at(ufunc: np.ufunc, a: npt.NDArray[Any], segment: IntArray, m: int) -> npt.NDArray[Any]:
+    """``ufunc`` (np.minimum or np.maximum) of ``a`` (floats or integers) within each of
+    ``m`` segments, rows in any order, by ``ufunc.at`` from the identity (the largest
+    value for a minimum, the smallest for a maximum). NaN propagates."""
+    if m == 1:
+        return ufunc.reduce(a, keepdims=True)  # type: ignore[no-any-return]
+    start: float | int
+    if a.dtype.kind == "f":
+        start = math.inf if ufunc is np.minimum else -math.inf
+    else:
+        start = int(np.iinfo(a.dtype).max if ufunc is np.minimum else np.iinfo(a.dtype).min)
+    out = np.full(m, start, a.dtype)
+    with np.errstate(invalid="ignore"):  # NaN propagates, as in reduceat
+        ufunc.at(out, segment, a)
+    return out
+
+
 class Segments:
     """The usable claims of one or more variables, for a kernel to reduce.
 
@@ -74,7 +92,6 @@ class Segments:
 
     __slots__ = (
         "_columns",
-        "_first",
         "_identity",
         "_m",
         "_rows",
@@ -103,7 +120,6 @@ class Segments:
         self._table = table
         self._rows = rows
         self._m = m
-        self._first: IntArray | None = None
         self.segment = segment
         self.starts = starts
         self.counts: IntArray = (
@@ -215,20 +231,7 @@ class Segments:
             a = a.astype(np.float64, copy=False)
         if self.starts is not None:
             return ufunc.reduceat(a, self.starts[:-1])
-        if self._m == 1:
-            return np.asarray([ufunc.reduce(a)])
-        out = a[self._first_rows()].copy()
-        with np.errstate(invalid="ignore"):  # NaN propagates, as in reduceat
-            ufunc.at(out, self.segment, a)
-        return out
-
-    def _first_rows(self) -> IntArray:
-        """One row of each segment (its first), to seed the unsorted reductions."""
-        if self._first is None:
-            first = np.empty(self._m, np.int64)
-            first[self.segment[::-1]] = np.arange(len(self.segment) - 1, -1, -1)
-            self._first = first
-        return self._first
+        return extreme_at(ufunc, a, self.segment, self._m)
 
     def spread(self, per_segment: npt.ArrayLike) -> npt.NDArray[Any]:
         """A per-segment array repeated onto the rows."""
