@@ -819,8 +819,9 @@ class Estimates(Mapping[Variable, Estimate]):
         for p in self._parts:
             ok = np.flatnonzero(p.ok)
             m = len(p.seg_var)
-            used = np.bincount(p.seg_code[p.status == _ACTIVE], minlength=m)
             total = np.bincount(p.seg_code, minlength=m)
+            used = (np.bincount(p.seg_code[p.status == _ACTIVE], minlength=m)
+                    if np.count_nonzero(p.status) else total)
             t = p.table
             part = {
                 "variable": _objects(t.variables)[p.seg_var[ok]],
