@@ -324,11 +324,15 @@ class _Part:
 
     def estimate(self, k: int) -> Estimate:
         t = self.table
-        rows = self.rows_of(k)
         contributions: list[Contribution] = []
         excluded: list[Exclusion] = []
-        rows_list = rows.tolist()
-        status, share = self.status[rows].tolist(), self.share[rows].tolist()
+        if len(self.seg_var) == 1:  # every row, in order
+            rows_list: Iterable[int] = range(len(t))
+            status, share = self.status.tolist(), self.share.tolist()
+        else:
+            rows = self.rows_of(k)
+            rows_list = rows.tolist()
+            status, share = self.status[rows].tolist(), self.share[rows].tolist()
         for r, st, sh in zip(rows_list, status, share, strict=True):
             claim = t.claim(r)
             if st == _ACTIVE:
@@ -534,7 +538,8 @@ def run(
                                       identity=ident)
         return views[grouped]
 
-    part.strategy_of = np.full(m, -1, np.int64)
+    part.strategy_of = np.empty(m, np.int64)
+    part.strategy_of.fill(-1)
     part.position = np.zeros(m, np.int64)
     learned: list[FloatArray] = []
     any_failed = bool(np.count_nonzero(failed))
@@ -730,8 +735,12 @@ def _store(
         part.upper[ks] = red.upper
         if red.confidence is not None:
             part.confidence[ks] = red.confidence
-    part.strategy_of[ks] = len(part.strategies)
-    part.position[ks] = np.arange(len(ks))
+    if len(ks) == m_all:
+        part.strategy_of.fill(len(part.strategies))
+        part.position = np.arange(m_all)
+    else:
+        part.strategy_of[ks] = len(part.strategies)
+        part.position[ks] = np.arange(len(ks))
     part.strategies.append((info.name, red.diagnostics or None))
     if not all_positive:
         for j in np.flatnonzero(~positive).tolist():

@@ -83,7 +83,6 @@ class Segments:
 
     :ivar segment: the segment of each row.
     :ivar starts: int64 offsets, one more than there are segments (grouped only).
-    :ivar counts: the number of rows in each segment.
     :ivar weight: each claim's weight (> 0): source reliability x row weight x weight hooks.
     :ivar variables: the variable of each segment.
     :ivar truths: known realisations by segment (``NaN`` = unknown), for strategies
@@ -92,11 +91,11 @@ class Segments:
 
     __slots__ = (
         "_columns",
+        "_counts",
         "_identity",
         "_m",
         "_rows",
         "_table",
-        "counts",
         "segment",
         "starts",
         "truths",
@@ -122,10 +121,7 @@ class Segments:
         self._m = m
         self.segment = segment
         self.starts = starts
-        self.counts: IntArray = (
-            starts[1:] - starts[:-1] if starts is not None
-            else np.bincount(segment, minlength=m)
-        )
+        self._counts: IntArray | None = None
         # identity: every row, in table order, so the table's columns serve as they are
         self._identity = identity
         self._columns: dict[str, npt.NDArray[Any]] = {}
@@ -177,6 +173,14 @@ class Segments:
     def confidence(self) -> FloatArray:
         """Each claim's stated confidence (``NaN``: none)."""
         return self._column("confidence")
+
+    @property
+    def counts(self) -> IntArray:
+        """The number of rows in each segment."""
+        if self._counts is None:
+            self._counts = (self.starts[1:] - self.starts[:-1] if self.starts is not None
+                            else np.bincount(self.segment, minlength=self._m))
+        return self._counts
 
     @property
     def n(self) -> int:
