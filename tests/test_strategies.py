@@ -196,6 +196,28 @@ def test_recency_falls_back_to_published_then_to_weighted() -> None:
     assert e.value == 2 and e.diagnostics["recency_basis"] == "none (as weighted)"
 
 
+def test_recency_decides_each_variable_on_its_own_basis() -> None:
+    def on(v: str, c: cr.Claim) -> cr.Claim:
+        return cr.Claim(variable=v, source=c.source, quantity=c.quantity, as_of=c.as_of,
+                        published=c.published)
+
+    es = cr.reconcile_all([
+        on("dated", claim("a", value=1, as_of=D(2024, 1, 1), published=D(2025, 6, 1))),
+        on("dated", claim("b", value=2, as_of=D(2024, 6, 1), published=D(2024, 7, 1))),
+        on("dated", claim("c", value=3, published=D(2026, 1, 1))),
+        on("published", claim("a", value=5, published=D(2025, 1, 1))),
+        on("published", claim("b", value=6, published=D(2024, 1, 1))),
+        on("neither", claim("a", value=7)),
+        on("neither", claim("b", value=9)),
+    ], "recency")
+    got = {v: (e.value, e.diagnostics["recency_basis"]) for v, e in es.items()}
+    assert got == {"dated": (2, "as_of"), "published": (5, "published"),
+                   "neither": (8, "none (as weighted)")}
+    reasons = {x.claim.source.id: x.reason for x in es["dated"].excluded}
+    assert set(reasons) == {"a", "c"} and "as of" in reasons["c"]
+    assert "published later" in es["published"].excluded[0].reason
+
+
 def test_a_repeat_counts_once_and_names_the_claim_it_repeats() -> None:
     claims = [
         claim("ua", value=14_000, as_of=D(2025, 4, 28), published=D(2025, 4, 29), doc="b.txt"),

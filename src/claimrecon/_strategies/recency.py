@@ -24,25 +24,27 @@ def recency_kernel(segs: Segments) -> Reduction:
     by_as_of = latest_as_of > MISSING_TIME
     n_dated = int(np.count_nonzero(by_as_of))
     # Each claim's deciding time: as_of in variables where some claim has one, else
-    # published (MISSING_TIME throughout a variable with neither: nobody loses).
+    # published (MISSING_TIME throughout a variable with neither: nobody loses). The
+    # basis of each variable indexes _BASIS: 0 = as_of, 1 = published, 2 = neither.
     if n_dated == segs.m:
         key, latest = segs.as_of, latest_as_of
+        basis = _BASIS[np.zeros(segs.m, np.intp)]
     else:
         latest_pub = segs.max(segs.published)
+        undated = 2 - (latest_pub > MISSING_TIME).view(np.int8)  # 1 or 2
         if n_dated == 0:
             key, latest = segs.published, latest_pub
+            basis = _BASIS[undated]
         else:
             key = np.where(by_as_of[seg], segs.as_of, segs.published)
             latest = np.where(by_as_of, latest_as_of, latest_pub)
-    by_pub = ~by_as_of & (latest > MISSING_TIME)
+            basis = _BASIS[np.where(by_as_of, 0, undated)]
     lose = key != latest[seg]
     weight, reason = segs.weight.copy(), None
     if np.count_nonzero(lose):
         weight[lose] = 0.0
         reason = np.where(lose, 1 - by_as_of[seg].view(np.int8), -1).astype(np.int64)
     lower, value, upper = weighted_bounds(segs, weight)
-    # by_as_of and by_pub never hold together: 0 = as_of, 1 = published, 2 = neither.
-    basis = _BASIS[2 - 2 * by_as_of.view(np.int8) - by_pub.view(np.int8)]
     return Reduction(
         lower=lower, value=value, upper=upper, weight=weight, reason=reason,
         reasons=REASONS, diagnostics={"recency_basis": basis},
