@@ -399,9 +399,13 @@ def test_the_per_iteration_shortcuts_give_the_plain_estimates() -> None:
     from claimrecon._strategy import Segments
 
     rng = np.random.default_rng(3)
-    for _ in range(30):
+    for i in range(45):
         m = int(rng.integers(1, 25))
-        counts = rng.integers(1, 9, m)
+        # The three layouts: a padded matrix, a full one, and one wide variable among
+        # small ones (a running sum over all rows).
+        counts = [rng.integers(1, 9, m), np.full(m, int(rng.integers(1, 9))),
+                  np.r_[rng.integers(1, 3, m), 60]][i % 3]
+        m = len(counts)
         n = int(counts.sum())
         value = rng.normal(100.0, 30.0, n).round(int(rng.integers(0, 2)))  # some ties
         value[rng.random(n) < 0.15] = np.nan  # no value: the midpoint, or no figure

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -131,6 +133,28 @@ def padded_width(segs: Segments, *, spare: int = 4) -> int | None:
     return None if segs.m * width > spare * max(segs.n, 1) else width
 
 
+def padded(segs: Segments, x: npt.NDArray[Any], width: int, fill: Any,
+           at: IntArray | None = None) -> npt.NDArray[Any]:
+    """``x`` (one entry per row, shape ``(n,)`` or ``(k, n)``) laid out as the rows of a
+    ``(k * m, width)`` matrix: row ``i * m + s`` holds the entries of segment ``s`` of
+    ``x[i]`` in order, then ``fill``. ``at``: :func:`padded_at` of ``segs`` and
+    ``width``, if the caller keeps it. Needs grouped segments; no copy when every
+    segment is ``width`` wide."""
+    rows = x.reshape(-1, segs.n)
+    k, m = rows.shape[0], segs.m
+    if width * m == segs.n:
+        return rows.reshape(k * m, width)
+    grid = np.full((k, m * width), fill, dtype=x.dtype)
+    grid[:, padded_at(segs, width) if at is None else at] = rows
+    return grid.reshape(k * m, width)
+
+
+def padded_at(segs: Segments, width: int) -> IntArray:
+    """Where each row goes in the flat ``(m, width)`` matrix of :func:`padded`."""
+    at: IntArray = segs.segment * width + positions(segs)
+    return at
+
+
 def positions(segs: Segments) -> IntArray:
     """Each row's position within its segment (grouped segments)."""
     assert segs.starts is not None, "positions() needs grouped segments"
@@ -162,16 +186,9 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     width = padded_width(segs)
     if width is not None:
         rows = k * m  # one row per (figure kind, segment), padded with +inf and weight 0
-        if width * m == n:  # every segment as wide as the widest: no padding
-            grid_x = xs.reshape(rows, width)
-            grid_w = wu.reshape(rows * width)
-        else:
-            at = ((np.arange(k)[:, None] * m + segs.segment) * width + positions(segs)).ravel()
-            grid_x = np.full(rows * width, np.inf)
-            grid_w = np.zeros(rows * width)
-            grid_x[at] = xs.ravel()
-            grid_w[at] = wu.ravel()
-            grid_x = grid_x.reshape(rows, width)
+        at = None if width * m == n else padded_at(segs, width)
+        grid_x = padded(segs, xs, width, np.inf, at)
+        grid_w = padded(segs, wu, width, 0.0, at).ravel()
         order = grid_x.argsort(axis=1, kind="stable")
         order += np.arange(0, rows * width, width)[:, None]
         sorted_w = grid_w[order]

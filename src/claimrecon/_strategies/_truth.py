@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._strategy import Reduction, Segments
-from ._kernels import padded_width, positions
+from ._kernels import padded, padded_at, padded_width
 
 __all__ = [
     "DEVIATIONS",
@@ -123,19 +123,15 @@ def _order_within_segments(segs: Segments, key: FloatArray) -> IntArray:
         rank = np.empty(n, np.int64)
         rank[np.argsort(key, kind="stable")] = np.arange(n)
         return np.argsort(segs.segment * n + rank, kind="stable")
-    offsets = np.arange(0, m * width, width)[:, None]
-    if width * m == n:  # every segment as wide as the widest: the rows are the matrix
-        o = key.reshape(m, width).argsort(axis=1, kind="stable")
-        o += offsets
+    at = None if width * m == n else padded_at(segs, width)
+    o = padded(segs, key, width, np.nan, at).argsort(axis=1, kind="stable")
+    real = None if at is None else o < segs.counts[:, None]  # padding sits past the count
+    o += np.arange(0, m * width, width)[:, None]
+    if real is None:  # every segment as wide as the widest: the rows are the matrix
         return o.ravel()
-    at = segs.segment * width + positions(segs)
-    grid = np.full(m * width, np.nan)
-    grid[at] = key
     row_at = np.empty(m * width, np.int64)
     row_at[at] = np.arange(n)
-    o = grid.reshape(m, width).argsort(axis=1, kind="stable")
-    real = o < segs.counts[:, None]  # a padding slot sits at or past its row's count
-    order: IntArray = row_at[(o + offsets)[real]]
+    order: IntArray = row_at[o[real]]
     return order
 
 
@@ -147,7 +143,8 @@ class Sorted:
     Rows whose key is ``NaN`` sort last in their segment and never count.
     """
 
-    __slots__ = ("_prior", "_source", "key", "order", "segs", "usable")
+    __slots__ = ("_at", "_cum", "_prior", "_source", "_width", "_ws", "key", "order", "segs",
+                 "usable")
 
     def __init__(self, segs: Segments, key: FloatArray) -> None:
         self.segs = segs
@@ -157,6 +154,13 @@ class Sorted:
         self.key: FloatArray = k[self.order]
         self._source: IntArray | None = None
         self._prior: FloatArray | None = None
+        self._ws: FloatArray | None = None
+        self._cum: FloatArray | None = None
+        # Small segments: the weights as rows of a padded matrix (sorted rows keep their
+        # segment and position, so the layout is the segments' own).
+        self._width = padded_width(segs) if segs.n > 1 else None
+        self._at = (None if self._width is None or self._width * segs.m == segs.n
+                    else padded_at(segs, self._width))
 
     def quantile(self, w: FloatArray, p: float) -> FloatArray:
         """Per segment, the smallest key whose cumulative weight share reaches ``p``
@@ -169,17 +173,32 @@ class Sorted:
         if self._source is None or self._prior is None:
             self._source = self.segs.source[self.order]
             self._prior = np.where(self.usable, self.segs.weight, 0.0)[self.order]
-        return self._pick(self._prior * source_weight[self._source], p)
+            self._ws = np.empty(self.segs.n)  # reused: no fresh pages every iteration
+        ws = np.take(source_weight, self._source, out=self._ws)
+        ws *= self._prior
+        return self._pick(ws, p)
 
     def _pick(self, ws: FloatArray, p: float) -> FloatArray:
         """The quantile from weights in sorted order (0 for rows that do not count).
 
-        Shares first (each segment's sum to 1), then one running sum over all rows: the
+        Small segments: a running sum along each row of the padded matrix; the answer
+        is the first entry where it reaches ``p`` times the row's total. Otherwise
+        shares first (each segment's sum to 1), then one running sum over all rows: the
         answer of a segment is the first row where the running sum reaches the sum
         before the segment plus ``p``. A row of weight 0 never comes first, because the
         row before it has the same running sum."""
         segs = self.segs
         starts = _starts(segs)
+        if self._width is not None:  # a running sum along each row of the padded matrix
+            grid = padded(segs, ws, self._width, 0.0, self._at)
+            if self._cum is None:
+                self._cum = np.empty(grid.shape)
+            cum_rows = np.cumsum(grid, axis=1, out=self._cum)
+            total = cum_rows[:, -1]
+            has = total > 0
+            # Padding (weight 0) after the last entry never comes first either.
+            first = (cum_rows >= (p - TOLERANCE) * total[:, None]).argmax(axis=1)
+            return np.where(has, self.key[starts[:-1] + first], np.nan)
         total = segs.sum(ws)
         has = total > 0
         cum = np.cumsum(ws / np.repeat(np.where(has, total, 1.0), segs.counts))
@@ -272,6 +291,8 @@ class Problem:
         self._spread: tuple[FloatArray, FloatArray] | None = None
         self._scaled: tuple[FloatArray, FloatArray, BoolArray | None] | None = None
         self._mean_parts: tuple[FloatArray, ...] | None = None
+        self._deviation: FloatArray | None = None
+        self._row_weight: FloatArray | None = None
 
     def estimate(self, source_weight: FloatArray, how: str) -> FloatArray:
         """Weighted lower medians (``"median"``) or means (``"mean"``) of the figures
@@ -293,7 +314,9 @@ class Problem:
                 segs.min(np.where(has, self.x, np.inf)),
                 segs.max(np.where(has, self.x, -np.inf)))
         scaled, prior, big, lo, hi = self._mean_parts
-        w = source_weight[segs.source]
+        if self._row_weight is None:
+            self._row_weight = np.empty(segs.n)  # reused: no fresh pages every iteration
+        w = np.take(source_weight, segs.source, out=self._row_weight)
         w *= prior
         total = segs.sum(w)
         w *= scaled
@@ -321,7 +344,8 @@ class Problem:
         return self._spread
 
     def deviations(self, truth: FloatArray, how: str) -> FloatArray:
-        """The deviations of the contested claims (in row order) from ``truth``.
+        """The deviations of the contested claims (in row order) from ``truth``, in an
+        array the next call overwrites.
 
         ``"relative"``: :func:`relative_deviation`, in ``[0, 1]``. ``"spread"``: the
         absolute difference divided by the standard deviation of the variable's
@@ -341,7 +365,11 @@ class Problem:
             self._scaled = (self.x_contested / big[seg], np.where(given, s, 1.0),
                             None if given.all() else given)
         xb, s_row, spread_given = self._scaled
-        d = (truth / big)[self.seg_contested]
+        if self._deviation is None:
+            self._deviation = np.empty(len(xb))
+        # Into one array kept between iterations (no fresh pages each time): the caller
+        # uses the deviations before it asks for the next ones.
+        d = np.take(truth / big, self.seg_contested, out=self._deviation)
         np.subtract(xb, d, out=d)
         np.abs(d, out=d)
         np.divide(d, s_row, out=d)
