@@ -111,6 +111,20 @@ def test_frames_read_with_row_numbers() -> None:
     assert (e.lower, e.upper) == (None, 4.0)
 
 
+def test_a_table_keeps_its_own_copy_of_the_frames_columns() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, 2.0],
+                       "lower": [0.5, 1.5], "upper": [1.5, 2.5],
+                       "as_of": pd.to_datetime(["2024-01-01", "2024-02-01"]).astype(
+                           "datetime64[us]")})
+    table = cr.ClaimTable.from_pandas(df)
+    df.loc[0, ["value", "lower", "upper"]] = [9.0, 8.0, 10.0]
+    df.loc[0, "as_of"] = pd.Timestamp("2030-01-01")
+    first = table.claim(0)
+    assert (first.quantity.lower, first.quantity.value, first.quantity.upper) == (0.5, 1.0, 1.5)
+    assert first.as_of == datetime.date(2024, 1, 1)
+
+
 @settings(max_examples=25)
 @given(claims=claim_lists(min_size=1))
 def test_frames_round_trip_and_match_the_claims_path(claims: list[cr.Claim]) -> None:

@@ -367,14 +367,16 @@ def table_from_frame(
     unreadable = np.zeros(n, bool)  # a cell that is not a number: one problem per cell
 
     def numbers(col: str) -> Any:
-        if col not in frame.columns:
-            return np.full(n, np.nan)
+        if col not in frame.columns:  # NaN for every row, as a view of one number
+            return np.broadcast_to(np.nan, (n,))
         raw = frame[col]
         if raw.dtype == bool:
             _frame_problems(problems, np.ones(n, bool), col, "expected a number (got a bool)")
             return np.full(n, np.nan)
         if raw.dtype.kind in "fiu":  # numbers already: nothing to parse
             num = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+            if np.may_share_memory(num, raw.to_numpy()):  # the table owns its columns
+                num = num.copy()
         else:
             num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64,
                                                                na_value=np.nan)
@@ -411,14 +413,22 @@ def table_from_frame(
     lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
     conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
     has = set(header)
-    none_given = np.isnan(lower) & np.isnan(value) & np.isnan(upper) & ~unreadable
-    _frame_problems(problems, none_given, "value",
-                    "at least one of value, lower and upper is required")
-    point = ~np.isnan(value) & np.isnan(lower) & np.isnan(upper)
-    lower = np.where(point, value, lower)
-    upper = np.where(point, value, upper)
-    lower = np.where(np.isnan(lower), -np.inf, lower)
-    upper = np.where(np.isnan(upper), np.inf, upper)
+    # Missing bounds: a value alone is a point, otherwise the side is unbounded. Each
+    # rewrite runs only where some row needs it (a full column pass costs).
+    no_lower, no_upper, no_value = np.isnan(lower), np.isnan(upper), np.isnan(value)
+    no_bounds = no_lower & no_upper
+    if np.count_nonzero(no_bounds):
+        none_given = no_bounds & no_value & ~unreadable
+        _frame_problems(problems, none_given, "value",
+                        "at least one of value, lower and upper is required")
+        point = no_bounds & ~no_value
+        lower = np.where(point, value, lower)
+        upper = np.where(point, value, upper)
+        no_lower, no_upper = no_lower & ~point, no_upper & ~point
+    if np.count_nonzero(no_lower):
+        lower = np.where(no_lower, -np.inf, lower)
+    if np.count_nonzero(no_upper):
+        upper = np.where(no_upper, np.inf, upper)
     _frame_problems(problems, lower > upper, "lower",
                     lambda r: f"lower {lower[r]:g} exceeds upper {upper[r]:g}")
     _frame_problems(problems, (value < lower) | (value > upper), "value",
@@ -485,7 +495,7 @@ def table_from_frame(
         unit_codes, unit_uniques = pd.factorize(frame["unit"], use_na_sentinel=True)
         units = [str(u) for u in unit_uniques.tolist()]
     else:
-        unit_codes, units = np.full(n, -1, np.int64), []
+        unit_codes, units = None, []
 
     def texts(col: str) -> list[str | None] | None:
         if col not in frame.columns:
@@ -496,10 +506,11 @@ def table_from_frame(
     if "via" in frame.columns:
         via = [_via({"via": x}) for x in frame["via"].tolist()]
     return ClaimTable(
-        variable=var_codes.astype(np.int64), variables=variables,
-        source=src_codes.astype(np.int64), sources=sources,
-        lower=lower, value=value, upper=upper, unit=np.asarray(unit_codes, np.int64),
-        units=units, confidence=conf, weight=np.where(np.isnan(weight), 1.0, weight),
+        variable=var_codes.astype(np.int64, copy=False), variables=variables,
+        source=src_codes.astype(np.int64, copy=False), sources=sources,
+        lower=lower, value=value, upper=upper, unit=unit_codes,
+        units=units, confidence=None if "confidence" not in has else conf,
+        weight=None if "weight" not in has else np.where(np.isnan(weight), 1.0, weight),
         as_of=as_of, published=published, via=via, document=texts("document"),
         quote=texts("quote"), phrase=texts("phrase"),
     )
@@ -509,8 +520,8 @@ def _frame_times(frame: Any, col: str, problems: list[tuple[int, str, str]]) -> 
     import pandas as pd
 
     n = len(frame)
-    if col not in frame.columns:
-        return np.full(n, MISSING_TIME, np.int64)
+    if col not in frame.columns:  # no time for every row, as a view of one number
+        return np.broadcast_to(np.int64(MISSING_TIME), (n,))
     raw = frame[col]
     missing = raw.isna().to_numpy()
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
@@ -522,8 +533,11 @@ def _frame_times(frame: Any, col: str, problems: list[tuple[int, str, str]]) -> 
     bad = ts.isna().to_numpy() & ~missing
     _frame_problems(problems, bad, col,
                     lambda r: f"expected an ISO date or datetime (got {raw.iloc[r]!r})")
-    us = ts.to_numpy(dtype="datetime64[us]").astype(np.int64)
-    return np.where(ts.isna().to_numpy(), MISSING_TIME, us)
+    us = ts.to_numpy(dtype="datetime64[us]").view(np.int64)
+    nat = ts.isna().to_numpy()
+    if np.count_nonzero(nat):
+        return np.where(nat, MISSING_TIME, us)
+    return us.copy() if np.may_share_memory(us, raw.to_numpy()) else us  # owned, as above
 
 
 def _cell(x: float) -> Any:

@@ -50,6 +50,13 @@ def from_time(t: int, *, as_date: bool = True) -> datetime.date | None:
     return dt
 
 
+def _column(given: npt.ArrayLike | None, n: int, default: float, dtype: type) -> Any:
+    """``given`` as an array of ``dtype``, or ``default`` for each of ``n`` rows."""
+    if given is None:
+        return np.broadcast_to(np.array(default, dtype), (n,))
+    return np.asarray(given, dtype)
+
+
 class ClaimTable:
     """Claims of many variables, held as numpy columns.
 
@@ -134,20 +141,14 @@ class ClaimTable:
         self.lower = np.asarray(lower, dtype=np.float64)
         self.value = np.asarray(value, dtype=np.float64)
         self.upper = np.asarray(upper, dtype=np.float64)
-        self.unit = np.full(n, -1, np.int64) if unit is None else np.asarray(unit, np.int64)
+        # A column not given holds one default for every row: a read-only view of one
+        # number (no memory per row; columns are never written in place).
+        self.unit = _column(unit, n, -1, np.int64)
         self.units = tuple(units)
-        self.confidence = (
-            np.full(n, np.nan) if confidence is None else np.asarray(confidence, np.float64)
-        )
-        self.weight = np.ones(n) if weight is None else np.asarray(weight, np.float64)
-        self.as_of = (
-            np.full(n, MISSING_TIME, np.int64) if as_of is None else np.asarray(as_of, np.int64)
-        )
-        self.published = (
-            np.full(n, MISSING_TIME, np.int64)
-            if published is None
-            else np.asarray(published, np.int64)
-        )
+        self.confidence = _column(confidence, n, np.nan, np.float64)
+        self.weight = _column(weight, n, 1.0, np.float64)
+        self.as_of = _column(as_of, n, MISSING_TIME, np.int64)
+        self.published = _column(published, n, MISSING_TIME, np.int64)
         self.via = None if via is None else tuple(via)
         self.document = None if document is None else tuple(document)
         self.quote = None if quote is None else tuple(quote)

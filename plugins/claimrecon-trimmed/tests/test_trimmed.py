@@ -42,3 +42,19 @@ def test_claims_without_a_figure_are_excluded_with_a_reason() -> None:
     assert e.value == 7 and e.excluded[0].reason.startswith("states no figure")
     with pytest.raises(cr.NoUsableClaimsError):
         cr.reconcile(claims[:1], "trimmed")
+
+
+def test_equal_figures_are_trimmed_by_weight_not_by_input_order() -> None:
+    # Two claims of figure -1 with different weights: which one is trimmed must not
+    # depend on which comes first (hypothesis found the order mattered).
+    heavy, light = cr.Source(id="heavy"), cr.Source(id="light", reliability=0.5)
+    claims = [
+        cr.Claim(variable="v", source=heavy, quantity=cr.Quantity(value=-1)),
+        cr.Claim(variable="v", source=light, quantity=cr.Quantity(value=-1)),
+        cr.Claim(variable="v", source=heavy, quantity=cr.Quantity(value=0), document="x"),
+        cr.Claim(variable="v", source=light, quantity=cr.Quantity(value=0), document="y"),
+    ]
+    forward, backward = cr.reconcile(claims, "trimmed"), cr.reconcile(claims[::-1], "trimmed")
+    assert forward.value == backward.value
+    assert {x.claim.source.id for x in forward.excluded if x.claim.quantity.value == -1} == {
+        "light"}

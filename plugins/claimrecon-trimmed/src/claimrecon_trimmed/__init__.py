@@ -25,6 +25,7 @@ def trimmed(
     figure (a claim's value, else its midpoint), as long as at least one claim is left;
     the weighted mean of the kept figures is the value and the envelope of the kept
     claims the range. Claims with no figure (open ranges without a value) are excluded.
+    Among equal figures, the bounds and then the weight decide which are trimmed.
 
     :param claims: one variable's usable claims.
     :param weights: their weights.
@@ -37,10 +38,17 @@ def trimmed(
         i: "states no figure (an open range without a value)"
         for i, f in enumerate(figures) if f is None
     }
-    ranked = sorted(
-        (i for i, f in enumerate(figures) if f is not None),
-        key=lambda i: (figures[i], claims[i].quantity.lower, claims[i].quantity.upper),
-    )
+    def rank(item: tuple[int, float]) -> tuple[float, float, float, float]:
+        # Equal figures: by the bounds (open sides outermost), then by weight; never by
+        # input order, so that the result does not depend on it.
+        i, figure = item
+        q = claims[i].quantity
+        lower = -np.inf if q.lower is None else q.lower
+        upper = np.inf if q.upper is None else q.upper
+        return figure, lower, upper, float(weights[i])
+
+    ranked = [i for i, _ in sorted(
+        ((i, f) for i, f in enumerate(figures) if f is not None), key=rank)]
     if not ranked:
         return cr.Outcome(lower=None, value=None, upper=None, excluded=excluded)
     cut = min(trim, (len(ranked) - 1) // 2)
