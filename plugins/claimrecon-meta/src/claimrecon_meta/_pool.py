@@ -523,7 +523,10 @@ def _reduce(
         if random:
             i2 = np.where(tau2 > 0, 100.0 * tau2 / (tau2 + s2), 0.0)
         else:
-            i2 = np.where(q > dof, 100.0 * (q - dof) / q, 0.0)
+            # Divide only where Q exceeds its degrees of freedom (elsewhere Q may be
+            # tiny enough to overflow the quotient np.where would compute anyway).
+            over = q > dof
+            i2 = np.where(over, 100.0 * (q - dof) / np.where(over, q, 1.0), 0.0)
         zval = mu / se
 
     def per_segment(x: npt.NDArray[Any], fill: Any = np.nan) -> npt.NDArray[Any]:
