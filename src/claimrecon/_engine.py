@@ -717,7 +717,8 @@ def _store(
     totals = segs.sum(w)
     positive = totals > 0
     all_positive = np.count_nonzero(positive) == len(totals)
-    share = w / (totals if all_positive else np.where(positive, totals, 1.0))[segs.segment]
+    share = (totals if all_positive else np.where(positive, totals, 1.0))[segs.segment]
+    np.divide(w, share, out=share)
     if segs.rows is part.identity_rows:  # every row, in table order
         part.share = share
     else:

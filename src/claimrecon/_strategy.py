@@ -288,7 +288,9 @@ class Reduction:
     :param value: per segment; ``NaN`` = no central figure.
     :param upper: per segment; ``+inf`` = unbounded.
     :param weight: per row: the claim's (unnormalised) weight in the result; ``0``
-        excludes the claim. The engine turns weights into shares that sum to 1.
+        excludes the claim. The engine turns weights into shares that sum to 1; it
+        never writes into the arrays it is given, so a kernel that keeps every weight
+        may return :attr:`Segments.weight` itself.
     :param reason: per row, for rows of weight 0: an index into :attr:`reasons`
         (``-1`` where none applies). ``None`` when the strategy excludes nothing.
     :param reasons: the exclusion reasons, readable sentences.

@@ -41,7 +41,7 @@ def intersection_kernel(segs: Segments) -> Reduction:
         value = np.where(bounded, np.minimum(np.maximum(lo_b / 2 + up_b / 2, lo_b), up_b),
                          np.nan)
     if np.count_nonzero(member) == segs.n:
-        return Reduction(lower=lo, value=value, upper=hi, weight=w.copy())
+        return Reduction(lower=lo, value=value, upper=hi, weight=w)
     weight = np.where(member, w, 0.0)
     reason = (~member).astype(np.int64) - 1  # -1 for members, 0 (REASONS[0]) for others
     return Reduction(lower=lo, value=value, upper=hi, weight=weight, reason=reason,

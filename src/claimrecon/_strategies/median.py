@@ -17,7 +17,7 @@ def median_kernel(segs: Segments) -> Reduction:
     lower, upper, value = lower_medians(segs, np.array((segs.lower, segs.upper, segs.value)), w)
     upper = np.maximum(upper, lower)
     value = np.minimum(np.maximum(value, lower), upper)  # NaN (no value) stays NaN
-    return Reduction(lower=lower, value=value, upper=upper, weight=w.copy())
+    return Reduction(lower=lower, value=value, upper=upper, weight=w)
 
 
 MEDIAN = Strategy(

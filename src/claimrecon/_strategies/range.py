@@ -15,7 +15,7 @@ def range_kernel(segs: Segments) -> Reduction:
     vmin, vmax = segs.min(segs.value), segs.max(segs.value)  # NaN if any claim has none
     value = vmin.copy()
     value[vmin != vmax] = np.nan
-    return Reduction(lower=lower, value=value, upper=upper, weight=segs.weight.copy())
+    return Reduction(lower=lower, value=value, upper=upper, weight=segs.weight)
 
 
 RANGE = Strategy(

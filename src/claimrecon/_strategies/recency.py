@@ -40,8 +40,9 @@ def recency_kernel(segs: Segments) -> Reduction:
             latest = np.where(by_as_of, latest_as_of, latest_pub)
             basis = _BASIS[np.where(by_as_of, 0, undated)]
     lose = key != latest[seg]
-    weight, reason = segs.weight.copy(), None
+    weight, reason = segs.weight, None
     if np.count_nonzero(lose):
+        weight = weight.copy()
         weight[lose] = 0.0
         reason = np.where(lose, 1 - by_as_of[seg].view(np.int8), -1).astype(np.int64)
     lower, value, upper = weighted_bounds(segs, weight)

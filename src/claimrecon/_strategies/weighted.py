@@ -10,7 +10,7 @@ from ._kernels import weighted_bounds
 def weighted_kernel(segs: Segments) -> Reduction:
     """Weighted means of the lowers, of the uppers and of the values."""
     lower, value, upper = weighted_bounds(segs, segs.weight)
-    return Reduction(lower=lower, value=value, upper=upper, weight=segs.weight.copy())
+    return Reduction(lower=lower, value=value, upper=upper, weight=segs.weight)
 
 
 WEIGHTED = Strategy(
