@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -12,9 +13,16 @@ from .._strategy import Segments
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
+#: ``k`` rows of ``n`` entries: a ``(k, n)`` array or a sequence of 1-d arrays.
+Rows = npt.NDArray[Any] | Sequence[npt.NDArray[Any]]
 
 #: Cumulative shares this close to a threshold count as reaching it (float rounding).
 TOLERANCE = 1e-9
+
+
+def _all_rows(mask: Rows) -> bool:
+    """:func:`_all` over rows given as one array or as a sequence of arrays."""
+    return _all(mask) if isinstance(mask, np.ndarray) else all(_all(r) for r in mask)
 
 
 def _all(mask: BoolArray) -> bool:
@@ -24,36 +32,42 @@ def _all(mask: BoolArray) -> bool:
 
 
 def weighted_means(
-    segs: Segments, x: FloatArray, w: FloatArray, finite: BoolArray | None = None
+    segs: Segments, x: Rows, w: FloatArray, finite: Rows | None = None
 ) -> FloatArray:
-    """Per-segment weighted means of each row of ``x`` (shape ``(k, n)``) over its
-    finite entries (a row of weight 0 is absent). Clipped into the range of the figures
-    averaged, so rounding never carries a mean outside them; ``NaN`` where a segment has
-    no finite figure. Returns shape ``(k, m)``. ``finite``: ``np.isfinite(x)``, if the
-    caller has it."""
+    """Per-segment weighted means of each row of ``x`` (shape ``(k, n)``, or on
+    hash-style segments a sequence of ``k`` rows) over its finite entries (a row of
+    weight 0 is absent). Clipped into the range of the figures averaged, so rounding
+    never carries a mean outside them; ``NaN`` where a segment has no finite figure.
+    Returns shape ``(k, m)``. ``finite``: ``np.isfinite`` of ``x``, if the caller has
+    it."""
     # Shares first, then the sum of share x figure: a convex combination, so no partial
     # sum can overflow even for figures near the largest float.
     if finite is None:
-        finite = np.isfinite(x)
-    if _all(finite) and np.count_nonzero(w) == w.size:  # the common case: no masking
+        finite = [np.isfinite(r) for r in x]
+    all_finite = _all_rows(finite)
+    if all_finite and np.count_nonzero(w) == w.size:  # the common case: no masking
         if segs.starts is not None:
             first = segs.starts[:-1]
             share = w / np.add.reduceat(w, first)[segs.segment]
-            means = np.add.reduceat(x * share, first, axis=1)
+            means = np.add.reduceat(np.asarray(x) * share, first, axis=1)
             lo = np.minimum.reduceat(x, first, axis=1)
             hi = np.maximum.reduceat(x, first, axis=1)
-        else:
-            share = w / segs.sum(w)[segs.segment]
-            means = np.array([segs.sum(r * share) for r in x])
+        else:  # row by row, through one scratch array
+            share = np.take(segs.sum(w), segs.segment)
+            np.divide(w, share, out=share)
+            scratch = np.empty(segs.n)
+            means = np.array([segs.sum(np.multiply(r, share, out=scratch)) for r in x])
             lo = np.array([segs.min(r) for r in x])
             hi = np.array([segs.max(r) for r in x])
         return np.minimum(np.maximum(means, lo), hi)
     if segs.starts is None:  # hash-style: reduce only the entries that count
-        if _all(finite):  # the same entries count in every row: select them once
+        if all_finite:  # the same entries count in every row: select them once
             return _live_means(segs, x, w, np.flatnonzero(w > 0))
-        use = finite & (w > 0)
-        return np.concatenate([_live_means(segs, xr[None], w, np.flatnonzero(ur))
-                               for xr, ur in zip(x, use, strict=True)])
+        live = w > 0
+        return np.concatenate([_live_means(segs, [xr], w, np.flatnonzero(fr & live))
+                               for xr, fr in zip(x, finite, strict=True)])
+    finite = np.asarray(finite)
+    x = np.asarray(x)
     use = finite & (w > 0)
     wx = np.where(use, w, 0.0)
     lo_x, hi_x = np.where(use, x, np.inf), np.where(use, x, -np.inf)
@@ -67,7 +81,7 @@ def weighted_means(
     return np.where(has, np.minimum(np.maximum(means, lo), hi), np.nan)
 
 
-def _live_means(segs: Segments, x: FloatArray, w: FloatArray, live: IntArray) -> FloatArray:
+def _live_means(segs: Segments, x: Rows, w: FloatArray, live: IntArray) -> FloatArray:
     """:func:`weighted_means` on hash-style segments over the rows ``live`` only (the
     entries that count, taken out first: few when most claims are superseded), summed
     by segment in row order as the grouped path sums them. ``x`` has shape ``(k, n)``."""
@@ -104,12 +118,14 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     uppers (an unbounded side among them stays unbounded) and of values (a claim
     without a value gives its midpoint if bounded), the value clamped into the range.
     """
-    x = np.array((segs.lower, segs.upper, midpoint_or_value(segs)))
-    finite = np.isfinite(x)
+    rows = (segs.lower, segs.upper, midpoint_or_value(segs))
+    # Grouped segments reduce the three as one matrix; hash-style ones row by row.
+    x: Rows = np.array(rows) if segs.starts is not None else rows
+    finite: Rows = np.isfinite(x) if segs.starts is not None else [np.isfinite(r) for r in rows]
     means = weighted_means(segs, x, w, finite)
     lower, upper = means[0], means[1]
-    if not _all(finite[:2]):  # some side open: a lower is never NaN nor +inf, an upper
-        live = w > 0          # never NaN nor -inf, so not finite means unbounded
+    if not _all_rows(finite[:2]):  # some side open: a lower is never NaN nor +inf, an
+        live = w > 0               # upper never NaN nor -inf: not finite = unbounded
         if not _all(finite[0]):
             open_side = (~finite[0] & live).view(np.int8)
             lower = np.where(segs.max(open_side) > 0, -np.inf, lower)
