@@ -118,7 +118,7 @@ def main() -> None:
           f"{'x sort floor':>13} {'from a table':>13}")
     for size in args.sizes:
         n = int(size)
-        repeat = args.repeat if n <= 1_000_000 else 1
+        repeat = args.repeat if n <= 1_000_000 else 2
         for keys in args.keys:
             frame = make_frame(n, keys)
             h = seconds(lambda frame=frame: hash_floor(frame), repeat)
