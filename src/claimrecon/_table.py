@@ -50,11 +50,20 @@ def from_time(t: int, *, as_date: bool = True) -> datetime.date | None:
     return dt
 
 
-def _column(given: npt.ArrayLike | None, n: int, default: float, dtype: type) -> Any:
-    """``given`` as an array of ``dtype``, or ``default`` for each of ``n`` rows."""
-    if given is None:
-        return np.broadcast_to(np.array(default, dtype), (n,))
-    return np.asarray(given, dtype)
+def _constant(value: float, dtype: type) -> Any:
+    out: npt.NDArray[Any] = np.array(value, dtype)
+    out.flags.writeable = False
+    return out
+
+
+_NO_UNIT, _NO_TIME = _constant(-1, np.int64), _constant(MISSING_TIME, np.int64)
+_NAN, _ONE = _constant(np.nan, np.float64), _constant(1.0, np.float64)
+
+
+def _every(n: int, value: npt.NDArray[Any]) -> Any:
+    """``value`` (a read-only 0-d array) for each of ``n`` rows: a read-only view
+    with stride 0, no memory per row."""
+    return np.ndarray((n,), value.dtype, value, 0, (0,))
 
 
 class ClaimTable:
@@ -143,12 +152,16 @@ class ClaimTable:
         self.upper = np.asarray(upper, dtype=np.float64)
         # A column not given holds one default for every row: a read-only view of one
         # number (no memory per row; columns are never written in place).
-        self.unit = _column(unit, n, -1, np.int64)
+        self.unit = _every(n, _NO_UNIT) if unit is None else np.asarray(unit, np.int64)
         self.units = tuple(units)
-        self.confidence = _column(confidence, n, np.nan, np.float64)
-        self.weight = _column(weight, n, 1.0, np.float64)
-        self.as_of = _column(as_of, n, MISSING_TIME, np.int64)
-        self.published = _column(published, n, MISSING_TIME, np.int64)
+        self.confidence = (_every(n, _NAN) if confidence is None
+                           else np.asarray(confidence, np.float64))
+        self.weight = (_every(n, _ONE) if weight is None
+                       else np.asarray(weight, np.float64))
+        self.as_of = (_every(n, _NO_TIME) if as_of is None
+                      else np.asarray(as_of, np.int64))
+        self.published = (_every(n, _NO_TIME) if published is None
+                          else np.asarray(published, np.int64))
         self.via = None if via is None else tuple(via)
         self.document = None if document is None else tuple(document)
         self.quote = None if quote is None else tuple(quote)
