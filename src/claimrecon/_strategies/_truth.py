@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._strategy import Reduction, Segments
-from ._kernels import padded, padded_at, padded_width
+from ._kernels import _all, padded, padded_at, padded_width
 
 __all__ = [
     "DEVIATIONS",
@@ -170,12 +170,15 @@ class Sorted:
     def quantile_by_source(self, source_weight: FloatArray, p: float) -> FloatArray:
         """:meth:`quantile` for the weights ``segs.weight x source_weight[source]``,
         gathered in sorted order (no pass through the rows' order)."""
-        if self._source is None or self._prior is None:
+        if self._source is None:
             self._source = self.segs.source[self.order]
-            self._prior = np.where(self.usable, self.segs.weight, 0.0)[self.order]
+            prior = np.where(self.usable, self.segs.weight, 0.0)[self.order]
+            # Every row counting with weight 1 (the usual case): nothing to multiply.
+            self._prior = None if _all(prior == 1.0) else prior
             self._ws = np.empty(self.segs.n)  # reused: no fresh pages every iteration
         ws = np.take(source_weight, self._source, out=self._ws)
-        ws *= self._prior
+        if self._prior is not None:
+            ws *= self._prior
         return self._pick(ws, p)
 
     def _pick(self, ws: FloatArray, p: float) -> FloatArray:
