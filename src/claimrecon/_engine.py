@@ -29,7 +29,7 @@ from ._model import Claim, Contribution, Estimate, Exclusion, Variable
 from ._order import argsort_codes
 from ._plugins import StrategyInfo, claim_weights, get_plugin_manager, strategy_info
 from ._strategy import Outcome, Reduction, Segments, extreme_at
-from ._table import ClaimTable
+from ._table import _NO_UNIT, ClaimTable, _every
 from ._units import convert_units, have_pint
 
 __all__ = ["Estimates", "reconcile", "reconcile_all"]
@@ -471,7 +471,7 @@ def run(
         umin = extreme_at(np.minimum, np.where(u < 0, np.iinfo(np.int64).max, u), seg_code, m)
         mixed = np.flatnonzero((umax >= 0) & (umin != umax)).tolist()
     else:
-        umax, mixed = np.full(m, -1, np.int64), []
+        umax, mixed = _every(m, _NO_UNIT), []
     if mixed:  # convertible units (pint, the "units" extra) are converted, not refused
         table, mixed = convert_units(table, seg_code, mixed)
         part.table = table
@@ -542,7 +542,7 @@ def run(
     part.strategy_of.fill(-1)
     part.position = np.zeros(m, np.int64)
     learned: list[FloatArray] = []
-    any_failed = bool(np.count_nonzero(failed))
+    any_failed = bool(order_of_failure)  # every failure so far is in that list
     for name, info in infos.items():
         if strat_of_var is None:
             ks = np.flatnonzero(~failed) if any_failed else np.arange(m)

@@ -47,13 +47,18 @@ _CORE = frozenset(
     {"within_envelope", "accounts_for_all", "order_free", "idempotent", "scale_free"}
 )
 
+#: The start of the only segment, for ``reduceat`` (cheaper than ``reduce`` with
+#: ``keepdims`` on the few rows of a one-variable call). Never written.
+_FIRST: IntArray = np.zeros(1, np.int64)
+_FIRST.flags.writeable = False
+
 
 def extreme_at(ufunc: np.ufunc, a: npt.NDArray[Any], segment: IntArray, m: int) -> npt.NDArray[Any]:
     """``ufunc`` (np.minimum or np.maximum) of ``a`` (floats or integers) within each of
     ``m`` segments, rows in any order, by ``ufunc.at`` from the identity (the largest
     value for a minimum, the smallest for a maximum). NaN propagates."""
     if m == 1:
-        return ufunc.reduce(a, keepdims=True)  # type: ignore[no-any-return]
+        return ufunc.reduceat(a, _FIRST)
     start: float | int
     if a.dtype.kind == "f":
         start = math.inf if ufunc is np.minimum else -math.inf
@@ -92,6 +97,7 @@ class Segments:
     __slots__ = (
         "_columns",
         "_counts",
+        "_firsts",
         "_identity",
         "_m",
         "_rows",
@@ -121,6 +127,7 @@ class Segments:
         self._m = m
         self.segment = segment
         self.starts = starts
+        self._firsts = None if starts is None else starts[:-1]  # each segment's first row
         self._counts: IntArray | None = None
         # identity: every row, in table order, so the table's columns serve as they are
         self._identity = identity
@@ -215,8 +222,8 @@ class Segments:
     def sum(self, x: npt.ArrayLike) -> FloatArray:
         """Sum ``x`` (one entry per row) within each segment."""
         a = np.asarray(x, np.float64)
-        if self.starts is not None:
-            return np.add.reduceat(a, self.starts[:-1])
+        if self._firsts is not None:
+            return np.add.reduceat(a, self._firsts)
         return np.asarray(np.bincount(self.segment, weights=a, minlength=self._m), np.float64)
 
     def min(self, x: npt.ArrayLike) -> npt.NDArray[Any]:
@@ -233,8 +240,8 @@ class Segments:
         a = np.asarray(x)
         if a.dtype.kind not in "iu":
             a = a.astype(np.float64, copy=False)
-        if self.starts is not None:
-            return ufunc.reduceat(a, self.starts[:-1])
+        if self._firsts is not None:
+            return ufunc.reduceat(a, self._firsts)
         return extreme_at(ufunc, a, self.segment, self._m)
 
     def spread(self, per_segment: npt.ArrayLike) -> npt.NDArray[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -202,10 +203,11 @@ class ClaimTable:
         unit_index: dict[str, int] = {}
         units: list[str] = []
         var_codes, src_codes, unit_codes = [0] * n, [0] * n, [-1] * n
-        lower, value, upper, conf = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
-        as_of, published = [0] * n, [0] * n
-        inf, nan, missing = np.inf, np.nan, int(MISSING_TIME)
-        any_quantiles = False
+        lower, value, upper, conf = [0.0] * n, [0.0] * n, [0.0] * n, [math.nan] * n
+        missing = int(MISSING_TIME)
+        as_of, published = [missing] * n, [missing] * n
+        inf, nan = math.inf, math.nan
+        any_quantiles = any_conf = any_as_of = any_published = False
         for i, c in enumerate(items):
             if not isinstance(c, Claim):
                 raise InvalidClaimError(f"expected a Claim at position {i} (got {describe(c)})")
@@ -236,10 +238,17 @@ class ClaimTable:
             lower[i] = -inf if q.lower is None else q.lower
             upper[i] = inf if q.upper is None else q.upper
             value[i] = nan if q.value is None else q.value
-            conf[i] = nan if q.confidence is None else q.confidence
-            as_of[i] = missing if c.as_of is None else to_time(c.as_of)
-            published[i] = missing if c.published is None else to_time(c.published)
+            if q.confidence is not None:
+                conf[i] = q.confidence
+                any_conf = True
+            if c.as_of is not None:
+                as_of[i] = to_time(c.as_of)
+                any_as_of = True
+            if c.published is not None:
+                published[i] = to_time(c.published)
+                any_published = True
             any_quantiles = any_quantiles or q.quantiles is not None
+        # A column no claim states is left to its default (one read-only number).
         return cls(
             variable=np.array(var_codes, np.int64),
             variables=variables,
@@ -248,11 +257,11 @@ class ClaimTable:
             lower=np.array(lower, np.float64),
             value=np.array(value, np.float64),
             upper=np.array(upper, np.float64),
-            unit=np.array(unit_codes, np.int64),
+            unit=np.array(unit_codes, np.int64) if units else None,
             units=units,
-            confidence=np.array(conf, np.float64),
-            as_of=np.array(as_of, np.int64),
-            published=np.array(published, np.int64),
+            confidence=np.array(conf, np.float64) if any_conf else None,
+            as_of=np.array(as_of, np.int64) if any_as_of else None,
+            published=np.array(published, np.int64) if any_published else None,
             via=[c.via for c in items],
             document=[c.document for c in items],
             quote=[c.quote for c in items],
