@@ -29,7 +29,7 @@ from ._model import Claim, Contribution, Estimate, Exclusion, Variable
 from ._order import argsort_codes
 from ._plugins import StrategyInfo, claim_weights, get_plugin_manager, strategy_info
 from ._strategy import Outcome, Reduction, Segments, extreme_at
-from ._table import _NO_UNIT, ClaimTable, _every
+from ._table import ClaimTable, _every
 from ._units import convert_units, have_pint
 
 __all__ = ["Estimates", "reconcile", "reconcile_all"]
@@ -471,7 +471,7 @@ def run(
         umin = extreme_at(np.minimum, np.where(u < 0, np.iinfo(np.int64).max, u), seg_code, m)
         mixed = np.flatnonzero((umax >= 0) & (umin != umax)).tolist()
     else:
-        umax, mixed = _every(m, _NO_UNIT), []
+        umax, mixed = _every(m, "unit"), []
     if mixed:  # convertible units (pint, the "units" extra) are converted, not refused
         table, mixed = convert_units(table, seg_code, mixed)
         part.table = table
@@ -726,7 +726,7 @@ def _store(
     m_all = len(part.seg_var)
     if len(ks) == m_all:  # one strategy for every variable: keep its arrays
         part.lower, part.value, part.upper = red.lower, red.value, red.upper
-        part.confidence = _nans(m_all) if red.confidence is None else red.confidence
+        part.confidence = _every(m_all, "nan") if red.confidence is None else red.confidence
     else:
         if len(part.lower) != m_all:
             part.lower, part.value, part.upper, part.confidence = (

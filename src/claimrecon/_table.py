@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,13 +58,20 @@ def _constant(value: float, dtype: type) -> Any:
     return out
 
 
-_NO_UNIT, _NO_TIME = _constant(-1, np.int64), _constant(MISSING_TIME, np.int64)
-_NAN, _ONE = _constant(np.nan, np.float64), _constant(1.0, np.float64)
+#: The default of each column a table may be built without.
+_DEFAULTS = {
+    "unit": _constant(-1, np.int64),
+    "time": _constant(MISSING_TIME, np.int64),
+    "nan": _constant(np.nan, np.float64),
+    "one": _constant(1.0, np.float64),
+}
 
 
-def _every(n: int, value: npt.NDArray[Any]) -> Any:
-    """``value`` (a read-only 0-d array) for each of ``n`` rows: a read-only view
-    with stride 0, no memory per row."""
+@functools.lru_cache(maxsize=64)
+def _every(n: int, default: str) -> Any:
+    """The value ``_DEFAULTS[default]`` for each of ``n`` rows: a read-only view with
+    stride 0, no memory per row (cached: tables of one size share it)."""
+    value = _DEFAULTS[default]
     return np.ndarray((n,), value.dtype, value, 0, (0,))
 
 
@@ -153,15 +161,15 @@ class ClaimTable:
         self.upper = np.asarray(upper, dtype=np.float64)
         # A column not given holds one default for every row: a read-only view of one
         # number (no memory per row; columns are never written in place).
-        self.unit = _every(n, _NO_UNIT) if unit is None else np.asarray(unit, np.int64)
+        self.unit = _every(n, "unit") if unit is None else np.asarray(unit, np.int64)
         self.units = tuple(units)
-        self.confidence = (_every(n, _NAN) if confidence is None
+        self.confidence = (_every(n, "nan") if confidence is None
                            else np.asarray(confidence, np.float64))
-        self.weight = (_every(n, _ONE) if weight is None
+        self.weight = (_every(n, "one") if weight is None
                        else np.asarray(weight, np.float64))
-        self.as_of = (_every(n, _NO_TIME) if as_of is None
+        self.as_of = (_every(n, "time") if as_of is None
                       else np.asarray(as_of, np.int64))
-        self.published = (_every(n, _NO_TIME) if published is None
+        self.published = (_every(n, "time") if published is None
                           else np.asarray(published, np.int64))
         self.via = None if via is None else tuple(via)
         self.document = None if document is None else tuple(document)

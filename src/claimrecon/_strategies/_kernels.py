@@ -48,10 +48,11 @@ def weighted_means(
     if all_finite and np.count_nonzero(w) == w.size:  # the common case: no masking
         if segs.starts is not None:
             first = segs.starts[:-1]
+            xa = np.asarray(x)  # once: rows given as a sequence would be stacked per call
             share = w / np.add.reduceat(w, first)[segs.segment]
-            means = np.add.reduceat(np.asarray(x) * share, first, axis=1)
-            lo = np.minimum.reduceat(x, first, axis=1)
-            hi = np.maximum.reduceat(x, first, axis=1)
+            means = np.add.reduceat(xa * share, first, axis=1)
+            lo = np.minimum.reduceat(xa, first, axis=1)
+            hi = np.maximum.reduceat(xa, first, axis=1)
         else:  # row by row, through one scratch array
             share = np.take(segs.sum(w), segs.segment)
             np.divide(w, share, out=share)

@@ -90,7 +90,7 @@ def _sweep_padded(segs: Segments, share: FloatArray, width: int) -> Sweep:
     # Two claims agree where two intervals open in a row: the coverage count first
     # reaches 2 right after two opening events (closing ones follow their openings;
     # empty slots sort after every opening).
-    agree = np.count_nonzero(opens[:, 1:] & opens[:, :-1], axis=1) > 0
+    agree: BoolArray = np.logical_or.reduce(opens[:, 1:] & opens[:, :-1], axis=1)
     return at_s[flat], at_s[flat + 1], agree
 
 
