@@ -399,12 +399,14 @@ def test_the_per_iteration_shortcuts_give_the_plain_estimates() -> None:
     from claimrecon._strategy import Segments
 
     rng = np.random.default_rng(3)
-    for i in range(45):
+    layouts = set()
+    for i in range(60):
         m = int(rng.integers(1, 25))
-        # The three layouts: a padded matrix, a full one, and one wide variable among
-        # small ones (a running sum over all rows).
+        # The layouts: a padded matrix, a full one, and one wide variable among small
+        # ones (a running sum over all rows); the matrices by rows (fewer variables
+        # than the widest has claims) or by columns.
         counts = [rng.integers(1, 9, m), np.full(m, int(rng.integers(1, 9))),
-                  np.r_[rng.integers(1, 3, m), 60]][i % 3]
+                  np.r_[rng.integers(1, 3, m), 60], rng.integers(1, 12, 1 + m % 5)][i % 4]
         m = len(counts)
         n = int(counts.sum())
         value = rng.normal(100.0, 30.0, n).round(int(rng.integers(0, 2)))  # some ties
@@ -421,9 +423,13 @@ def test_the_per_iteration_shortcuts_give_the_plain_estimates() -> None:
                         starts=starts, weight=rng.uniform(0.1, 2.0, n),
                         variables=table.variables, identity=True)
         p = Problem(segs)
+        sorted_ = p.by_value
+        layouts.add("flat" if sorted_._width is None
+                    else "columns" if sorted_._columns else "rows")
         w_src = rng.uniform(1e-3, 1.0, 6)
         w = segs.weight * w_src[src]
         median = p.estimate(w_src, "median")
+        np.testing.assert_array_equal(sorted_.quantile(w, 0.5), median)
         mean = p.estimate(w_src, "mean")
         for k in range(m):
             x, wk = p.x[starts[k]:starts[k + 1]], w[starts[k]:starts[k + 1]]
@@ -436,6 +442,7 @@ def test_the_per_iteration_shortcuts_give_the_plain_estimates() -> None:
             assert median[k] == x[keep][o][np.argmax(share >= 0.5 - 1e-9)]
             assert mean[k] == pytest.approx(np.average(x[keep], weights=wk[keep]),
                                             rel=1e-12)
+    assert layouts == {"flat", "columns", "rows"}
 
 
 @pytest.mark.parametrize("shape", ["equal", "ragged", "one-large"])
