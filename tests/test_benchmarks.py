@@ -1,0 +1,54 @@
+"""The benchmark scripts run (at tiny sizes) and print every figure they promise, so
+they cannot rot between the runs that measure speed."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+
+pytest.importorskip("pandas")
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason="the benchmarks are not next to the tests")
+def test_bench_scale_prints_every_strategy_floor_and_iteration(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _load("bench_scale").main(["--sizes", "2e4", "--keys", "int", "str", "--repeat", "1"])
+    out = capsys.readouterr().out
+    for keys in ("int", "str"):
+        for what in ("hash floor", "sort floor", "frame -> ClaimTable", "range", "weighted",
+                     "recency", "median", "intersection"):
+            line = re.search(rf"^\s+20000\s+{keys} {re.escape(what)}\s+([\d,]+)\s", out, re.M)
+            assert line, (keys, what, out)
+            assert int(line.group(1).replace(",", "")) > 0
+        for what in ("crh iteration", "crh squared iteration"):
+            ratio = re.search(rf"{keys} {what}\s+[\d,]+\s+([\d.]+)x the bincount", out)
+            assert ratio and float(ratio.group(1)) > 0, (keys, what, out)
+        assert re.search(rf"{keys} peak memory of weighted: [\d.]+x", out)
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason="the benchmarks are not next to the tests")
+def test_bench_reconcile_small_prints_each_strategy_against_a_hook_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _load("bench_reconcile_small").main(["--number", "20"])
+    out = capsys.readouterr().out
+    assert re.search(r"bare pluggy hook call \(claimrecon_strategies\):\s+[\d.]+ us", out)
+    for name in ("range", "intersection", "weighted", "median", "recency"):
+        line = re.search(rf"^{name}\s+([\d.]+)\s+([\d.]+)$", out, re.M)
+        assert line and float(line.group(1)) > 0 and float(line.group(2)) > 0, (name, out)
