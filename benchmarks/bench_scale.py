@@ -18,8 +18,10 @@ time between the starts of successive iterations of one run, next to a third flo
 weighted mean per variable by two ``np.bincount`` over the same arrays (best of the
 repeats).
 
-Ratios above 1 mean slower than the floor. Run:
-``python benchmarks/bench_scale.py [--sizes 1e5 1e6 1e7] [--keys int str]``.
+Every time is the best of ``--repeat`` runs (3), floors included: on a shared or
+virtual machine one run can take twice as long as the next for reasons that have
+nothing to do with the code. Ratios above 1 mean slower than the floor. Run:
+``python benchmarks/bench_scale.py [--sizes 1e5 1e6 1e7] [--keys int str] [--repeat 3]``.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{'x sort floor':>13} {'from a table':>13}")
     for size in args.sizes:
         n = int(size)
-        repeat = args.repeat if n <= 1_000_000 else 2
+        repeat = args.repeat
         for keys in args.keys:
             frame = make_frame(n, keys)
             h = seconds(lambda frame=frame: hash_floor(frame), repeat)

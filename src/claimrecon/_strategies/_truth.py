@@ -323,6 +323,7 @@ class Problem:
         self._spread: tuple[FloatArray, FloatArray] | None = None
         self._scaled: tuple[FloatArray, FloatArray, BoolArray | None] | None = None
         self._mean_parts: tuple[FloatArray, ...] | None = None
+        self._mean_prior: FloatArray | None = None
         self._deviation: FloatArray | None = None
         self._row_weight: FloatArray | None = None
 
@@ -341,15 +342,19 @@ class Problem:
             xu = np.where(has, self.x, 0.0)
             big = segs.max(np.abs(xu))
             big = np.where(big > 0, big, 1.0)
+            prior = np.where(has, segs.weight, 0.0)
+            # Every row counting with weight 1 (the usual case): nothing to multiply.
+            self._mean_prior = None if _all(prior == 1.0) else prior
             self._mean_parts = (
-                xu / np.repeat(big, segs.counts), np.where(has, segs.weight, 0.0), big,
+                xu / np.repeat(big, segs.counts), big,
                 segs.min(np.where(has, self.x, np.inf)),
                 segs.max(np.where(has, self.x, -np.inf)))
-        scaled, prior, big, lo, hi = self._mean_parts
+        scaled, big, lo, hi = self._mean_parts
         if self._row_weight is None:
             self._row_weight = np.empty(segs.n)  # reused: no fresh pages every iteration
         w = np.take(source_weight, segs.source, out=self._row_weight, mode="clip")
-        w *= prior
+        if self._mean_prior is not None:
+            w *= self._mean_prior
         total = segs.sum(w)
         w *= scaled
         mean = segs.sum(w) / np.where(total > 0, total, 1.0) * big
