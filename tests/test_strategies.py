@@ -233,6 +233,15 @@ def test_a_repeat_counts_once_and_names_the_claim_it_repeats() -> None:
     assert e.value == pytest.approx(13_500) and not e.excluded
 
 
+def test_a_figure_one_document_states_twice_counts_once_and_says_so() -> None:
+    claims = [claim("blog", value=2_000, doc="a.txt"), claim("blog", value=2_000, doc="a.txt"),
+              claim("blog", value=2_000, doc="b.txt")]
+    e = cr.reconcile(claims, "range")
+    assert [x.claim.document for x in e.contributions] == ["a.txt"]
+    assert sorted(x.reason for x in e.excluded) == ["repeats a.txt",
+                                                    "repeats an earlier mention in a.txt"]
+
+
 def test_different_as_of_dates_are_not_repeats() -> None:
     e = cr.reconcile([claim("ua", value=1, as_of=D(2025, 1, 1)),
                       claim("ua", value=1, as_of=D(2025, 2, 1))], "weighted")

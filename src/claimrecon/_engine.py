@@ -305,7 +305,11 @@ class _Part:
         d = int(self.detail[r])
         if st == _REPEAT:
             doc = self.table.document_of(d)
-            return f"repeats {doc}" if doc else f"repeats the claim at input position {d}"
+            if not doc:
+                return f"repeats the claim at input position {d}"
+            if self.table.document_of(r) == doc:  # one document stating it twice
+                return f"repeats an earlier mention in {doc}"
+            return f"repeats {doc}"
         if st == _PLUGIN_ZERO:
             return f"weight 0 from plugin {self.plugins[d]}"
         return self.reasons[d]
