@@ -260,7 +260,10 @@ def _maybe_repeated(key: IntArray) -> IntArray:
         h = k * np.uint64(mult)
         h >>= np.uint64(64 - bits)  # the top bits: a bucket below 2**bits
         bucket = h.view(np.int64)
-        keep = np.flatnonzero(np.bincount(bucket, minlength=1 << bits)[bucket] > 1)
+        # The shared buckets as one byte each, then looked up per row: the lookups hit
+        # an eighth of the memory the counts take (fewer cache and TLB misses).
+        shared = np.bincount(bucket, minlength=1 << bits) > 1
+        keep = np.flatnonzero(shared[bucket])
         rows = keep if rows is None else rows[keep]
         k = k[keep]
         if len(keep) > 0.75 * c:  # mostly true repeats: another round would not pay
