@@ -186,11 +186,13 @@ class Sorted:
         if self._source is None:
             source = self.segs.source[self.order]
             prior = np.where(self.usable, self.segs.weight, 0.0)[self.order]
-            if self._columns:  # gathered straight into the columns; padding: weight 0
-                source, prior = self._by_columns(source, n_src), self._by_columns(prior, 0.0)
-            self._source = source
             # Every row counting with weight 1 (the usual case): nothing to multiply.
-            self._prior = None if _all(prior == 1.0) else prior
+            ones = _all(prior == 1.0)
+            if self._columns:  # gathered straight into the columns; padding: weight 0
+                source = self._by_columns(source, n_src)
+                prior = prior if ones else self._by_columns(prior, 0.0)
+            self._source = source
+            self._prior = None if ones else prior
             # Reused: no fresh pages every iteration.
             self._ws = np.empty(source.shape)
         if self._columns:  # code n_src is the padding
