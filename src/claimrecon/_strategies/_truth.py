@@ -85,11 +85,14 @@ def check_options(name: str, *, max_iter: object, tol: object, coverage: object)
 def claim_figures(segs: Segments) -> FloatArray:
     """Each claim's figure: its value, else its midpoint if both bounds are given,
     else ``NaN``."""
+    no_value = np.isnan(segs.value)
+    if not np.count_nonzero(no_value):  # every claim states a value (the usual case)
+        return segs.value
     lower, upper = segs.lower, segs.upper
     bounded = np.isfinite(lower) & np.isfinite(upper)
     lo, up = np.where(bounded, lower, 0.0), np.where(bounded, upper, 0.0)
     mid = np.where(bounded, lo + (up - lo) / 2, np.nan)
-    return np.where(np.isnan(segs.value), mid, segs.value)
+    return np.where(no_value, mid, segs.value)
 
 
 def relative_deviation(a: FloatArray, b: FloatArray) -> FloatArray:
