@@ -147,13 +147,14 @@ class Sorted:
     Rows whose key is ``NaN`` sort last in their segment and never count.
     """
 
-    __slots__ = ("_at", "_columns", "_cum", "_prior", "_source", "_width", "_ws", "key",
-                 "order", "segs", "usable")
+    __slots__ = ("_at", "_columns", "_cum", "_every_key", "_prior", "_source", "_width",
+                 "_ws", "key", "order", "segs", "usable")
 
     def __init__(self, segs: Segments, key: FloatArray) -> None:
         self.segs = segs
         self.usable: BoolArray = ~np.isnan(key)
-        k = np.where(self.usable, key, np.inf)
+        self._every_key = _all(self.usable)  # no NaN: nothing to mask (the usual case)
+        k = key if self._every_key else np.where(self.usable, key, np.inf)
         self.order: IntArray = _order_within_segments(segs, key)
         self.key: FloatArray = k[self.order]
         self._source: IntArray | None = None
@@ -179,7 +180,7 @@ class Sorted:
     def quantile(self, w: FloatArray, p: float) -> FloatArray:
         """Per segment, the smallest key whose cumulative weight share reaches ``p``
         (``0 < p <= 1``), over rows with ``w > 0`` and a key; ``NaN`` where none."""
-        ws = np.where(self.usable, w, 0.0)[self.order]
+        ws = (w if self._every_key else np.where(self.usable, w, 0.0))[self.order]
         return self._pick(self._by_columns(ws, 0.0) if self._columns else ws, p)
 
     def quantile_by_source(self, source_weight: FloatArray, p: float) -> FloatArray:
@@ -188,7 +189,9 @@ class Sorted:
         n_src = len(source_weight)
         if self._source is None:
             source = self.segs.source[self.order]
-            prior = np.where(self.usable, self.segs.weight, 0.0)[self.order]
+            weight = self.segs.weight
+            prior = (weight if self._every_key else np.where(self.usable, weight, 0.0)
+                     )[self.order]
             # Every row counting with weight 1 (the usual case): nothing to multiply.
             ones = _all(prior == 1.0)
             if self._columns:  # gathered straight into the columns; padding: weight 0
