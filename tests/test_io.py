@@ -136,6 +136,30 @@ def test_frames_round_trip_and_match_the_claims_path(claims: list[cr.Claim]) -> 
     assert [str(e) for e in a.values()] == [str(e) for e in b.values()]
 
 
+@settings(max_examples=25)
+@given(claims=claim_lists(min_size=1))
+def test_polars_and_arrow_frames_match_the_claims_path(claims: list[cr.Claim]) -> None:
+    """reconcile_all takes a polars DataFrame or an Arrow table in the claims schema as
+    it takes a pandas one: the same estimates, and nothing lost on the way."""
+    pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    df = cr.ClaimTable.from_claims(claims).to_pandas()
+    expected = [str(e) for e in cr.reconcile_all(claims, "median").values()]
+    for frame in (pl.from_pandas(df), pa.Table.from_pandas(df)):
+        assert [str(e) for e in cr.reconcile_all(frame, "median").values()] == expected
+    assert cr.ClaimTable.from_arrow(pl.from_pandas(df).to_arrow()).to_claims() == claims
+
+
+def test_a_bad_row_in_a_polars_frame_is_named() -> None:
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")  # polars hands its frames over through Arrow
+    df = pl.DataFrame({"variable": ["v", "v", "v"], "source": ["a", "b", "c"],
+                       "value": [1.0, 5.0, 2.0], "upper": [2.0, 4.0, 3.0]})
+    with pytest.raises(cr.ClaimFileError, match=r"row 1, column 'value': value 5 lies outside"):
+        cr.reconcile_all(df)
+
+
 def test_many_bad_rows_in_a_frame_are_all_reported() -> None:
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"variable": ["v", None, "v", "v"], "source": ["a", "b", "c", "a"],
