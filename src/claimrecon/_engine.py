@@ -861,11 +861,12 @@ class Estimates(Mapping[Variable, Estimate]):
         a missing value ``NaN``."""
         import pandas as pd
 
-        cols = self.columns()
-        frame = pd.DataFrame(cols)
-        for k in ("variable", "strategy", "unit"):
-            frame[k] = pd.Series(cols[k], dtype=object)
-        return frame
+        # The columns are fresh arrays: the frame takes them without a copy; the three
+        # object columns stay objects (no inference of a string dtype, and back).
+        return pd.DataFrame({
+            k: pd.Series(v, dtype=object if k in ("variable", "strategy", "unit") else None,
+                         copy=False)
+            for k, v in self.columns().items()}, copy=False)
 
     def claims_to_pandas(self) -> Any:
         """One row per input claim, in input order: variable, source, weight (its
@@ -886,8 +887,8 @@ class Estimates(Mapping[Variable, Estimate]):
             reason[r] = f"variable failed: {self.errors.get(v)}"
         share = np.where(excluded | failed_row, 0.0, p.share)
         return pd.DataFrame({
-            "variable": pd.Series([t.variables[int(c)] for c in t.variable], dtype=object),
-            "source": [t.sources[int(c)].id for c in t.source],
+            "variable": pd.Series(_objects(t.variables)[t.variable], dtype=object, copy=False),
+            "source": _objects([s.id for s in t.sources])[t.source],
             "weight": share,
             "excluded": excluded | failed_row,
             "reason": reason,
