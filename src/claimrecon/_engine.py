@@ -813,7 +813,8 @@ class Estimates(Mapping[Variable, Estimate]):
             yield cached if cached is not None else part.estimate(k)
 
     def __len__(self) -> int:
-        return len(self._index)
+        # One estimate per usable segment, each of its own variable: no index needed.
+        return sum(int(np.count_nonzero(p.ok)) for p in self._parts)
 
     def __repr__(self) -> str:
         return f"<Estimates: {len(self)} variables, {len(self.errors)} errors>"
