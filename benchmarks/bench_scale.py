@@ -117,7 +117,10 @@ def iteration_seconds(table: cr.ClaimTable, **options: object) -> float:
         cr.reconcile_all(table, "crh", max_iter=23, tol=0.0, **options)
     finally:
         crh.learn = _truth.learn
-    return float(np.median(np.diff(stamps)[2:]))
+    gaps = np.diff(stamps)[2:]
+    if len(gaps) == 0:  # tol=0 still stops when nothing moves at all
+        raise RuntimeError(f"crh stopped after {len(stamps)} iterations: too few to time one")
+    return float(np.median(gaps))
 
 
 def main(argv: list[str] | None = None) -> None:

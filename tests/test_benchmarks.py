@@ -52,3 +52,18 @@ def test_bench_reconcile_small_prints_each_strategy_against_a_hook_call(
     for name in ("range", "intersection", "weighted", "median", "recency"):
         line = re.search(rf"^{name}\s+([\d.]+)\s+([\d.]+)$", out, re.M)
         assert line and float(line.group(1)) > 0 and float(line.group(2)) > 0, (name, out)
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason="the benchmarks are not next to the tests")
+def test_bench_scale_refuses_to_time_a_crh_run_that_stops_at_once() -> None:
+    import numpy as np
+
+    import claimrecon as cr
+
+    n = 40  # every claim of a variable agrees: crh has nothing to learn and stops
+    table = cr.ClaimTable(variable=np.repeat(np.arange(10), 4), variables=list(range(10)),
+                          source=np.tile(np.arange(4), 10),
+                          sources=[cr.Source(id=f"s{i}") for i in range(4)],
+                          lower=np.full(n, 1.0), value=np.full(n, 1.0), upper=np.full(n, 1.0))
+    with pytest.raises(RuntimeError, match="too few to time one"):
+        _load("bench_scale").iteration_seconds(table)
