@@ -176,6 +176,29 @@ def test_repeats_are_found_exactly_in_a_large_table() -> None:
     assert got == expected
 
 
+@pytest.mark.parametrize("copies", [255, 256, 257, 600])
+def test_repeats_are_found_when_one_figure_is_repeated_hundreds_of_times(copies: int) -> None:
+    """The repeat search counts rows per bucket in a byte; a bucket of 256 rows wraps
+    it around, and the search must notice and count again, missing no repeat."""
+    rng = np.random.default_rng(copies)
+    n, n_var, n_src = 20_000, 4_000, 500
+    var, src = rng.integers(0, n_var, n), rng.integers(0, n_src, n)
+    value = rng.normal(0.0, 1.0, n)  # distinct figures: no repeat but the planted ones
+    planted = rng.choice(n, copies, replace=False)
+    var[planted], src[planted], value[planted] = 1, 2, 0.5
+    table = cr.ClaimTable(
+        variable=var, variables=list(range(n_var)), source=src,
+        sources=[cr.Source(id=f"s{i}") for i in range(n_src)],
+        lower=value, value=value, upper=value,
+    )
+    rows = cr.reconcile_all(table, "range").claims_to_pandas()
+    first = int(planted.min())
+    expected = {int(i): f"repeats the claim at input position {first}"
+                for i in planted.tolist() if i != first}
+    got = {i: r for i, r in enumerate(rows["reason"]) if isinstance(r, str)}
+    assert got == expected
+
+
 @pytest.mark.parametrize("bound", [3, 1 << 16, (1 << 16) + 1, 1 << 31, 1 << 40])
 def test_code_orderings_are_stable_argsorts(bound: int) -> None:
     from claimrecon._order import argsort_codes

@@ -259,16 +259,29 @@ def _maybe_repeated(key: IntArray) -> IntArray:
         bits = (2 * c - 1).bit_length()
         h = k * np.uint64(mult)
         h >>= np.uint64(64 - bits)  # the top bits: a bucket below 2**bits
-        bucket = h.view(np.int64)
-        # The shared buckets as one byte each, then looked up per row: the lookups hit
-        # an eighth of the memory the counts take (fewer cache and TLB misses).
-        shared = np.bincount(bucket, minlength=1 << bits) > 1
-        keep = np.flatnonzero(shared[bucket])
+        keep = np.flatnonzero(_in_shared_bucket(h.view(np.int64), 1 << bits))
         rows = keep if rows is None else rows[keep]
         k = k[keep]
         if len(keep) > 0.75 * c:  # mostly true repeats: another round would not pay
             break
     return np.arange(len(key)) if rows is None else rows
+
+
+def _in_shared_bucket(bucket: IntArray, size: int) -> npt.NDArray[np.bool_]:
+    """For each row, whether another row has its bucket (each below ``size``).
+
+    The rows per bucket are counted in one byte each: an eighth of the memory of
+    :func:`numpy.bincount`'s counts, fresh pages being the dearest part of a count
+    over ten million rows. A bucket of 256 rows or more wraps its byte around, and
+    then the counts add up to less than the rows, by 256 per wrap: only then are the
+    rows counted again, exactly.
+    """
+    counts = np.zeros(size, np.uint8)
+    np.add.at(counts, bucket, np.broadcast_to(np.uint8(1), bucket.shape))
+    if int(counts.sum(dtype=np.int64)) != len(bucket):
+        shared: npt.NDArray[np.bool_] = np.bincount(bucket, minlength=size)[bucket] > 1
+        return shared
+    return counts[bucket] > 1
 
 
 class _Part:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._errors import ClaimFileError, ClaimreconError
 from ._model import Source
-from ._order import argsort_codes
+from ._order import argsort_codes, factorize_ints
 from ._table import MISSING_TIME, ClaimTable, from_time, to_time
 
 __all__ = ["COLUMNS", "read_claims", "table_from_frame", "table_from_records", "write_claims"]
@@ -395,7 +395,9 @@ def table_from_frame(
 
     # variable and source
     var_raw = frame["variable"]
-    var_codes, var_uniques = pd.factorize(var_raw, use_na_sentinel=True)
+    dense = (factorize_ints(var_raw.to_numpy()) if isinstance(var_raw.dtype, np.dtype)
+             else None)  # numpy integer keys (never missing): no hash table needed
+    var_codes, var_uniques = dense or pd.factorize(var_raw, use_na_sentinel=True)
     _frame_problems(problems, var_codes < 0, "variable", "a variable is required")
     variables: list[Any] = var_uniques.tolist()
     kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "fO" else set()

@@ -1,0 +1,54 @@
+"""The codes the engine builds its segments from (orderings: tests/test_engine.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from claimrecon._order import factorize_ints
+
+# Enough keys that the fast paths run (below 4096 they hand over to numpy or pandas).
+_SIZES = st.integers(4096, 12_000)
+
+
+@given(n=_SIZES, low=st.integers(-(2**62), 2**62), per_key=st.floats(0.01, 4.0),
+       dtype=st.sampled_from([np.int64, np.int32, np.uint32, np.uint64]),
+       seed=st.integers(0, 2**32 - 1))
+def test_factorize_ints_gives_what_pandas_gives(
+    n: int, low: int, per_key: float, dtype: type, seed: int
+) -> None:
+    span = max(1, int(per_key * n))
+    info = np.iinfo(dtype)
+    low = min(max(low, int(info.min)), int(info.max) - span)
+    keys = (np.random.default_rng(seed).integers(0, span, n) + low).astype(dtype)
+    got = factorize_ints(keys)
+    assert got is not None  # the keys span at most four integers per key
+    codes, uniques = got
+    want_codes, want_uniques = pd.factorize(keys)
+    np.testing.assert_array_equal(codes, want_codes)
+    np.testing.assert_array_equal(uniques, want_uniques)
+    assert codes.dtype == np.int64
+    assert uniques.dtype == keys.dtype
+
+
+@given(keys=hnp.arrays(np.int64, st.integers(4096, 5000),
+                       elements=st.integers(-(2**63), 2**63 - 1)))
+def test_factorize_ints_hands_sparse_keys_back(keys: np.ndarray) -> None:
+    lo, hi = int(keys.min()), int(keys.max())
+    got = factorize_ints(keys)
+    if hi - lo + 1 > 4 * len(keys):
+        assert got is None
+    else:
+        assert got is not None
+        np.testing.assert_array_equal(got[0], pd.factorize(keys)[0])
+
+
+@pytest.mark.parametrize("keys", [np.arange(10, dtype=np.int64),
+                                  np.zeros(5000, dtype=np.float64),
+                                  np.array(["a"] * 5000, dtype=object)])
+def test_factorize_ints_declines_few_keys_and_non_integers(keys: np.ndarray) -> None:
+    assert factorize_ints(keys) is None
