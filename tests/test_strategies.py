@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 import math
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import claimrecon as cr
-from claimrecon.testing import claim_lists
+from claimrecon.testing import claim_lists, quantities
 
 D = datetime.date
 
@@ -310,3 +311,22 @@ def test_figures_near_the_largest_float_never_overflow_to_inf_or_nan(
     for x in (e.lower, e.value, e.upper):
         assert x is None or math.isfinite(x)
     assert str(e)
+
+
+@pytest.mark.parametrize("name", ["weighted", "recency"])
+@given(q=quantities(), rel=st.lists(st.floats(0.01, 1.0), min_size=2, max_size=9))
+def test_many_sources_stating_one_figure_never_round_out_of_it(
+    name: str, q: cr.Quantity, rel: list[float]
+) -> None:
+    """Means of equal figures can round an ulp past them; the bounds are clipped into
+    the claims' envelope, so they never leave it, one variable or many at once."""
+    cs = [cr.Claim(variable="x", quantity=q, source=cr.Source(id=f"s{i}", reliability=r))
+          for i, r in enumerate(rel)]
+    many = cr.reconcile_all([*cs, *(attrs.evolve(c, variable="y") for c in cs)], name)
+    for e in (cr.reconcile(cs, name), many["x"], many["y"]):
+        lo = -math.inf if e.lower is None else e.lower
+        up = math.inf if e.upper is None else e.upper
+        assert (-math.inf if q.lower is None else q.lower) <= lo <= up
+        assert up <= (math.inf if q.upper is None else q.upper)
+        if e.value is not None:
+            assert lo <= e.value <= up

@@ -465,7 +465,12 @@ def run(
     part.seg_code, part.seg_var = seg_code, present
 
     # Weights: source reliability x row weight x plugin answers.
-    weight = table.reliability()[table.source] * table.weight
+    reliability = table.reliability()
+    if (table.weight.strides == (0,) and table.weight[0] == 1.0
+            and not np.count_nonzero(reliability != 1.0)):
+        weight = table.weight  # every weight 1: the table's read-only view of one number
+    else:
+        weight = reliability[table.source] * table.weight
     product, zeroed = claim_weights(pm, table)
     if product is not None:
         weight = weight * product
@@ -731,9 +736,15 @@ def _store(
         if np.count_nonzero(zero & (codes < 0)):
             part.reasons.append(f"weight 0 from strategy {info.name!r}")
             codes = np.where(codes < 0, len(texts), codes)
-        zr = segs.rows[zero]
-        part.status[zr] = _STRATEGY
-        part.detail[zr] = base + codes[zero]
+        if segs.rows is part.identity_rows:  # every row, in table order, none set aside
+            part.status[zero] = _STRATEGY
+            # The reason codes as the detail of every row (read only where status is
+            # set): no gather or scatter of the millions a recency run sets aside.
+            part.detail = (codes if base == 0 else codes + base).astype(np.int64, copy=False)
+        else:
+            zr = segs.rows[zero]
+            part.status[zr] = _STRATEGY
+            part.detail[zr] = base + codes[zero]
     totals = segs.sum(w)
     positive = totals > 0
     all_positive = np.count_nonzero(positive) == len(totals)

@@ -222,6 +222,9 @@ class Segments:
     def sum(self, x: npt.ArrayLike) -> FloatArray:
         """Sum ``x`` (one entry per row) within each segment."""
         a = np.asarray(x, np.float64)
+        if a.strides == (0,) and self.n:  # one number for every row (every weight 1)
+            same: FloatArray = self.counts * a[0]
+            return same
         if self._firsts is not None:
             return np.add.reduceat(a, self._firsts)
         return np.asarray(np.bincount(self.segment, weights=a, minlength=self._m), np.float64)

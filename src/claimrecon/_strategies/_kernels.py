@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._strategy import Segments
+from .._strategy import Segments, extreme_at
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -36,10 +36,10 @@ def weighted_means(
 ) -> FloatArray:
     """Per-segment weighted means of each row of ``x`` (shape ``(k, n)``, or on
     hash-style segments a sequence of ``k`` rows) over its finite entries (a row of
-    weight 0 is absent). Clipped into the range of the figures averaged, so rounding
-    never carries a mean outside them; ``NaN`` where a segment has no finite figure.
-    Returns shape ``(k, m)``. ``finite``: ``np.isfinite`` of ``x``, if the caller has
-    it."""
+    weight 0 is absent); ``NaN`` where a segment has no finite figure. Returns shape
+    ``(k, m)``. ``finite``: ``np.isfinite`` of ``x``, if the caller has it. The means
+    are not clipped: float rounding may carry one an ulp past the figures averaged
+    (:func:`weighted_bounds` clips into the claims' envelope)."""
     # Shares first, then the sum of share x figure: a convex combination, so no partial
     # sum can overflow even for figures near the largest float.
     if finite is None:
@@ -50,17 +50,13 @@ def weighted_means(
             first = segs.starts[:-1]
             xa = np.asarray(x)  # once: rows given as a sequence would be stacked per call
             share = w / np.add.reduceat(w, first)[segs.segment]
-            means = np.add.reduceat(xa * share, first, axis=1)
-            lo = np.minimum.reduceat(xa, first, axis=1)
-            hi = np.maximum.reduceat(xa, first, axis=1)
-        else:  # row by row, through one scratch array
-            share = np.take(segs.sum(w), segs.segment)
-            np.divide(w, share, out=share)
-            scratch = np.empty(segs.n)
-            means = np.array([segs.sum(np.multiply(r, share, out=scratch)) for r in x])
-            lo = np.array([segs.min(r) for r in x])
-            hi = np.array([segs.max(r) for r in x])
-        return np.minimum(np.maximum(means, lo), hi)
+            means: FloatArray = np.add.reduceat(xa * share, first, axis=1)
+            return means
+        # row by row, through one scratch array
+        share = np.take(segs.sum(w), segs.segment)
+        np.divide(w, share, out=share)
+        scratch = np.empty(segs.n)
+        return np.array([segs.sum(np.multiply(r, share, out=scratch)) for r in x])
     if segs.starts is None:  # hash-style: reduce only the entries that count
         if all_finite:  # the same entries count in every row: select them once
             return _live_means(segs, x, w, np.flatnonzero(w > 0))
@@ -71,15 +67,12 @@ def weighted_means(
     x = np.asarray(x)
     use = finite & (w > 0)
     wx = np.where(use, w, 0.0)
-    lo_x, hi_x = np.where(use, x, np.inf), np.where(use, x, -np.inf)
     first = segs.starts[:-1]
     total = np.add.reduceat(wx, first, axis=1)
     has = total > 0
     shares = wx / np.where(has, total, 1.0)[:, segs.segment]
     means = np.add.reduceat(np.where(use, x, 0.0) * shares, first, axis=1)
-    lo = np.minimum.reduceat(lo_x, first, axis=1)
-    hi = np.maximum.reduceat(hi_x, first, axis=1)
-    return np.where(has, np.minimum(np.maximum(means, lo), hi), np.nan)
+    return np.where(has, means, np.nan)
 
 
 def _live_means(segs: Segments, x: Rows, w: FloatArray, live: IntArray) -> FloatArray:
@@ -92,14 +85,24 @@ def _live_means(segs: Segments, x: Rows, w: FloatArray, live: IntArray) -> Float
     share = wl / total[seg]
     out = np.empty((len(x), m))
     for i, xr in enumerate(x):
-        xl = xr[live]
-        means = np.bincount(seg, weights=xl * share, minlength=m)
-        lo, hi = np.full(m, np.inf), np.full(m, -np.inf)
-        np.minimum.at(lo, seg, xl)
-        np.maximum.at(hi, seg, xl)
-        out[i] = np.minimum(np.maximum(means, lo), hi)
+        out[i] = np.bincount(seg, weights=xr[live] * share, minlength=m)
     out[:, total <= 0] = np.nan
     return out
+
+
+def envelope(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The lowest lower and the highest upper bound of each segment's rows of weight
+    > 0 (``-inf``/``+inf`` where one of them is open on that side)."""
+    if np.count_nonzero(w) == w.size:
+        return segs.min(segs.lower), segs.max(segs.upper)
+    if segs.starts is not None:
+        live = w > 0
+        return (segs.min(np.where(live, segs.lower, np.inf)),
+                segs.max(np.where(live, segs.upper, -np.inf)))
+    rows = np.flatnonzero(w > 0)  # hash-style: only the rows that count
+    seg = segs.segment[rows]
+    return (extreme_at(np.minimum, segs.lower[rows], seg, segs.m),
+            extreme_at(np.maximum, segs.upper[rows], seg, segs.m))
 
 
 def midpoint_or_value(segs: Segments) -> FloatArray:
@@ -118,21 +121,20 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     """The ``weighted`` rule over rows of weight > 0: weighted means of lowers, of
     uppers (an unbounded side among them stays unbounded) and of values (a claim
     without a value gives its midpoint if bounded), the value clamped into the range.
+
+    Every claim that counts lies in their envelope, so every mean does too; the
+    bounds are clipped into it, which undoes only float rounding that would carry a
+    bound out of it (two passes over the rows, where a clip per figure kind took six).
     """
     rows = (segs.lower, segs.upper, midpoint_or_value(segs))
     # Grouped segments reduce the three as one matrix; hash-style ones row by row.
     x: Rows = np.array(rows) if segs.starts is not None else rows
     finite: Rows = np.isfinite(x) if segs.starts is not None else [np.isfinite(r) for r in rows]
     means = weighted_means(segs, x, w, finite)
-    lower, upper = means[0], means[1]
-    if not _all_rows(finite[:2]):  # some side open: a lower is never NaN nor +inf, an
-        live = w > 0               # upper never NaN nor -inf: not finite = unbounded
-        if not _all(finite[0]):
-            open_side = (~finite[0] & live).view(np.int8)
-            lower = np.where(segs.max(open_side) > 0, -np.inf, lower)
-        if not _all(finite[1]):
-            open_side = (~finite[1] & live).view(np.int8)
-            upper = np.where(segs.max(open_side) > 0, np.inf, upper)
+    lo, hi = envelope(segs, w)
+    # An open side among the claims that count: the envelope is infinite there.
+    lower = np.where(lo == -np.inf, -np.inf, np.minimum(np.maximum(means[0], lo), hi))
+    upper = np.where(hi == np.inf, np.inf, np.minimum(np.maximum(means[1], lo), hi))
     upper = np.maximum(upper, lower)
     # NaN (no value) propagates through minimum and maximum.
     value = np.minimum(np.maximum(means[2], lower), upper)

@@ -44,7 +44,9 @@ def recency_kernel(segs: Segments) -> Reduction:
     if np.count_nonzero(lose):
         weight = weight.copy()
         weight[lose] = 0.0
-        reason = np.where(lose, 1 - by_as_of[seg].view(np.int8), -1).astype(np.int64)
+        # REASONS[0] where as_of decides, else REASONS[1]; -1 for the winners.
+        why = 0 if n_dated == segs.m else 1 - by_as_of[seg].view(np.int8).astype(np.int64)
+        reason = np.where(lose, why, -1)
     lower, value, upper = weighted_bounds(segs, weight)
     return Reduction(
         lower=lower, value=value, upper=upper, weight=weight, reason=reason,
