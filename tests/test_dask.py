@@ -341,3 +341,10 @@ def test_the_median_over_shards_is_numpys_median_of_all(shards: list[list[float]
         assert got is None
     else:
         assert got == float(np.median(every))
+
+
+def test_the_module_example_runs() -> None:
+    import doctest
+
+    result = doctest.testmod(crd, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
