@@ -79,7 +79,7 @@ intersphinx_timeout = 10
 # claimrecon name that does not resolve is a documentation bug to fix, not to hide.
 _THIRD_PARTY = [
     *("numpy", "np", "npt", "pandas", "pd", "pyarrow", "pa", "matplotlib"),
-    *("pluggy", "attrs", "attr", "click", "hypothesis", "st", "pint", "rich"),
+    *("pluggy", "attrs", "attr", "click", "hypothesis", "st", "pint", "rich", "dask", "dd"),
 ]
 nitpick_ignore_regex = [("py:.*", rf"({'|'.join(_THIRD_PARTY)})\..+")]
 

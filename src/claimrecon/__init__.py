@@ -22,6 +22,7 @@ from ._errors import (
     PluginError,
     UnitMismatchError,
     UnknownStrategyError,
+    UnsupportedStrategyError,
 )
 from ._hedges import FoundQuantity, Hedge, HedgePolicy, find_quantities, parse_quantity
 from ._io import read_claims
@@ -80,6 +81,7 @@ __all__ = [
     "StrategyInfo",
     "UnitMismatchError",
     "UnknownStrategyError",
+    "UnsupportedStrategyError",
     "find_quantities",
     "get_plugin_manager",
     "get_strategy",

@@ -26,6 +26,7 @@ __all__ = [
     "PluginError",
     "UnitMismatchError",
     "UnknownStrategyError",
+    "UnsupportedStrategyError",
 ]
 
 
@@ -117,6 +118,19 @@ class UnknownStrategyError(ClaimreconError, LookupError):
 
     def __str__(self) -> str:  # LookupError would repr() the message otherwise
         return str(self.args[0])
+
+
+class UnsupportedStrategyError(ClaimreconError, NotImplementedError):
+    """A strategy that cannot run the way it was asked to: on Dask partitions, a
+    strategy that learns across variables and has no Dask reduction (the built-in
+    truth discovery has one; a plugin's learner may not).
+
+    :ivar strategy: the strategy concerned.
+    """
+
+    def __init__(self, message: str, *, strategy: str = "") -> None:
+        super().__init__(message)
+        self.strategy = strategy
 
 
 class AmbiguousStrategyError(ClaimreconError, LookupError):

@@ -32,9 +32,13 @@ The rules the three strategies share (the explanation page
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import math
-from collections.abc import Callable
-from typing import Any
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from typing import Any, Protocol, TypeVar
 
 import attrs
 import numpy as np
@@ -45,18 +49,32 @@ from ._kernels import _all, padded, padded_at, padded_width
 
 __all__ = [
     "DEVIATIONS",
+    "METHODS",
     "TOLERANCE",
     "WEIGHT_FLOOR",
+    "Counts",
+    "Distributed",
     "Learned",
+    "LocalShards",
+    "Losses",
+    "Method",
     "Problem",
+    "ProblemShard",
+    "Shard",
+    "Shards",
     "Sorted",
     "central_range",
     "check_options",
     "chi2_lower_quantile",
     "claim_figures",
+    "distributed",
     "finish",
+    "learn",
+    "problem_counts",
     "relative_deviation",
     "reliability_by_code",
+    "run_method",
+    "shard_median",
     "weighted_quantile",
 ]
 
@@ -285,21 +303,6 @@ def reliability_by_code(
     return out
 
 
-def finish(segs: Segments, p: Problem, fit: Learned, coverage: float) -> Reduction:
-    """The Reduction of a learned fit: each claim weighted by its source's learned
-    weight, the value the learned truth, the range its central ``coverage`` share."""
-    weight = segs.weight * fit.source_weight[segs.source]
-    lower, upper = central_range(segs, weight, fit.truth, coverage)
-    return Reduction(
-        lower=lower,
-        value=fit.truth,
-        upper=upper,
-        weight=weight,
-        diagnostics={"iterations": fit.iterations, "converged": fit.converged},
-        source_reliability=reliability_by_code(p.n_src, p.present, fit.source_weight),
-    )
-
-
 def truth_change(old: FloatArray, new: FloatArray) -> float:
     """The largest relative difference between two sets of estimates (``NaN`` = none)."""
     both = ~np.isnan(old) & ~np.isnan(new)
@@ -421,47 +424,338 @@ class Problem:
         return d if spread_given is None else np.where(spread_given, d, 0.0)
 
 
+# -- shards: the one batch in memory, or the partitions of a Dask frame ------------------
+#
+# A fit learns source weights from every variable of a batch. It is written once, over
+# *shards*: each shard holds the claims of some variables and answers a step (given the
+# current source weights, its sums per source); the fit adds up the shards' answers and
+# updates the weights. The engine's kernel runs a fit over one shard, its whole batch
+# (:class:`LocalShards`); :mod:`claimrecon.dask` runs the same fit over one shard per
+# partition, its steps as Dask tasks and their sums as Dask reductions. A shard's
+# source codes index its own table's sources; :meth:`Shard.bind` maps them to the fit's
+# (global) source list, so that every shard's sums line up.
+
+T = TypeVar("T")
+S = TypeVar("S", bound="Shard")
+
+
+class Shards(Protocol):
+    """The shards of one fit, and a way to run a step on each of them."""
+
+    def run(self, step: Callable[..., tuple[Any, T]], combine: Callable[[T, T], T],
+            *args: Any) -> T:
+        """Call ``step(shard, carry, *args)`` on every shard, keep the ``carry`` it
+        returns for that shard's next step (``None`` before the first), and return
+        the other part of its answers, combined by ``combine``."""
+        ...  # pragma: no cover - a protocol
+
+
+class LocalShards:
+    """Shards held in memory: steps are plain calls (the engine's one batch)."""
+
+    def __init__(self, shards: Sequence[Any]) -> None:
+        self.shards = list(shards)
+        self.carries: list[Any] = [None] * len(self.shards)
+
+    def run(self, step: Callable[..., tuple[Any, T]], combine: Callable[[T, T], T],
+            *args: Any) -> T:
+        """See :meth:`Shards.run`."""
+        out: list[T] = []
+        for i, shard in enumerate(self.shards):
+            self.carries[i], answer = step(shard, self.carries[i], *args)
+            out = [answer] if not out else [combine(out[0], answer)]
+        if not out:
+            raise ValueError("a fit needs at least one shard")
+        return out[0]
+
+
+class Shard:
+    """The claims one shard holds for a fit, with the map from its source codes to the
+    fit's: none (the engine's batch, whose codes are the fit's) until :meth:`bind`."""
+
+    def __init__(self, segs: Segments) -> None:
+        self.segs = segs
+        self.to_fit: IntArray | None = None
+        self.n_fit = len(segs.sources)
+
+    def bind(self: S, source_ids: Sequence[str]) -> S:
+        """A copy of this shard whose source codes map to positions in ``source_ids``
+        (every source of the shard's table must be there)."""
+        index = {sid: i for i, sid in enumerate(source_ids)}
+        new = copy.copy(self)
+        new.to_fit = np.array([index[s.id] for s in self.segs.sources], np.int64)
+        new.n_fit = len(source_ids)
+        return new
+
+    def gather(self, per_source: FloatArray) -> FloatArray:
+        """An array over the fit's sources, indexed by this shard's source codes."""
+        return per_source if self.to_fit is None else per_source[self.to_fit]
+
+    def codes(self, local: IntArray) -> IntArray:
+        """This shard's source codes as the fit's."""
+        return local if self.to_fit is None else self.to_fit[local]
+
+    def by_source(self, local: IntArray, weights: FloatArray | None = None) -> FloatArray:
+        """A sum over the fit's sources of ``weights`` (1 each when ``None``), the rows
+        given by their source codes in this shard."""
+        return np.bincount(self.codes(local), weights=weights,
+                           minlength=self.n_fit).astype(np.float64, copy=False)
+
+    def present(self, local_present: BoolArray) -> BoolArray:
+        """A mask over the fit's sources of the sources this shard holds."""
+        out = np.zeros(self.n_fit, bool)
+        out[self.codes(np.flatnonzero(local_present))] = True
+        return out
+
+
+@attrs.define
+class Distributed:
+    """What :mod:`claimrecon.dask` asks of a truth-discovery kernel that the engine runs
+    on one partition (set with :func:`distributed` around that run).
+
+    With ``prepare`` the kernel keeps its shard in :attr:`shards` (by method name) and
+    returns a placeholder; otherwise it finishes with the fit in :attr:`fits`, learned
+    over every partition, whose sources are :attr:`source_ids`.
+    """
+
+    prepare: bool
+    source_ids: tuple[str, ...] = ()
+    fits: Mapping[str, Any] = attrs.field(factory=dict)
+    shards: dict[str, list[Any]] = attrs.field(factory=dict)
+    ran: set[str] = attrs.field(factory=set)
+
+
+_DISTRIBUTED: ContextVar[Distributed | None] = ContextVar("claimrecon_distributed",
+                                                          default=None)
+
+
+@contextlib.contextmanager
+def distributed(d: Distributed) -> Iterator[Distributed]:
+    """Run the truth-discovery kernels as :class:`Distributed` says, in this context."""
+    token = _DISTRIBUTED.set(d)
+    try:
+        yield d
+    finally:
+        _DISTRIBUTED.reset(token)
+
+
+@attrs.frozen
+class Method:
+    """A truth-discovery method split into its parts, so that a fit can run over any
+    shards: ``make(segs, **options)`` builds a shard, ``fit(shards, **options)`` learns
+    the source weights, and ``finish(shard, fit, carry, **options)`` gives a shard's
+    Reduction (``carry`` is what the fit's last step left on that shard, or ``None``
+    to compute it again)."""
+
+    name: str
+    make: Callable[..., Any]
+    fit: Callable[..., Any]
+    finish: Callable[..., Reduction]
+    options: Callable[[Mapping[str, Any]], None]  # refuses options that cannot work
+
+
+#: The methods whose kernels :mod:`claimrecon.dask` can run as reductions, by kernel.
+METHODS: dict[Callable[..., Reduction], Method] = {}
+
+
+def run_method(method: Method, segs: Segments, options: Mapping[str, Any]) -> Reduction:
+    """A method's kernel: a fit over the one batch the engine gives, or, inside
+    :func:`distributed`, one partition's part of a fit over many."""
+    d = _DISTRIBUTED.get()
+    if d is None:
+        shard = method.make(segs, **options)
+        shards = LocalShards([shard])
+        fit = method.fit(shards, **options)
+        return method.finish(shard, fit, shards.carries[0], **options)
+    d.ran.add(method.name)
+    if d.prepare:
+        d.shards.setdefault(method.name, []).append(method.make(segs, **options))
+        m = segs.m
+        # Valid, and thrown away: only the shard counts in this pass.
+        return Reduction(lower=np.full(m, -np.inf), value=np.full(m, np.nan),
+                         upper=np.full(m, np.inf), weight=segs.weight)
+    shard = method.make(segs, **options).bind(d.source_ids)
+    return method.finish(shard, d.fits[method.name], None, **options)
+
+
+# -- the learning loop of CRH and CATD ------------------------------------------------------
+
+
+class ProblemShard(Shard):
+    """A shard for CRH and CATD: its :class:`Problem`."""
+
+    def __init__(self, segs: Segments) -> None:
+        super().__init__(segs)
+        self.problem = Problem(segs)
+
+
+@attrs.frozen
+class Counts:
+    """What does not change between iterations, over the fit's sources."""
+
+    n_claims: FloatArray  # contested claims
+    present: BoolArray  # sources with a claim in the fit
+
+
+@attrs.frozen
+class Losses:
+    """One iteration's sums over every shard."""
+
+    by_source: FloatArray  # each source's summed loss (deviation, or its square)
+    total: float  # every contested claim's loss
+    count: int  # contested claims
+    change: float  # the largest relative change of an estimate since the last step
+
+
+def _counts(shard: ProblemShard, carry: Any) -> tuple[Any, Counts]:
+    p = shard.problem
+    return carry, Counts(shard.by_source(p.src_contested), shard.present(p.present))
+
+
+def _add_counts(a: Counts, b: Counts) -> Counts:
+    return Counts(a.n_claims + b.n_claims, a.present | b.present)
+
+
+def problem_counts(shards: Shards) -> Counts:
+    """The contested claims of each source and the sources present, over every shard."""
+    return shards.run(_counts, _add_counts)
+
+
+def _advance(
+    shard: ProblemShard, truth: FloatArray | None, source_weight: FloatArray, how: str,
+    deviation: str, power: int,
+) -> tuple[FloatArray, Losses]:
+    """A shard's estimates under ``source_weight``, how far they moved from ``truth``
+    (its last ones), and the losses of its contested claims from them."""
+    p = shard.problem
+    new = p.estimate(shard.gather(source_weight), how)
+    change = 0.0 if truth is None else truth_change(truth, new)
+    if len(p.src_contested) == 0:
+        return new, Losses(np.zeros(shard.n_fit), 0.0, 0, change)
+    e = p.deviations(new, deviation)
+    d = e * e if power == 2 else e
+    return new, Losses(shard.by_source(p.src_contested, d), float(d.sum()), len(d), change)
+
+
+def _add_losses(a: Losses, b: Losses) -> Losses:
+    return Losses(a.by_source + b.by_source, a.total + b.total, a.count + b.count,
+                  max(a.change, b.change))
+
+
 @attrs.frozen
 class Learned:
-    """The outcome of :func:`learn`."""
+    """The outcome of :func:`learn`: the learned weight of each of the fit's sources."""
 
-    truth: FloatArray
     source_weight: FloatArray
+    present: BoolArray
     iterations: int
     converged: bool
 
 
 def learn(
-    problem: Problem,
-    source_weights: Callable[[FloatArray], FloatArray],
+    shards: Shards,
+    source_weights: Callable[[Losses], FloatArray],
     *,
+    counts: Counts,
     how: str,
     max_iter: int,
     tol: float,
     deviation: str = "relative",
+    power: int = 1,
 ) -> Learned:
     """Alternate source weights and estimates until no estimate and no source weight
     moves by more than ``tol`` (relative difference), or ``max_iter`` weight updates
-    are done.
+    are done. Each shard keeps its estimates between steps.
 
-    :param source_weights: from the deviations of the contested claims (in row
-        order) to one weight per source code.
+    :param source_weights: from the summed losses of the contested claims to one
+        weight per source of the fit.
+    :param counts: from :func:`problem_counts`.
+    :param how: estimates as weighted ``"median"`` or ``"mean"``.
     :param deviation: how deviations are measured (see :meth:`Problem.deviations`).
+    :param power: a loss is the deviation (1) or its square (2).
     """
-    w_src = np.ones(problem.n_src)
-    truth = problem.estimate(w_src, how)
-    if not problem.contested.any():
-        return Learned(truth, w_src, 0, True)
+    w_src = np.ones(len(counts.present))
+    losses = shards.run(_advance, _add_losses, w_src, how, deviation, power)
+    if not counts.n_claims.any():
+        return Learned(w_src, counts.present, 0, True)
+    present = counts.present
     for it in range(1, max_iter + 1):
-        e = problem.deviations(truth, deviation)
-        old_w, w_src = w_src, source_weights(e)
-        new = problem.estimate(w_src, how)
-        change = max(truth_change(truth, new),
-                     truth_change(old_w[problem.present], w_src[problem.present]))
-        truth = new
+        old_w, w_src = w_src, source_weights(losses)
+        losses = shards.run(_advance, _add_losses, w_src, how, deviation, power)
+        change = max(losses.change, truth_change(old_w[present], w_src[present]))
         if change <= tol:
-            return Learned(truth, w_src, it, True)
-    return Learned(truth, w_src, max_iter, False)
+            return Learned(w_src, present, it, True)
+    return Learned(w_src, present, max_iter, False)
+
+
+def finish(shard: ProblemShard, fit: Learned, truth: FloatArray | None, *, how: str,
+           coverage: float) -> Reduction:
+    """A shard's Reduction of a learned fit: each claim weighted by its source's learned
+    weight, the value the learned truth (computed again when ``truth`` is ``None``),
+    the range its central ``coverage`` share."""
+    segs, p = shard.segs, shard.problem
+    w_src = shard.gather(fit.source_weight)
+    if truth is None:
+        truth = p.estimate(w_src, how)
+    weight = segs.weight * w_src[segs.source]
+    lower, upper = central_range(segs, weight, truth, coverage)
+    return Reduction(
+        lower=lower,
+        value=truth,
+        upper=upper,
+        weight=weight,
+        diagnostics={"iterations": fit.iterations, "converged": fit.converged},
+        source_reliability=reliability_by_code(p.n_src, p.present, w_src),
+    )
+
+
+# -- an exact median over shards -----------------------------------------------------------
+
+_DIGIT = 16  # bits per counting pass: four passes over a float's 64 bits
+
+
+def _value_count(shard: Any, carry: Any, attr: str) -> tuple[Any, int]:
+    return carry, len(getattr(shard, attr))
+
+
+def _digit_counts(
+    shard: Any, carry: Any, attr: str, shift: int, prefixes: tuple[int, ...]
+) -> tuple[Any, tuple[IntArray, ...]]:
+    bits = (np.asarray(getattr(shard, attr), np.float64) + 0.0).view(np.uint64)  # -0.0 -> 0.0
+    out = []
+    for prefix in prefixes:
+        sel = bits if shift + _DIGIT >= 64 else bits[(bits >> np.uint64(shift + _DIGIT))
+                                                      == np.uint64(prefix)]
+        digit = ((sel >> np.uint64(shift)) & np.uint64((1 << _DIGIT) - 1)).astype(np.int64)
+        out.append(np.bincount(digit, minlength=1 << _DIGIT))
+    return carry, tuple(out)
+
+
+def _add_tuples(a: tuple[IntArray, ...], b: tuple[IntArray, ...]) -> tuple[IntArray, ...]:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+def shard_median(shards: Shards, attr: str) -> float | None:
+    """The median, as :func:`numpy.median` gives it, of the non-negative floats that
+    every shard holds in its attribute ``attr`` (``None`` when there are none).
+
+    Exact without gathering the floats: the bit patterns of non-negative floats order
+    as the floats do, so the two middle ranks are found by counting, 16 bits a pass
+    (four passes), each pass one sum of per-shard counts."""
+    n = shards.run(_value_count, operator.add, attr)
+    if n == 0:
+        return None
+    ranks = [(n - 1) // 2, n // 2]
+    prefixes = [0, 0]
+    for shift in range(64 - _DIGIT, -1, -_DIGIT):
+        counts = shards.run(_digit_counts, _add_tuples, attr, shift, tuple(prefixes))
+        for j, c in enumerate(counts):
+            cum = np.cumsum(c)
+            digit = int(np.searchsorted(cum, ranks[j], side="right"))
+            ranks[j] -= int(cum[digit - 1]) if digit else 0
+            prefixes[j] = (prefixes[j] << _DIGIT) | digit
+    a, b = (float(np.array(x, np.uint64).view(np.float64)) for x in prefixes)
+    return (a + b) / 2  # numpy.median's mean of the two middle values (one value: itself)
 
 
 # -- the chi-square quantile (CATD), numpy only -------------------------------------------

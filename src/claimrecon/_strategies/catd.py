@@ -38,19 +38,29 @@ See :mod:`claimrecon._strategies._truth` for the rules shared with ``crh`` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
 from ._truth import (
     DEVIATIONS,
+    METHODS,
     WEIGHT_FLOOR,
     FloatArray,
-    Problem,
+    Learned,
+    Losses,
+    Method,
+    ProblemShard,
+    Shards,
     check_options,
     chi2_lower_quantile,
     finish,
     learn,
+    problem_counts,
+    run_method,
 )
 
 
@@ -85,7 +95,18 @@ def catd_kernel(
         difference.
     :param coverage: the share of the learned weight the range holds.
     """
-    check_options("catd", max_iter=max_iter, tol=tol, coverage=coverage)
+    options = {"alpha": alpha, "errors": errors, "deviation": deviation,
+               "estimate": estimate, "prior_claims": prior_claims, "max_iter": max_iter,
+               "tol": tol, "coverage": coverage}
+    _check(options)
+    return run_method(CATD_METHOD, segs, options)
+
+
+def _check(options: Mapping[str, Any]) -> None:
+    check_options("catd", max_iter=options["max_iter"], tol=options["tol"],
+                  coverage=options["coverage"])
+    estimate, errors, deviation = options["estimate"], options["errors"], options["deviation"]
+    alpha, prior_claims = options["alpha"], options["prior_claims"]
     if estimate not in ("median", "mean"):
         raise ValueError(f"catd: estimate must be 'median' or 'mean' (got {estimate!r})")
     if errors not in ("laplace", "normal"):
@@ -96,25 +117,41 @@ def catd_kernel(
         raise ValueError(f"catd: alpha must be in (0, 1) (got {alpha!r})")
     if not isinstance(prior_claims, (int, float)) or not prior_claims > 0:
         raise ValueError(f"catd: prior_claims must be > 0 (got {prior_claims!r})")
-    p = Problem(segs)
-    n_claims = np.bincount(p.src_contested, minlength=p.n_src).astype(np.float64)
+
+
+def _make(segs: Segments, **options: Any) -> ProblemShard:
+    return ProblemShard(segs)
+
+
+def _fit(shards: Shards, *, alpha: float, errors: str, deviation: str, estimate: str,
+         prior_claims: float, max_iter: int, tol: float, coverage: float) -> Learned:
+    """The CATD weights over every shard."""
+    counts = problem_counts(shards)
+    present = counts.present
     laplace = errors == "laplace"
-    # The chi-square quantile depends only on the claim counts: once per call.
-    q = chi2_lower_quantile(alpha / 2.0, (n_claims + prior_claims) * (2 if laplace else 1))
+    # The chi-square quantile depends only on the claim counts: once per fit.
+    q = chi2_lower_quantile(alpha / 2.0,
+                            (counts.n_claims + prior_claims) * (2 if laplace else 1))
 
-    def source_weights(e: FloatArray) -> FloatArray:
-        d = e if laplace else e * e
-        mean_d = float(d.mean())
+    def source_weights(losses: Losses) -> FloatArray:
+        mean_d = losses.total / losses.count
         if not mean_d > 0:  # every contested claim agrees: the bound's numerator only
-            return q / float(q[p.present].max())
-        ss = np.bincount(p.src_contested, weights=d, minlength=p.n_src)
+            return q / float(q[present].max())
         # (The factor 2 of the Laplace bound is common to all: the scaling drops it.)
-        w = q / (ss + prior_claims * mean_d)
-        return np.maximum(w / float(w[p.present].max()), WEIGHT_FLOOR)
+        w = q / (losses.by_source + prior_claims * mean_d)
+        return np.maximum(w / float(w[present].max()), WEIGHT_FLOOR)
 
-    fit = learn(p, source_weights, how=estimate, max_iter=max_iter, tol=tol,
-                deviation=deviation)
-    return finish(segs, p, fit, coverage)
+    return learn(shards, source_weights, counts=counts, how=estimate, max_iter=max_iter,
+                 tol=tol, deviation=deviation, power=1 if laplace else 2)
+
+
+def _finish(shard: ProblemShard, fit: Learned, truth: FloatArray | None, *, estimate: str,
+            coverage: float, **options: Any) -> Reduction:
+    return finish(shard, fit, truth, how=estimate, coverage=coverage)
+
+
+CATD_METHOD = Method(name="catd", make=_make, fit=_fit, finish=_finish, options=_check)
+METHODS[catd_kernel] = CATD_METHOD
 
 
 CATD = Strategy(

@@ -24,18 +24,28 @@ See :mod:`claimrecon._strategies._truth` for the rules shared with ``catd`` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
 from ._truth import (
     DEVIATIONS,
+    METHODS,
     WEIGHT_FLOOR,
     FloatArray,
-    Problem,
+    Learned,
+    Losses,
+    Method,
+    ProblemShard,
+    Shards,
     check_options,
     finish,
     learn,
+    problem_counts,
+    run_method,
 )
 
 
@@ -69,7 +79,18 @@ def crh_kernel(
         difference.
     :param coverage: the share of the learned weight the range holds.
     """
-    check_options("crh", max_iter=max_iter, tol=tol, coverage=coverage)
+    options = {"loss": loss, "aggregate": aggregate, "deviation": deviation,
+               "prior_claims": prior_claims, "max_iter": max_iter, "tol": tol,
+               "coverage": coverage}
+    _check(options)
+    return run_method(CRH_METHOD, segs, options)
+
+
+def _check(options: Mapping[str, Any]) -> None:
+    check_options("crh", max_iter=options["max_iter"], tol=options["tol"],
+                  coverage=options["coverage"])
+    loss, aggregate, deviation = options["loss"], options["aggregate"], options["deviation"]
+    prior_claims = options["prior_claims"]
     if loss not in ("absolute", "squared"):
         raise ValueError(f"crh: loss must be 'absolute' or 'squared' (got {loss!r})")
     if aggregate not in ("mean", "sum"):
@@ -78,28 +99,45 @@ def crh_kernel(
         raise ValueError(f"crh: deviation must be 'spread' or 'relative' (got {deviation!r})")
     if not isinstance(prior_claims, (int, float)) or not prior_claims > 0:
         raise ValueError(f"crh: prior_claims must be > 0 (got {prior_claims!r})")
-    p = Problem(segs)
+
+
+def _make(segs: Segments, **options: Any) -> ProblemShard:
+    return ProblemShard(segs)
+
+
+def _fit(shards: Shards, *, loss: str, aggregate: str, deviation: str, prior_claims: float,
+         max_iter: int, tol: float, coverage: float) -> Learned:
+    """The CRH weights over every shard."""
+    counts = problem_counts(shards)
+    n_claims, present = counts.n_claims, counts.present
     squared = loss == "squared"
-    n_claims = np.bincount(p.src_contested, minlength=p.n_src).astype(np.float64)
     per_claim = aggregate == "mean"
 
-    def source_weights(e: FloatArray) -> FloatArray:
-        d = e * e if squared else e
-        src_loss = np.bincount(p.src_contested, weights=d, minlength=p.n_src).astype(
-            np.float64) + prior_claims * float(d.mean())
+    def source_weights(losses: Losses) -> FloatArray:
+        src_loss = losses.by_source + prior_claims * (losses.total / losses.count)
         if per_claim:
             src_loss = src_loss / (n_claims + prior_claims)
-        total = float(src_loss[p.present].sum())
+        total = float(src_loss[present].sum())
+        n_src = len(present)
         if not total > 0:  # every contested claim agrees with its reference
-            return np.ones(p.n_src)
-        ratio = np.where(p.present, src_loss / total, 1.0)
+            return np.ones(n_src)
+        ratio = np.where(present, src_loss / total, 1.0)
         w = -np.log(np.maximum(ratio, np.finfo(np.float64).tiny))
-        top = float(w[p.present].max())
-        return np.maximum(w / top, WEIGHT_FLOOR) if top > 0 else np.ones(p.n_src)
+        top = float(w[present].max())
+        return np.maximum(w / top, WEIGHT_FLOOR) if top > 0 else np.ones(n_src)
 
-    fit = learn(p, source_weights, how="mean" if squared else "median",
-                max_iter=max_iter, tol=tol, deviation=deviation)
-    return finish(segs, p, fit, coverage)
+    return learn(shards, source_weights, counts=counts, how="mean" if squared else "median",
+                 max_iter=max_iter, tol=tol, deviation=deviation, power=2 if squared else 1)
+
+
+def _finish(shard: ProblemShard, fit: Learned, truth: FloatArray | None, *, loss: str,
+            coverage: float, **options: Any) -> Reduction:
+    return finish(shard, fit, truth, how="mean" if loss == "squared" else "median",
+                  coverage=coverage)
+
+
+CRH_METHOD = Method(name="crh", make=_make, fit=_fit, finish=_finish, options=_check)
+METHODS[crh_kernel] = CRH_METHOD
 
 
 CRH = Strategy(

@@ -22,21 +22,32 @@ See :mod:`claimrecon._strategies._truth` for the rules shared with ``crh`` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
 import numpy as np
 
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
 from ._truth import (
+    METHODS,
     TOLERANCE,
     WEIGHT_FLOOR,
+    BoolArray,
     FloatArray,
     IntArray,
+    Method,
+    Shard,
+    Shards,
     Sorted,
     central_range,
     check_options,
     claim_figures,
     relative_deviation,
     reliability_by_code,
+    run_method,
+    shard_median,
 )
 
 #: Each figure's similarity is summed over at most this many nearest distinct figures
@@ -84,22 +95,21 @@ def _pairs(f_seg: IntArray) -> tuple[IntArray, IntArray]:
     return np.concatenate(a_parts), np.concatenate(b_parts)
 
 
-def _nearest_scale(f_seg: IntArray, f_val: FloatArray) -> float:
-    """The median, over figures that have a distinct neighbour in their variable, of
-    the relative difference to the nearest one (1.0 when there are none).
+def _nearest(f_seg: IntArray, f_val: FloatArray) -> FloatArray:
+    """For each figure that has a distinct neighbour in its variable, the relative
+    difference to the nearest one.
 
     Nearest neighbours, not all pairs: a vandal's figure is far from every other, so
     it would weigh in every pair of its variable, but it is only one figure among
-    the figures whose nearest distance is taken; the median stands until half of
-    all figures are such outliers."""
+    the figures whose nearest distance is taken; the median of these (the default
+    similarity scale) stands until half of all figures are such outliers."""
     if len(f_seg) < 2:
-        return 1.0
+        return np.zeros(0)
     same = f_seg[1:] == f_seg[:-1]
     gap = np.where(same, relative_deviation(f_val[1:], f_val[:-1]), np.inf)
     nearest = np.minimum(np.concatenate((gap, [np.inf])), np.concatenate(([np.inf], gap)))
-    nearest = nearest[np.isfinite(nearest)]
-    scale = float(np.median(nearest)) if len(nearest) else 1.0
-    return scale if scale > 0 else 1.0
+    out: FloatArray = nearest[np.isfinite(nearest)]
+    return out
 
 
 def truthfinder_kernel(
@@ -130,75 +140,172 @@ def truthfinder_kernel(
     :param tol: stop when no source's trustworthiness moves by more than this.
     :param coverage: the share of the learned weight the range holds.
     """
-    check_options("truthfinder", max_iter=max_iter, tol=tol, coverage=coverage)
-    for name, val, lo, hi in (("initial_trust", initial_trust, 0.0, 1.0),
-                              ("base_sim", base_sim, 0.0, 1.0)):
+    options = {"initial_trust": initial_trust, "gamma": gamma, "rho": rho,
+               "base_sim": base_sim, "similarity_scale": similarity_scale,
+               "max_iter": max_iter, "tol": tol, "coverage": coverage}
+    _check(options)
+    return run_method(TRUTHFINDER_METHOD, segs, options)
+
+
+def _check(options: Mapping[str, Any]) -> None:
+    check_options("truthfinder", max_iter=options["max_iter"], tol=options["tol"],
+                  coverage=options["coverage"])
+    for name, lo, hi in (("initial_trust", 0.0, 1.0), ("base_sim", 0.0, 1.0)):
+        val = options[name]
         if not isinstance(val, (int, float)) or not lo < val < hi:
             raise ValueError(f"truthfinder: {name} must be in ({lo}, {hi}) (got {val!r})")
-    for name, val in (("gamma", gamma), ("rho", rho)):
+    for name in ("gamma", "rho"):
+        val = options[name]
         if not isinstance(val, (int, float)) or not val >= 0:
             raise ValueError(f"truthfinder: {name} must be >= 0 (got {val!r})")
+    similarity_scale = options["similarity_scale"]
     if similarity_scale is not None and not (
         isinstance(similarity_scale, (int, float)) and similarity_scale > 0
     ):
         raise ValueError("truthfinder: similarity_scale must be > 0 or None "
                          f"(got {similarity_scale!r})")
-    prior = segs.weight
-    w_rel = prior / float(prior.max())  # scale-free: only ratios of prior weights count
-    x = claim_figures(segs)
-    has = ~np.isnan(x)
-    n_fig = segs.sum(has)
-    contested = np.repeat(n_fig >= 2, segs.counts) & has
-    src = segs.source
-    n_src = len(segs.sources)
-    present = np.bincount(src, minlength=n_src) > 0
-    by_value = Sorted(segs, x)
-    fact_of_row, f_seg, f_val = _facts(segs, by_value)
-    nf = len(f_val)
-    pa, pb = _pairs(f_seg)
-    d = relative_deviation(f_val[pa], f_val[pb])
+
+
+class _Shard(Shard):
+    """A shard's figures (facts), the pairs of facts that imply each other, and which
+    claims are contested: all that does not change between iterations."""
+
+    def __init__(self, segs: Segments) -> None:
+        super().__init__(segs)
+        self.prior = segs.weight
+        self.prior_max = float(self.prior.max())
+        x = claim_figures(segs)
+        self.has: BoolArray = ~np.isnan(x)
+        contested = np.repeat(segs.sum(self.has) >= 2, segs.counts) & self.has
+        self.src_present: BoolArray = np.bincount(segs.source, minlength=len(segs.sources)) > 0
+        self.fact_of_row, self.f_seg, self.f_val = _facts(segs, Sorted(segs, x))
+        self.nf = len(self.f_val)
+        self.pa, self.pb = _pairs(self.f_seg)
+        self.d = relative_deviation(self.f_val[self.pa], self.f_val[self.pb])
+        self.nearest = _nearest(self.f_seg, self.f_val)
+        rows = np.flatnonzero(self.has)
+        self.rows = rows
+        self.r_fact, self.r_src = self.fact_of_row[rows], segs.source[rows]
+        c_rows = contested[rows]
+        self.c_src: IntArray = self.r_src[c_rows]
+        self.c_fact: IntArray = self.r_fact[c_rows]
+        self._sim: tuple[float, FloatArray] | None = None
+        self._row_weight: tuple[float, FloatArray] | None = None
+
+    def similarity(self, scale: float) -> FloatArray:
+        """``exp(-d / scale)`` of each pair (kept for the fit's one scale)."""
+        if self._sim is None or self._sim[0] != scale:
+            self._sim = (scale, np.exp(-self.d / scale))
+        return self._sim[1]
+
+    def row_weight(self, prior_max: float) -> FloatArray:
+        """The prior weights of the rows with a figure, over the fit's largest one
+        (scale-free: only ratios of prior weights count)."""
+        if self._row_weight is None or self._row_weight[0] != prior_max:
+            self._row_weight = (prior_max, (self.prior / prior_max)[self.rows])
+        return self._row_weight[1]
+
+
+@attrs.frozen
+class _Constants:
+    n_contested: FloatArray  # contested claims per source of the fit
+    present: BoolArray
+    prior_max: float
+
+
+def _constants(shard: _Shard, carry: Any) -> tuple[Any, _Constants]:
+    return carry, _Constants(shard.by_source(shard.c_src), shard.present(shard.src_present),
+                             shard.prior_max)
+
+
+def _add_constants(a: _Constants, b: _Constants) -> _Constants:
+    return _Constants(a.n_contested + b.n_contested, a.present | b.present,
+                      max(a.prior_max, b.prior_max))
+
+
+def _confidence(
+    shard: _Shard, carry: Any, trust: FloatArray, scale: float, prior_max: float,
+    gamma: float, rho: float, base_sim: float,
+) -> tuple[FloatArray, FloatArray]:
+    """The confidence of each of a shard's facts under ``trust`` (kept as the carry),
+    and the sums of the confidences of each source's contested claims."""
+    if not shard.nf:
+        return np.zeros(0), np.zeros(shard.n_fit)
+    tau = -np.log1p(-np.minimum(shard.gather(trust), _T_MAX))
+    nf, f_seg = shard.nf, shard.f_seg
+    sigma = np.bincount(shard.r_fact, weights=shard.row_weight(prior_max) * tau[shard.r_src],
+                        minlength=nf)
+    seg_total = np.bincount(f_seg, weights=sigma, minlength=shard.segs.m)
+    support = np.bincount(shard.pa, weights=sigma[shard.pb] * shard.similarity(scale),
+                          minlength=nf)
+    adjusted = sigma + rho * (support - base_sim * (seg_total[f_seg] - sigma))
+    # The logistic function, written with tanh so that no score overflows exp.
+    conf: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * gamma * adjusted))
+    return conf, shard.by_source(shard.c_src, conf[shard.c_fact])
+
+
+def _add(a: FloatArray, b: FloatArray) -> FloatArray:
+    return a + b
+
+
+@attrs.frozen
+class _Fit:
+    trust: FloatArray  # per source of the fit
+    iterations: int
+    converged: bool
+    scale: float
+    prior_max: float
+    present: BoolArray
+
+    @property
+    def source_weight(self) -> FloatArray:
+        """The learned reliability of each source of the fit (its trustworthiness)."""
+        return self.trust
+
+
+def _make(segs: Segments, **options: Any) -> _Shard:
+    return _Shard(segs)
+
+
+def _fit(shards: Shards, *, initial_trust: float, gamma: float, rho: float, base_sim: float,
+         similarity_scale: float | None, max_iter: int, tol: float,
+         coverage: float) -> _Fit:
+    """The trustworthiness of every source over every shard."""
+    consts = shards.run(_constants, _add_constants)
     scale = similarity_scale
     if scale is None:
-        scale = _nearest_scale(f_seg, f_val)
-    sim = np.exp(-d / scale)
-
-    rows = np.flatnonzero(has)
-    r_fact, r_src, r_w = fact_of_row[rows], src[rows], w_rel[rows]
-    c_rows = contested[rows]
-    c_src = r_src[c_rows]
-    n_contested = np.bincount(c_src, minlength=n_src)
+        median = shard_median(shards, "nearest")
+        scale = median if median is not None and median > 0 else 1.0
+    n_contested = consts.n_contested
     learns = n_contested > 0
-
-    trust = np.full(n_src, float(initial_trust))
-    conf = np.zeros(nf)
-
-    def confidence(trust: FloatArray) -> FloatArray:
-        tau = -np.log1p(-np.minimum(trust, _T_MAX))
-        sigma = np.bincount(r_fact, weights=r_w * tau[r_src], minlength=nf)
-        seg_total = np.bincount(f_seg, weights=sigma, minlength=segs.m)
-        support = np.bincount(pa, weights=sigma[pb] * sim, minlength=nf)
-        adjusted = sigma + rho * (support - base_sim * (seg_total[f_seg] - sigma))
-        # The logistic function, written with tanh so that no score overflows exp.
-        out: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * gamma * adjusted))
-        return out
-
+    trust = np.full(len(n_contested), float(initial_trust))
+    step = (_confidence, _add)
+    args = (scale, consts.prior_max, gamma, rho, base_sim)
+    sums = shards.run(*step, trust, *args)
     iterations, converged = 0, True
-    if nf:
-        conf = confidence(trust)
-    if c_rows.any():
+    if learns.any():
         converged = False
-        c_fact = r_fact[c_rows]
         for _ in range(max_iter):
             iterations += 1
-            mean_conf = np.bincount(c_src, weights=conf[c_fact], minlength=n_src) / np.maximum(
-                n_contested, 1)
+            mean_conf = sums / np.maximum(n_contested, 1)
             new = np.where(learns, mean_conf, trust)
             change = float(np.abs(new - trust).max())
             trust = new
-            conf = confidence(trust)
+            sums = shards.run(*step, trust, *args)
             if change <= tol:
                 converged = True
                 break
+    return _Fit(trust, iterations, converged, scale, consts.prior_max, consts.present)
+
+
+def _finish(shard: _Shard, fit: _Fit, conf: FloatArray | None, *, gamma: float, rho: float,
+            base_sim: float, coverage: float, **options: Any) -> Reduction:
+    segs = shard.segs
+    if conf is None:
+        conf, _ = _confidence(shard, None, fit.trust, fit.scale, fit.prior_max, gamma, rho,
+                              base_sim)
+    f_seg, f_val, nf = shard.f_seg, shard.f_val, shard.nf
+    trust = shard.gather(fit.trust)
 
     # The estimate: the most confident figure of each segment (ties: the smallest).
     value = np.full(segs.m, np.nan)
@@ -217,18 +324,24 @@ def truthfinder_kernel(
 
     # A claim's weight: its prior weight times the confidence of its figure (a claim
     # without a figure: times its source's trustworthiness).
-    learned = np.where(has, conf[np.maximum(fact_of_row, 0)] if nf else 0.0, trust[src])
-    weight = prior * np.maximum(learned, WEIGHT_FLOOR)
+    learned = np.where(shard.has, conf[np.maximum(shard.fact_of_row, 0)] if nf else 0.0,
+                       trust[segs.source])
+    weight = shard.prior * np.maximum(learned, WEIGHT_FLOOR)
     lower, upper = central_range(segs, weight, value, coverage)
     return Reduction(
         lower=lower,
         value=value,
         upper=upper,
         weight=weight,
-        diagnostics={"iterations": iterations, "converged": converged,
-                     "similarity_scale": scale, "confidence": best_conf},
-        source_reliability=reliability_by_code(n_src, present, trust),
+        diagnostics={"iterations": fit.iterations, "converged": fit.converged,
+                     "similarity_scale": fit.scale, "confidence": best_conf},
+        source_reliability=reliability_by_code(len(segs.sources), shard.src_present, trust),
     )
+
+
+TRUTHFINDER_METHOD = Method(name="truthfinder", make=_make, fit=_fit, finish=_finish,
+                            options=_check)
+METHODS[truthfinder_kernel] = TRUTHFINDER_METHOD
 
 
 TRUTHFINDER = Strategy(
