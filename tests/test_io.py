@@ -169,3 +169,11 @@ def test_many_bad_rows_in_a_frame_are_all_reported() -> None:
     assert str(info.value) == "row 1, column 'variable': a variable is required"
     assert [(loc, col) for loc, col, _ in info.value.problems] == [
         ("row 1", "variable"), ("row 2", "value"), ("row 3", "source_reliability")]
+
+
+@pytest.mark.parametrize("extra", [{}, {"source_name": []}, {"source_reliability": []}])
+def test_an_empty_frame_is_no_claims_whatever_its_columns(extra: dict[str, list[object]]) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": [], "source": [], "value": [], **extra})
+    with pytest.raises(cr.EmptyInputError, match="no claims"):
+        cr.reconcile_all(frame)

@@ -485,7 +485,7 @@ def table_from_frame(
         # Codes count up in order of first appearance: a source's first row is where
         # the running maximum of the codes first reaches its code.
         top = np.maximum.accumulate(src_codes)
-        first = np.flatnonzero(np.concatenate(([True], top[1:] > top[:-1])))
+        first = np.flatnonzero(np.concatenate(([n > 0], top[1:] > top[:-1])))  # none if no row
         first_names = ([None] * len(first) if names is None
                        else [None if pd.isna(x) else str(x) for x in names.iloc[first]])
         sources = [
