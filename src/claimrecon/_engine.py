@@ -291,7 +291,11 @@ class _Part:
         self.table = table
         n = len(table)
         self.status = np.zeros(n, np.int8)
-        self.share = np.empty(n, np.float64)  # every row is set by _store
+        # Each usable row's share of its estimate, computed on first use (the estimates
+        # frame does not need it): _store leaves (rows or None for every row, weights,
+        # per-segment totals, segments) per strategy run.
+        self._share: FloatArray | None = None
+        self.pending_shares: list[tuple[IntArray | None, FloatArray, FloatArray, IntArray]] = []
         # Where status != 0: the row repeated, the plugin index, or the reason index.
         self.detail = np.empty(n, np.int64)
         self.plugins: list[str] = []
@@ -300,6 +304,7 @@ class _Part:
         # and per-segment results.
         self.seg_code: IntArray = _NO_INTS
         self.seg_var: IntArray = _NO_INTS
+        self.seg_total: IntArray = _NO_INTS  # rows per segment
         self._grouped: tuple[IntArray, IntArray] | None = None
         self.identity_rows: IntArray | None = None  # arange(n) when every row is usable
         self.lower: FloatArray = _NO_FLOATS
@@ -315,6 +320,20 @@ class _Part:
         self.position: IntArray = _NO_INTS
         self.ok: npt.NDArray[np.bool_] = _NO_BOOLS
         self.source_reliability: dict[str, float] | None = None
+
+    @property
+    def share(self) -> FloatArray:
+        """Each row's share of its estimate (read only where the row is usable)."""
+        if self._share is None:
+            share = np.empty(len(self.table), np.float64)
+            for rows, w, totals, segment in self.pending_shares:
+                part = np.divide(w, totals[segment])
+                if rows is None:
+                    share = part
+                else:
+                    share[rows] = part
+            self._share, self.pending_shares = share, []
+        return self._share
 
     def reason_text(self, r: int) -> str:
         st = self.status[r]
@@ -337,7 +356,7 @@ class _Part:
         if self._grouped is None:
             order = argsort_codes(self.seg_code, len(self.seg_var))
             starts = np.zeros(len(self.seg_var) + 1, np.int64)
-            np.cumsum(np.bincount(self.seg_code, minlength=len(self.seg_var)), out=starts[1:])
+            np.cumsum(self.seg_total, out=starts[1:])
             self._grouped = order, starts
         order, starts = self._grouped
         return order[starts[k] : starts[k + 1]]
@@ -452,17 +471,18 @@ def run(
     if nvar == 1:
         present = np.zeros(1, np.int64)
         seg_code = np.zeros(n, np.int64)
+        seg_total = np.array([n], np.int64)
     else:
         counts_all = np.bincount(var, minlength=nvar)
         if counts_all.all():
-            present, seg_code = np.arange(nvar, dtype=np.int64), var
+            present, seg_code, seg_total = np.arange(nvar, dtype=np.int64), var, counts_all
         else:
             present = np.flatnonzero(counts_all)
             remap = np.full(nvar, -1, np.int64)
             remap[present] = np.arange(len(present))
-            seg_code = remap[var]
+            seg_code, seg_total = remap[var], counts_all[present]
     m = len(present)
-    part.seg_code, part.seg_var = seg_code, present
+    part.seg_code, part.seg_var, part.seg_total = seg_code, present, seg_total
 
     # Weights: source reliability x row weight x plugin answers.
     reliability = table.reliability()
@@ -748,12 +768,9 @@ def _store(
     totals = segs.sum(w)
     positive = totals > 0
     all_positive = np.count_nonzero(positive) == len(totals)
-    share = (totals if all_positive else np.where(positive, totals, 1.0))[segs.segment]
-    np.divide(w, share, out=share)
-    if segs.rows is part.identity_rows:  # every row, in table order
-        part.share = share
-    else:
-        part.share[segs.rows] = share
+    part.pending_shares.append((
+        None if segs.rows is part.identity_rows else segs.rows,  # None: every row, in order
+        w, totals if all_positive else np.where(positive, totals, 1.0), segs.segment))
     m_all = len(part.seg_var)
     if len(ks) == m_all:  # one strategy for every variable: keep its arrays
         part.lower, part.value, part.upper = red.lower, red.value, red.upper
@@ -861,7 +878,7 @@ class Estimates(Mapping[Variable, Estimate]):
         for p in self._parts:
             ok = np.flatnonzero(p.ok)
             m = len(p.seg_var)
-            total = np.bincount(p.seg_code, minlength=m)
+            total = p.seg_total
             used = (np.bincount(p.seg_code[p.status == _ACTIVE], minlength=m)
                     if np.count_nonzero(p.status) else total)
             t = p.table
