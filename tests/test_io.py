@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -111,18 +112,36 @@ def test_frames_read_with_row_numbers() -> None:
     assert (e.lower, e.upper) == (None, 4.0)
 
 
-def test_a_table_keeps_its_own_copy_of_the_frames_columns() -> None:
+@pytest.mark.parametrize("change", ["loc", "iloc", "column", "fillna", "update"])
+def test_a_table_keeps_its_own_copy_of_the_frames_columns(change: str) -> None:
+    # Whether the table copied the columns or shares them under pandas' copy-on-write,
+    # nothing done to the frame afterwards reaches it.
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, 2.0],
-                       "lower": [0.5, 1.5], "upper": [1.5, 2.5],
+                       "lower": [0.5, 1.5], "upper": [1.5, np.nan],
                        "as_of": pd.to_datetime(["2024-01-01", "2024-02-01"]).astype(
                            "datetime64[us]")})
     table = cr.ClaimTable.from_pandas(df)
-    df.loc[0, ["value", "lower", "upper"]] = [9.0, 8.0, 10.0]
-    df.loc[0, "as_of"] = pd.Timestamp("2030-01-01")
-    first = table.claim(0)
+    if change == "loc":
+        df.loc[0, ["value", "lower", "upper"]] = [9.0, 8.0, 10.0]
+        df.loc[0, "as_of"] = pd.Timestamp("2030-01-01")
+    elif change == "iloc":
+        df.iloc[0, 2:5] = [9.0, 8.0, 10.0]
+        df.iloc[0, 5] = pd.Timestamp("2030-01-01")
+    elif change == "column":
+        df.loc[:, "value"] = 9.0
+        df.loc[:, "as_of"] = pd.Timestamp("2030-01-01")
+    elif change == "fillna":
+        df.fillna({"upper": 0.25}, inplace=True)
+    else:
+        df.update(pd.DataFrame({"value": [9.0, 9.0], "lower": [8.0, 8.0]}))
+    first, second = table.claim(0), table.claim(1)
     assert (first.quantity.lower, first.quantity.value, first.quantity.upper) == (0.5, 1.0, 1.5)
-    assert first.as_of == datetime.date(2024, 1, 1)
+    assert (second.quantity.lower, second.quantity.value, second.quantity.upper) == (
+        1.5, 2.0, None)
+    assert (first.as_of, second.as_of) == (datetime.date(2024, 1, 1), datetime.date(2024, 2, 1))
+    if change == "loc":  # the frame did change
+        assert df.loc[0, "value"] == 9.0
 
 
 @settings(max_examples=25)

@@ -419,9 +419,9 @@ def test_the_per_iteration_shortcuts_give_the_plain_estimates() -> None:
             lower=lower, value=value, upper=np.nan_to_num(value, nan=90.0) + 5,
         )
         starts = np.concatenate(([0], np.cumsum(counts)))
-        segs = Segments(table=table, rows=np.arange(n), segment=table.variable, m=m,
+        segs = Segments(table=table, rows=None, segment=table.variable, m=m,
                         starts=starts, weight=rng.uniform(0.1, 2.0, n),
-                        variables=table.variables, identity=True)
+                        variables=table.variables)
         p = Problem(segs)
         sorted_ = p.by_value
         layouts.add("flat" if sorted_._width is None
@@ -464,9 +464,9 @@ def test_rows_are_ordered_by_segment_then_figure_with_nan_last(shape: str) -> No
     table = cr.ClaimTable(variable=seg, variables=list(range(m)), source=np.zeros(n, int),
                           sources=[cr.Source(id="s")], lower=np.zeros(n), value=np.zeros(n),
                           upper=np.zeros(n))
-    segs = Segments(table=table, rows=np.arange(n), segment=seg, m=m,
+    segs = Segments(table=table, rows=None, segment=seg, m=m,
                     starts=np.concatenate(([0], np.cumsum(counts))), weight=np.ones(n),
-                    variables=table.variables, identity=True)
+                    variables=table.variables)
     nan = np.isnan(key)
     expected = np.lexsort((np.arange(n), np.where(nan, 0.0, key), nan, seg))
     np.testing.assert_array_equal(_order_within_segments(segs, key), expected)

@@ -191,12 +191,11 @@ def _repeats(table: ClaimTable) -> tuple[IntArray, IntArray]:
     if n < 64 and len(set(zip(table.variable.tolist(), table.source.tolist(),
                                   strict=True))) == n:
         return none  # no (variable, source) pair twice: no repeat
-    pair = table.variable * max(len(table.sources), 1)
-    pair += table.source
-    rows = _maybe_repeated(pair)
+    nsrc = max(len(table.sources), 1)
+    rows = _maybe_repeated(table.variable, table.source, nsrc)
     if len(rows) == 0:
         return none
-    pr = pair[rows]
+    pr = table.variable[rows] * nsrc + table.source[rows]
     o = np.argsort(pr, kind="stable")
     same = pr[o][1:] == pr[o][:-1]
     if not same.any():
@@ -241,30 +240,35 @@ _MULTIPLIERS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
 
 
-def _maybe_repeated(key: IntArray) -> IntArray:
-    """The rows whose ``key`` may occur more than once: all that do, and a few more.
+def _maybe_repeated(variable: IntArray, source: IntArray, nsrc: int) -> IntArray:
+    """The rows whose (variable, source) pair may occur more than once: all that do,
+    and a few more. Sources are codes below ``nsrc``.
 
-    Each round hashes the remaining keys into about twice as many buckets and keeps the
-    rows that share a bucket; a fresh multiplier per round makes the false company of
-    one round unlikely to meet again, so the candidates shrink geometrically (to ~40%,
-    ~15%, ...) while every true repeat stays. Linear time and no sort; the caller sorts
-    what is left.
+    Each round hashes the remaining pairs into about twice as many buckets and keeps
+    the rows that share a bucket; a fresh multiplier per round makes the false company
+    of one round unlikely to meet again, so the candidates shrink geometrically (to
+    ~40%, ~15%, ...) while every true repeat stays. Linear time and no sort; the caller
+    sorts what is left.
     """
-    k = np.ascontiguousarray(key).view(np.uint64)
+    n = len(variable)
     rows: IntArray | None = None  # None: every row
     for mult in _MULTIPLIERS:
-        c = len(k)
+        c = n if rows is None else len(rows)
         if c < 4096:
             break
         bits = (2 * c - 1).bit_length()
-        h = k * np.uint64(mult)
-        h >>= np.uint64(64 - bits)  # the top bits: a bucket below 2**bits
+        # The pair key variable x nsrc + source, hashed in place in one fresh array: the
+        # top bits of key x multiplier are a bucket below 2**bits.
+        v, s = (variable, source) if rows is None else (variable[rows], source[rows])
+        h = np.multiply(v, nsrc).view(np.uint64)
+        h += s.view(np.uint64)
+        h *= np.uint64(mult)
+        h >>= np.uint64(64 - bits)
         keep = np.flatnonzero(_in_shared_bucket(h.view(np.int64), 1 << bits))
         rows = keep if rows is None else rows[keep]
-        k = k[keep]
         if len(keep) > 0.75 * c:  # mostly true repeats: another round would not pay
             break
-    return np.arange(len(key)) if rows is None else rows
+    return np.arange(n) if rows is None else rows
 
 
 def _in_shared_bucket(bucket: IntArray, size: int) -> npt.NDArray[np.bool_]:
@@ -306,7 +310,6 @@ class _Part:
         self.seg_var: IntArray = _NO_INTS
         self.seg_total: IntArray = _NO_INTS  # rows per segment
         self._grouped: tuple[IntArray, IntArray] | None = None
-        self.identity_rows: IntArray | None = None  # arange(n) when every row is usable
         self.lower: FloatArray = _NO_FLOATS
         self.value: FloatArray = _NO_FLOATS
         self.upper: FloatArray = _NO_FLOATS
@@ -400,6 +403,16 @@ class _Part:
             excluded=tuple(excluded),
             diagnostics=diag,
         )
+
+
+def _take(a: npt.NDArray[Any], rows: IntArray | None) -> npt.NDArray[Any]:
+    """``a`` at ``rows`` (``None``: every row, ``a`` itself); a column that is one
+    number for every row stays one number."""
+    if rows is None:
+        return a
+    if a.strides == (0,):
+        return np.broadcast_to(a[:1], (len(rows),))
+    return a[rows]
 
 
 def _nans(m: int) -> FloatArray:
@@ -535,17 +548,14 @@ def run(
             + ", ".join(repr(x) for x in seg_units) + hint,
             variable=v, units=seg_units)))
         failed[k] = True
-    identity = True
+    act_rows: IntArray | None = None  # None: every row counts
+    n_active = seg_total
     if np.count_nonzero(part.status):
-        active = part.status == _ACTIVE
-        act_rows = np.flatnonzero(active)
+        act_rows = np.flatnonzero(part.status == _ACTIVE)
         n_active = np.bincount(seg_code[act_rows], minlength=m)
         for k in np.flatnonzero((n_active == 0) & ~failed).tolist():
             order_of_failure.append((k, _no_usable(part, k)))
             failed[k] = True
-        identity = False
-    else:
-        act_rows = part.identity_rows = np.arange(n, dtype=np.int64)
     if order_of_failure and not collect:
         raise min(order_of_failure, key=lambda e: e[0])[1]
     for k, exc in order_of_failure:
@@ -558,29 +568,26 @@ def run(
                               for v in present])
     seg_variables = (table.variables if nvar == m
                      else _objects(table.variables)[present].tolist())
-    act_weight = weight if identity else weight[act_rows]
+    act_weight = _take(weight, act_rows)
     views: dict[bool, Segments] = {}
 
     def view(grouped: bool) -> Segments:
         """Every usable row, grouped by segment or in table order."""
         if grouped not in views:
-            rows, seg, starts = act_rows, seg_code if identity else seg_code[act_rows], None
-            w = act_weight
+            rows, w, starts = act_rows, act_weight, None
+            seg = _take(seg_code, rows)
             if grouped or m == 1:  # one segment is grouped anyway: the cheaper reductions
-                ident = identity
                 if m > 1 and bool(np.any(seg[1:] < seg[:-1])):
                     o = argsort_codes(seg, m)
-                    rows, seg, w, ident = rows[o], seg[o], w[o], False
+                    rows, seg, w = (o if rows is None else rows[o]), seg[o], _take(w, o)
                 if m == 1:
-                    starts = np.array([0, len(rows)], np.int64)
+                    starts = np.array([0, len(seg)], np.int64)
                 else:
                     starts = np.zeros(m + 1, np.int64)
-                    np.cumsum(np.bincount(seg, minlength=m), out=starts[1:])
-            else:
-                ident = identity
+                    np.cumsum(n_active, out=starts[1:])
             views[grouped] = Segments(table=table, rows=rows, segment=seg, m=m, starts=starts,
                                       weight=w, variables=seg_variables, truths=truth_arr,
-                                      identity=ident)
+                                      counts=n_active)
         return views[grouped]
 
     part.strategy_of = np.empty(m, np.int64)
@@ -716,7 +723,8 @@ def _validate(red: object, segs: Segments) -> None:
             raise _MalformedError(_BAD_BOUNDS)
         if (np.isinf(v) | (v < lo) | (v > up)).any():
             raise _MalformedError(_BAD_VALUE)
-        if not (w >= 0).all() or np.isinf(w).any():
+        w1 = w[:1] if w.strides == (0,) else w  # one number for every row: check it once
+        if not (w1 >= 0).all() or np.isinf(w1).any():
             raise _MalformedError(_BAD_WEIGHTS)
     if red.reason is not None:
         r = red.reason
@@ -756,7 +764,7 @@ def _store(
         if np.count_nonzero(zero & (codes < 0)):
             part.reasons.append(f"weight 0 from strategy {info.name!r}")
             codes = np.where(codes < 0, len(texts), codes)
-        if segs.rows is part.identity_rows:  # every row, in table order, none set aside
+        if segs.every_row:  # every row, in table order, none set aside
             part.status[zero] = _STRATEGY
             # The reason codes as the detail of every row (read only where status is
             # set): no gather or scatter of the millions a recency run sets aside.
@@ -769,7 +777,7 @@ def _store(
     positive = totals > 0
     all_positive = np.count_nonzero(positive) == len(totals)
     part.pending_shares.append((
-        None if segs.rows is part.identity_rows else segs.rows,  # None: every row, in order
+        None if segs.every_row else segs.rows,  # None: every row, in order
         w, totals if all_positive else np.where(positive, totals, 1.0), segs.segment))
     m_all = len(part.seg_var)
     if len(ks) == m_all:  # one strategy for every variable: keep its arrays

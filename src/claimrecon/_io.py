@@ -337,6 +337,31 @@ def _frame_problems(
         problems.append((r, column, message(r) if callable(message) else message))
 
 
+class _Shared:
+    """How a table owns the columns it takes from a pandas frame without copying them.
+
+    Under pandas' copy-on-write (always from pandas 3; an option in pandas 2) a Series
+    that shares a frame's memory makes the frame copy that memory before anything
+    writes to it. So the table keeps such Series alive and takes their arrays as they
+    are; without copy-on-write, an array the frame shares is copied, since the frame
+    could change it in place later.
+    """
+
+    def __init__(self, pd: Any) -> None:
+        self.copy_on_write = (int(pd.__version__.split(".")[0]) >= 3
+                              or pd.options.mode.copy_on_write is True)
+        self.series: list[Any] = []
+
+    def own(self, series: Any, array: Any) -> Any:
+        """``array``, read from ``series``, as a column the table may keep."""
+        if not np.may_share_memory(array, series.to_numpy()):
+            return array
+        if self.copy_on_write:
+            self.series.append(series)
+            return array
+        return array.copy()
+
+
 def table_from_frame(
     frame: Any, *, path: str | None = None, columns: Mapping[str, str] | None = None
 ) -> ClaimTable:
@@ -365,6 +390,7 @@ def table_from_frame(
     n = len(frame)
     problems: list[tuple[int, str, str]] = []
     unreadable = np.zeros(n, bool)  # a cell that is not a number: one problem per cell
+    shared = _Shared(pd)
 
     def numbers(col: str) -> Any:
         if col not in frame.columns:  # NaN for every row, as a view of one number
@@ -374,9 +400,7 @@ def table_from_frame(
             _frame_problems(problems, np.ones(n, bool), col, "expected a number (got a bool)")
             return np.full(n, np.nan)
         if raw.dtype.kind in "fiu":  # numbers already: nothing to parse
-            num = raw.to_numpy(dtype=np.float64, na_value=np.nan)
-            if np.may_share_memory(num, raw.to_numpy()):  # the table owns its columns
-                num = num.copy()
+            num = shared.own(raw, raw.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
             num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64,
                                                                na_value=np.nan)
@@ -468,8 +492,8 @@ def table_from_frame(
             f"source {src_uniques[src_codes[r]]!r} is defined differently in another row; "
             f"every row of one source must agree on {col}"))
 
-    as_of = _frame_times(frame, "as_of", problems)
-    published = _frame_times(frame, "published", problems)
+    as_of = _frame_times(frame, "as_of", problems, shared)
+    published = _frame_times(frame, "published", problems, shared)
     if problems:
         problems.sort()
         located = [(f"row {r}", c, m) for r, c, m in problems]
@@ -507,7 +531,7 @@ def table_from_frame(
     via = None
     if "via" in frame.columns:
         via = [_via({"via": x}) for x in frame["via"].tolist()]
-    return ClaimTable(
+    table = ClaimTable(
         variable=var_codes.astype(np.int64, copy=False), variables=variables,
         source=src_codes.astype(np.int64, copy=False), sources=sources,
         lower=lower, value=value, upper=upper, unit=unit_codes,
@@ -516,9 +540,13 @@ def table_from_frame(
         as_of=as_of, published=published, via=via, document=texts("document"),
         quote=texts("quote"), phrase=texts("phrase"),
     )
+    table._shares = tuple(shared.series)
+    return table
 
 
-def _frame_times(frame: Any, col: str, problems: list[tuple[int, str, str]]) -> Any:
+def _frame_times(
+    frame: Any, col: str, problems: list[tuple[int, str, str]], shared: _Shared
+) -> Any:
     import pandas as pd
 
     n = len(frame)
@@ -539,7 +567,7 @@ def _frame_times(frame: Any, col: str, problems: list[tuple[int, str, str]]) -> 
     nat = ts.isna().to_numpy()
     if np.count_nonzero(nat):
         return np.where(nat, MISSING_TIME, us)
-    return us.copy() if np.may_share_memory(us, raw.to_numpy()) else us  # owned, as above
+    return shared.own(raw, us)
 
 
 def _cell(x: float) -> Any:

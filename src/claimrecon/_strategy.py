@@ -98,8 +98,8 @@ class Segments:
         "_columns",
         "_counts",
         "_firsts",
-        "_identity",
         "_m",
+        "_n",
         "_rows",
         "_table",
         "segment",
@@ -113,24 +113,25 @@ class Segments:
         self,
         *,
         table: ClaimTable,
-        rows: IntArray,
+        rows: IntArray | None,
         segment: IntArray,
         m: int,
         weight: FloatArray,
         variables: Sequence[Any],
         starts: IntArray | None = None,
         truths: FloatArray | None = None,
-        identity: bool = False,
+        counts: IntArray | None = None,
     ) -> None:
         self._table = table
+        # None: every row of the table, in table order, so the table's columns serve as
+        # they are (and no array of row numbers is made unless asked for).
         self._rows = rows
+        self._n = len(table) if rows is None else len(rows)
         self._m = m
         self.segment = segment
         self.starts = starts
         self._firsts = None if starts is None else starts[:-1]  # each segment's first row
-        self._counts: IntArray | None = None
-        # identity: every row, in table order, so the table's columns serve as they are
-        self._identity = identity
+        self._counts = counts
         self._columns: dict[str, npt.NDArray[Any]] = {}
         self.weight = weight
         self.variables = tuple(variables)
@@ -142,7 +143,7 @@ class Segments:
         col = self._columns.get(name)
         if col is None:
             full = getattr(self._table, name)
-            col = self._columns[name] = full if self._identity else full[self._rows]
+            col = self._columns[name] = full if self._rows is None else full[self._rows]
         return col
 
     @property
@@ -192,7 +193,7 @@ class Segments:
     @property
     def n(self) -> int:
         """The number of rows."""
-        return len(self._rows)
+        return self._n
 
     @property
     def m(self) -> int:
@@ -217,7 +218,15 @@ class Segments:
     @property
     def rows(self) -> IntArray:
         """Each row's position in :attr:`table`."""
+        if self._rows is None:
+            return np.arange(self._n, dtype=np.int64)
         return self._rows
+
+    @property
+    def every_row(self) -> bool:
+        """Whether these are every row of :attr:`table`, in table order (then each
+        column is the table's own, with no copy)."""
+        return self._rows is None
 
     def sum(self, x: npt.ArrayLike) -> FloatArray:
         """Sum ``x`` (one entry per row) within each segment."""
@@ -255,9 +264,9 @@ class Segments:
         """The :class:`~claimrecon.Claim` objects of segment ``k`` (builds objects: use
         on the simple path only)."""
         if self.starts is not None:
-            rows = self._rows[self.starts[k] : self.starts[k + 1]]
+            rows = self.rows[self.starts[k] : self.starts[k + 1]]
         else:
-            rows = self._rows[self.segment == k]
+            rows = self.rows[self.segment == k]
         return [self._table.claim(int(i)) for i in rows]
 
     def take(self, ks: IntArray) -> Segments:
@@ -273,7 +282,7 @@ class Segments:
             np.cumsum(self.counts[ks], out=starts[1:])
         return Segments(
             table=self._table,
-            rows=self._rows[idx],
+            rows=idx if self._rows is None else self._rows[idx],
             segment=seg[idx],
             m=len(ks),
             starts=starts,

@@ -88,6 +88,7 @@ class ClaimTable:
 
     __slots__ = (
         "_claims",
+        "_shares",
         "as_of",
         "confidence",
         "document",
@@ -127,6 +128,9 @@ class ClaimTable:
     phrase: tuple[str | None, ...] | None
     quantiles: tuple[tuple[tuple[float, float], ...] | None, ...] | None
     _claims: tuple[Claim, ...] | None
+    #: Objects whose memory some columns share, kept alive with the table (the pandas
+    #: Series a frame's columns were taken from under copy-on-write).
+    _shares: tuple[Any, ...]
 
     def __init__(
         self,
@@ -177,6 +181,7 @@ class ClaimTable:
         self.phrase = None if phrase is None else tuple(phrase)
         self.quantiles = None if quantiles is None else tuple(quantiles)
         self._claims = None if claims is None else tuple(claims)
+        self._shares = ()
         for name in ("source", "lower", "value", "upper", "unit", "confidence", "weight",
                      "as_of", "published"):
             if len(getattr(self, name)) != n:
