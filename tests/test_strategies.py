@@ -33,6 +33,33 @@ def test_range_keeps_a_value_all_claims_share() -> None:
     assert (e.lower, e.value, e.upper) == (1, 5, 6)
 
 
+_SMALL = st.sampled_from([1.0, 2.0, 3.0])
+
+
+@given(st.lists(st.lists(st.tuples(_SMALL, _SMALL, _SMALL | st.none()), min_size=1,
+                         max_size=4), min_size=2, max_size=8))
+def test_range_keeps_a_shared_value_among_many_variables_some_in_conflict(
+    groups: list[list[tuple[float, float, float | None]]],
+) -> None:
+    # Figures from a tiny set, so that values are often shared and ranges often
+    # conflict; the value is kept exactly where every claim of a variable states it.
+    claims = []
+    for i, group in enumerate(groups):
+        for j, (a, b, v) in enumerate(group):
+            lo, up = min(a, b), max(a, b)
+            q = cr.Quantity(lower=lo, upper=up, value=None if v is None else min(max(v, lo), up))
+            claims.append(cr.Claim(variable=i, source=cr.Source(id=f"s{i}-{j}"), quantity=q))
+    es = cr.reconcile_all(claims, "range")
+    for i in range(len(groups)):
+        mine = [c.quantity for c in claims if c.variable == i]
+        values = {q.value for q in mine}
+        expected = values.pop() if len(values) == 1 else None
+        e = es[i]
+        assert e.value == expected
+        assert (e.lower, e.upper) == (min(q.lower for q in mine), max(q.upper for q in mine))
+        assert e.conflict == (max(q.lower for q in mine) > min(q.upper for q in mine))
+
+
 def test_range_with_an_open_side_stays_open() -> None:
     e = cr.reconcile([claim("a", value=12_000), claim("b", lower=12_000)], "range")
     assert (e.lower, e.upper) == (12_000, None)

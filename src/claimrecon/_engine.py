@@ -520,7 +520,7 @@ def run(
         part.status[hit] = _PLUGIN_ZERO
         part.detail[hit] = len(part.plugins) - 1
 
-    # Per variable, before exclusion: units (converted where pint can), then conflict.
+    # Per variable, before exclusion: units (converted where pint can).
     failed = np.zeros(m, bool)
     order_of_failure: list[tuple[int, Exception]] = []
     if table.units:
@@ -535,8 +535,6 @@ def run(
         part.table = table
         umax = extreme_at(np.maximum, table.unit, seg_code, m)
     part.unit = umax
-    part.conflict = extreme_at(np.maximum, table.lower, seg_code, m) > extreme_at(
-        np.minimum, table.upper, seg_code, m)
     hint = "" if not mixed or have_pint() else (
         " (install claimrecon[units] to convert units that are convertible)")
     for k in mixed:
@@ -589,6 +587,16 @@ def run(
                                       weight=w, variables=seg_variables, truths=truth_arr,
                                       counts=n_active)
         return views[grouped]
+
+    # Per variable, before exclusion: whether the claims conflict. When every claim
+    # counts and one strategy serves all, through that strategy's view, which keeps
+    # the extremes for its kernel.
+    if act_rows is None and strat_of_var is None:
+        (only,) = infos.values()
+        part.conflict = view(only.strategy.grouped or only.strategy.function is not None).conflict
+    else:
+        part.conflict = extreme_at(np.maximum, table.lower, seg_code, m) > extreme_at(
+            np.minimum, table.upper, seg_code, m)
 
     part.strategy_of = np.empty(m, np.int64)
     part.strategy_of.fill(-1)

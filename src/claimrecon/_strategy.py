@@ -96,6 +96,7 @@ class Segments:
 
     __slots__ = (
         "_columns",
+        "_conflict",
         "_counts",
         "_firsts",
         "_m",
@@ -133,6 +134,7 @@ class Segments:
         self._firsts = None if starts is None else starts[:-1]  # each segment's first row
         self._counts = counts
         self._columns: dict[str, npt.NDArray[Any]] = {}
+        self._conflict: npt.NDArray[np.bool_] | None = None
         self.weight = weight
         self.variables = tuple(variables)
         self.truths = truths
@@ -247,6 +249,16 @@ class Segments:
         """The maximum of ``x`` within each segment (NaN propagates; integer input
         keeps its type)."""
         return self._extreme(np.maximum, x)
+
+    @property
+    def conflict(self) -> npt.NDArray[np.bool_]:
+        """Whether the claims of each segment share no common point: the highest lower
+        bound exceeds the lowest upper bound. Computed on first use and kept; when
+        these are every claim of the call, the engine has already computed it (each
+        estimate's ``conflict``), so a kernel that reads it pays nothing."""
+        if self._conflict is None:
+            self._conflict = self.max(self.lower) > self.min(self.upper)
+        return self._conflict
 
     def _extreme(self, ufunc: np.ufunc, x: npt.ArrayLike) -> npt.NDArray[Any]:
         a = np.asarray(x)
