@@ -204,6 +204,52 @@ def test_median_is_the_weighted_lower_median() -> None:
     assert e.value == 1  # lower median on a tie
 
 
+def _lower_median(figures: list[float]) -> float | None:
+    """By definition, for claims of equal weight: the smallest figure whose running
+    share reaches one half."""
+    ordered = sorted(figures)
+    for j, f in enumerate(ordered):
+        if 2 * (j + 1) >= len(ordered):
+            return f
+    return None
+
+
+@given(st.lists(st.lists(st.tuples(_SMALL | st.just(-math.inf), _SMALL | st.just(math.inf),
+                                   _SMALL | st.none()), min_size=1, max_size=5),
+                min_size=1, max_size=6),
+       st.sampled_from([1.0, 0.5]), st.booleans())
+def test_median_of_equal_weights_is_the_middle_figure(
+    groups: list[list[tuple[float, float, float | None]]], reliability: float, full: bool,
+) -> None:
+    # Equal weights take a path of their own (no running shares); check it against the
+    # definition, for variables of unequal sizes, with open sides and claims that state
+    # no value, and ("full") of one size, every claim stating a value.
+    if full:
+        size = min(len(g) for g in groups)
+        groups = [g[:size] for g in groups]
+    claims = []
+    for i, group in enumerate(groups):
+        for j, (a, b, v) in enumerate(group):
+            lo, up = min(a, b), max(a, b)
+            if v is None and (full or (lo, up) == (-math.inf, math.inf)):
+                v = 2.0  # a quantity states something
+            q = cr.Quantity(lower=None if lo == -math.inf else lo,
+                            upper=None if up == math.inf else up,
+                            value=None if v is None else min(max(v, lo), up))
+            claims.append(cr.Claim(variable=i, quantity=q,
+                                   source=cr.Source(id=f"s{i}-{j}", reliability=reliability)))
+    es = cr.reconcile_all(claims, "median", independent=False)
+    for i in {c.variable for c in claims}:
+        mine = [c.quantity for c in claims if c.variable == i]
+        lo = _lower_median([-math.inf if q.lower is None else q.lower for q in mine])
+        up = max(_lower_median([math.inf if q.upper is None else q.upper for q in mine]), lo)
+        v = _lower_median([q.value for q in mine if q.value is not None])
+        e = es[i]
+        assert (e.lower, e.upper) == (None if lo == -math.inf else lo,
+                                      None if up == math.inf else up)
+        assert e.value == (None if v is None else min(max(v, lo), up))
+
+
 def test_recency_keeps_the_latest_as_of() -> None:
     e = cr.reconcile([
         claim("mod", value=12_000, as_of=D(2024, 10, 18)),

@@ -180,7 +180,44 @@ def positions(segs: Segments) -> IntArray:
     return np.arange(segs.n) - segs.starts[:-1][segs.segment]
 
 
-def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
+def _all_equal(w: FloatArray) -> bool:
+    """Whether every entry of ``w`` is one positive number."""
+    if w.strides == (0,) or len(w) < 2:
+        return bool(len(w) == 0 or w[0] > 0)
+    return bool(w[0] > 0 and np.min(w) == np.max(w))
+
+
+def _middle_figures(segs: Segments, x: FloatArray, nan: BoolArray, width: int,
+                    scratch: bool) -> FloatArray:
+    """:func:`lower_medians` when every claim weighs the same: of the ``c`` figures a
+    segment states, the ``ceil(c / 2)``-th smallest (each has share ``1 / c``, so the
+    running share first reaches one half there, whatever the rounding: it misses one
+    half by ``1 / (2c)`` or meets it exactly). Each segment's figures are sorted along a
+    row of the padded matrix, with no weights to carry."""
+    k, m = x.shape[0], segs.m
+    count = np.broadcast_to(segs.counts, (k, m))
+    some_nan = bool(np.count_nonzero(nan))
+    if some_nan:
+        x = np.where(nan, np.inf, x)  # after every figure stated, like the padding
+        count = count - np.array([segs.sum(r) if r.any() else np.zeros(m) for r in nan],
+                                 np.int64)
+    grid = padded(segs, x, width, np.inf)
+    if width * m == segs.n and not some_nan:  # every segment states ``width`` figures
+        kth = (width + 1) // 2 - 1  # one position for every row: select, do not sort
+        if not scratch:
+            grid = grid.copy()
+        grid.partition(kth, axis=1)
+        picked: FloatArray = grid[:, kth]
+        return picked.reshape(k, m)
+    grid.sort(axis=1)  # a fresh matrix when padded, else ``x`` with NaN replaced, or scratch
+    c = count.reshape(k * m)
+    picked = grid[np.arange(k * m), np.maximum((c + 1) // 2 - 1, 0)]
+    picked[c == 0] = np.nan  # no figure stated
+    return picked.reshape(k, m)
+
+
+def lower_medians(segs: Segments, x: FloatArray, w: FloatArray, *,
+                  scratch: bool = False) -> FloatArray:
     """Per-segment weighted lower medians of each row of ``x`` (shape ``(k, n)``) over
     the entries with ``w > 0`` that are not NaN: the smallest figure whose cumulative
     share reaches one half. Always one of the given figures; ``NaN`` where a segment
@@ -190,11 +227,16 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     that matrix would be too large, the ``k`` rows are laid end to end as ``k * m``
     segments and sorted globally (one argsort ranks the figures, a second sorts the key
     segment x size + rank). Either way the cumulative shares restart at every segment
-    and the first entry to reach one half is the median.
+    and the first entry to reach one half is the median. When every weight is the same
+    (no reliability given), the median is the middle figure, selected with no weights
+    carried. ``scratch``: ``x`` is the caller's to discard, and may be reordered.
     """
     k, n = x.shape
     m = segs.m
     nan = np.isnan(x)
+    width = padded_width(segs)
+    if width is not None and _all_equal(w):
+        return _middle_figures(segs, x, nan, width, scratch)
     if not np.count_nonzero(nan) and np.count_nonzero(w) == n:  # every entry counts
         xs = x
         wu = np.empty(x.shape)
@@ -202,7 +244,6 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray) -> FloatArray:
     else:
         use = (w > 0) & ~nan
         xs, wu = np.where(use, x, np.inf), np.where(use, w, 0.0)
-    width = padded_width(segs)
     if width is not None:
         rows = k * m  # one row per (figure kind, segment), padded with +inf and weight 0
         at = None if width * m == n else padded_at(segs, width)

@@ -14,7 +14,8 @@ def median_kernel(segs: Segments) -> Reduction:
     the value clamped into the range. The value is always a figure some claim states;
     when no claim states one, there is none."""
     w = segs.weight
-    lower, upper, value = lower_medians(segs, np.array((segs.lower, segs.upper, segs.value)), w)
+    figures = np.array((segs.lower, segs.upper, segs.value))
+    lower, upper, value = lower_medians(segs, figures, w, scratch=True)
     upper = np.maximum(upper, lower)
     value = np.minimum(np.maximum(value, lower), upper)  # NaN (no value) stays NaN
     return Reduction(lower=lower, value=value, upper=upper, weight=w)
