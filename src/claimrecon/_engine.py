@@ -300,8 +300,9 @@ class _Part:
         # per-segment totals, segments) per strategy run.
         self._share: FloatArray | None = None
         self.pending_shares: list[tuple[IntArray | None, FloatArray, FloatArray, IntArray]] = []
-        # Where status != 0: the row repeated, the plugin index, or the reason index.
-        self.detail = np.empty(n, np.int64)
+        # Where status != 0: the row repeated, the plugin index, or the reason index
+        # (int64, or a strategy's own reason codes when it alone excluded rows).
+        self.detail: npt.NDArray[np.integer[Any]] = np.empty(n, np.int64)
         self.plugins: list[str] = []
         self.reasons: list[str] = []
         # Filled in by run(): each row's segment, the variable code of each segment,
@@ -771,16 +772,16 @@ def _store(
         codes = np.full(segs.n, -1, np.int64) if red.reason is None else red.reason
         if np.count_nonzero(zero & (codes < 0)):
             part.reasons.append(f"weight 0 from strategy {info.name!r}")
-            codes = np.where(codes < 0, len(texts), codes)
-        if segs.every_row:  # every row, in table order, none set aside
-            part.status[zero] = _STRATEGY
+            codes = np.where(codes < 0, np.int64(len(texts)), codes)
+        if segs.every_row:  # every row, in table order, none set aside before
+            part.status = zero.view(np.int8) * np.int8(_STRATEGY)
             # The reason codes as the detail of every row (read only where status is
             # set): no gather or scatter of the millions a recency run sets aside.
-            part.detail = (codes if base == 0 else codes + base).astype(np.int64, copy=False)
+            part.detail = codes if base == 0 else codes.astype(np.int64) + base
         else:
             zr = segs.rows[zero]
             part.status[zr] = _STRATEGY
-            part.detail[zr] = base + codes[zero]
+            part.detail[zr] = codes[zero].astype(np.int64) + base
     totals = segs.sum(w)
     positive = totals > 0
     all_positive = np.count_nonzero(positive) == len(totals)

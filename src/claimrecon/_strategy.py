@@ -323,7 +323,8 @@ class Reduction:
         never writes into the arrays it is given, so a kernel that keeps every weight
         may return :attr:`Segments.weight` itself.
     :param reason: per row, for rows of weight 0: an index into :attr:`reasons`
-        (``-1`` where none applies). ``None`` when the strategy excludes nothing.
+        (``-1`` where none applies), in any integer type (``int8`` takes an eighth of
+        the memory of ``int64``). ``None`` when the strategy excludes nothing.
     :param reasons: the exclusion reasons, readable sentences.
     :param confidence: per segment, the probability the range holds the truth, if the
         strategy states one (``NaN`` = none).
@@ -335,7 +336,7 @@ class Reduction:
     value: FloatArray
     upper: FloatArray
     weight: FloatArray
-    reason: IntArray | None = None
+    reason: npt.NDArray[np.integer[Any]] | None = None
     reasons: tuple[str, ...] = ()
     confidence: FloatArray | None = None
     diagnostics: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)

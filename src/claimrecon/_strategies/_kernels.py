@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._strategy import Segments, extreme_at
+from .._strategy import Segments
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -58,8 +58,6 @@ def weighted_means(
         scratch = np.empty(segs.n)
         return np.array([segs.sum(np.multiply(r, share, out=scratch)) for r in x])
     if segs.starts is None:  # hash-style: reduce only the entries that count
-        if all_finite:  # the same entries count in every row: select them once
-            return _live_means(segs, x, w, np.flatnonzero(w > 0))
         live = w > 0
         return np.concatenate([_live_means(segs, [xr], w, np.flatnonzero(fr & live))
                                for xr, fr in zip(x, finite, strict=True)])
@@ -95,14 +93,9 @@ def envelope(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray]:
     > 0 (``-inf``/``+inf`` where one of them is open on that side)."""
     if np.count_nonzero(w) == w.size:
         return segs.min(segs.lower), segs.max(segs.upper)
-    if segs.starts is not None:
-        live = w > 0
-        return (segs.min(np.where(live, segs.lower, np.inf)),
-                segs.max(np.where(live, segs.upper, -np.inf)))
-    rows = np.flatnonzero(w > 0)  # hash-style: only the rows that count
-    seg = segs.segment[rows]
-    return (extreme_at(np.minimum, segs.lower[rows], seg, segs.m),
-            extreme_at(np.maximum, segs.upper[rows], seg, segs.m))
+    live = w > 0
+    return (segs.min(np.where(live, segs.lower, np.inf)),
+            segs.max(np.where(live, segs.upper, -np.inf)))
 
 
 def midpoint_or_value(segs: Segments) -> FloatArray:
@@ -126,6 +119,18 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     bounds are clipped into it, which undoes only float rounding that would carry a
     bound out of it (two passes over the rows, where a clip per figure kind took six).
     """
+    if segs.starts is None and np.count_nonzero(w) < w.size:
+        # Hash-style with rows of weight 0 (recency sets most aside): the rule over
+        # the rows that count, taken out once; a segment with none has no figures.
+        live = np.flatnonzero(w > 0)
+        counted = Segments(table=segs.table, rows=live if segs.every_row else segs.rows[live],
+                           segment=segs.segment[live], m=segs.m, weight=w[live],
+                           variables=segs.variables)
+        bounds = weighted_bounds(counted, counted.weight)
+        if np.count_nonzero(counted.counts) < segs.m:
+            for b in bounds:
+                b[counted.counts == 0] = np.nan
+        return bounds
     rows = (segs.lower, segs.upper, midpoint_or_value(segs))
     # Grouped segments reduce the three as one matrix; hash-style ones row by row.
     x: Rows = np.array(rows) if segs.starts is not None else rows

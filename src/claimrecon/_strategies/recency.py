@@ -42,11 +42,12 @@ def recency_kernel(segs: Segments) -> Reduction:
     lose = key != latest[seg]
     weight, reason = segs.weight, None
     if np.count_nonzero(lose):
-        weight = weight.copy()
-        weight[lose] = 0.0
+        weight = np.where(lose, 0.0, weight)
         # REASONS[0] where as_of decides, else REASONS[1]; -1 for the winners.
-        why = 0 if n_dated == segs.m else 1 - by_as_of[seg].view(np.int8).astype(np.int64)
-        reason = np.where(lose, why, -1)
+        if n_dated == segs.m:
+            reason = lose.view(np.int8) - np.int8(1)
+        else:
+            reason = np.where(lose, np.int8(1) - by_as_of[seg].view(np.int8), np.int8(-1))
     lower, value, upper = weighted_bounds(segs, weight)
     return Reduction(
         lower=lower, value=value, upper=upper, weight=weight, reason=reason,
