@@ -18,7 +18,9 @@ time between the starts of successive iterations of one run, next to a third flo
 weighted mean per variable by two ``np.bincount`` over the same arrays (best of the
 repeats).
 
-Every time is the best of ``--repeat`` runs (3), floors included: on a shared or
+Every time is the best of ``--repeat`` rounds (3), after one round that is not
+timed; each round runs every floor and every strategy once, in turn, so that a floor
+and the runs compared with it meet the same state of the machine: on a shared or
 virtual machine one run can take twice as long as the next for reasons that have
 nothing to do with the code. Ratios above 1 mean slower than the floor. Run:
 ``python benchmarks/bench_scale.py [--sizes 1e5 1e6 1e7] [--keys int str] [--repeat 3]``.
@@ -55,12 +57,19 @@ def make_frame(n: int, keys: str, seed: int = 0) -> pd.DataFrame:
     return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
-def seconds(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
+def best_of_rounds(timed: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """The best time of each of ``timed`` over ``repeat`` rounds, each round running
+    every one once, in turn, after one round that is not timed. Interleaved, a floor
+    and the runs compared with it meet the same state of a shared machine (memory
+    that a process touches first is slow to come on a virtual machine, and other
+    tenants come and go); timed one after another, the later ones ran warmer."""
+    best = dict.fromkeys(timed, float("inf"))
+    for i in range(repeat + 1):
+        for name, fn in timed.items():
+            t = time.perf_counter()
+            fn()
+            if i:
+                best[name] = min(best[name], time.perf_counter() - t)
     return best
 
 
@@ -136,26 +145,27 @@ def main(argv: list[str] | None = None) -> None:
         repeat = args.repeat
         for keys in args.keys:
             frame = make_frame(n, keys)
-            h = seconds(lambda frame=frame: hash_floor(frame), repeat)
-            s = seconds(lambda frame=frame: sort_floor(frame), repeat)
-            rows: list[tuple[str, float, float | None]] = [
-                ("hash floor", h, None), ("sort floor", s, None)]
             table = cr.ClaimTable.from_pandas(frame)
-            rows.append(("frame -> ClaimTable", seconds(
-                lambda frame=frame: cr.ClaimTable.from_pandas(frame), repeat), None))
+            timed: dict[str, Callable[[], object]] = {
+                "hash floor": lambda frame=frame: hash_floor(frame),
+                "sort floor": lambda frame=frame: sort_floor(frame),
+                "frame -> ClaimTable": lambda frame=frame: cr.ClaimTable.from_pandas(frame),
+                "bincount mean floor": lambda table=table: bincount_mean(table),
+            }
             for name in STRATEGIES:
-                full = seconds(
-                    lambda name=name, frame=frame: cr.reconcile_all(frame, name).to_pandas(),
-                    repeat)
-                only = seconds(
-                    lambda name=name, table=table: cr.reconcile_all(table, name).to_pandas(),
-                    repeat)
-                rows.append((name, full, only))
-            for what, t, t_table in rows:
+                timed[name] = (lambda name=name, frame=frame:
+                               cr.reconcile_all(frame, name).to_pandas())
+                timed[f"{name} from a table"] = (lambda name=name, table=table:
+                                                 cr.reconcile_all(table, name).to_pandas())
+            best = best_of_rounds(timed, repeat)
+            h, s = best["hash floor"], best["sort floor"]
+            for what in ("hash floor", "sort floor", "frame -> ClaimTable", *STRATEGIES):
+                t = best[what]
+                t_table = best.get(f"{what} from a table")
                 extra = "" if t_table is None else f"{n / t_table:>13,.0f}"
                 print(f"{n:>10} {keys:>4} {what:<22} {n / t:>12,.0f} {t / h:>13.2f} "
                       f"{t / s:>13.2f} {extra}")
-            b = seconds(lambda table=table: bincount_mean(table), repeat)
+            b = best["bincount mean floor"]
             print(f"{n:>10} {keys:>4} {'bincount mean floor':<22} {n / b:>12,.0f}")
             for label, opts in (("crh iteration", {}),
                                 ("crh squared iteration", {"loss": "squared"})):

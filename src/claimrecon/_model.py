@@ -57,6 +57,8 @@ def _source_id(value: object) -> str:
 
 
 def _reliability(value: object) -> float:
+    if type(value) is float and 0.0 < value <= 1.0:  # the usual case, without an ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidSourceError(
             f"reliability must be a number in (0, 1] (got {describe(value)})"
