@@ -208,7 +208,34 @@ def test_variables_keep_their_type_and_repeats_name_input_positions() -> None:
     assert estimates.sort_index()["variable"].tolist() == [7, "seven"]
     assert claims.loc[3, "reason"] == "repeats the claim at input position 0"
     assert claims.loc[4, "reason"] == "repeats the claim at input position 1"
+    assert [claims.loc[i, "reason"] for i in (0, 1, 2)] == [None, None, None]
     assert_same(result, cr.reconcile_all(frame, "weighted"), len(frame))
+
+
+class _ZeroForB:
+    """A plugin that weighs every claim of source "b" 0."""
+
+    @cr.hookimpl
+    def claimrecon_claim_weights(self, table: cr.ClaimTable) -> Any:
+        ids = np.array([s.id for s in table.sources], dtype=object)
+        return np.where(ids[table.source] == "b", 0.0, 1.0)
+
+
+def test_a_variable_whose_claims_all_go_names_input_positions(pm: pluggy.PluginManager) -> None:
+    # Rows 2 and 3 repeat row 1, which the plugin weighs 0: the error and the reasons
+    # name rows of the whole input, not of the partition that held them.
+    pm.register(_ZeroForB(), name="zero-for-b")
+    frame = pd.DataFrame({"variable": ["x", "x", "y", "y", "y"],
+                          "source": ["a", "c", "b", "b", "b"],
+                          "value": [1.0, 1.5, 2.0, 2.0, 2.0]})
+    result = crd.reconcile_all(split(frame, 2), "weighted", on_error="collect",
+                               plugin_manager=pm)
+    _, claims, errors = result.compute()
+    in_memory = cr.reconcile_all(frame, "weighted", on_error="collect", plugin_manager=pm)
+    assert str(errors["y"]) == str(in_memory.errors["y"])
+    assert "repeats the claim at input position 2" in str(errors["y"])
+    assert _reasons(claims["reason"]) == _reasons(in_memory.claims_to_pandas()["reason"])
+
 
 
 # -- errors ----------------------------------------------------------------------------

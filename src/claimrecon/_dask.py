@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import operator
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -30,7 +29,7 @@ from dask.base import compute, persist
 from dask.delayed import delayed
 
 from ._engine import reconcile_all as _engine_reconcile_all
-from ._errors import ClaimFileError, NoUsableClaimsError, UnsupportedStrategyError
+from ._errors import ClaimFileError, UnsupportedStrategyError
 from ._io import table_from_frame
 from ._strategies import _truth
 
@@ -55,9 +54,6 @@ CLAIM_DTYPES: Mapping[str, Any] = {
 #: A problem of a bad row: (0-based row in the whole input, column, message).
 Problem = tuple[int, str | None, str]
 
-# The engine's and the reader's texts that name a position within the table they were
-# given: a partition's positions are turned into the whole input's.
-_POSITION = re.compile(r"(repeats the claim at input position )(\d+)")
 _SOURCE_DEFINED = "is defined differently in another row"
 
 
@@ -109,20 +105,6 @@ def number(frame: pd.DataFrame, offsets: tuple[int, ...],
     return out
 
 
-def _rows_text(text: str, rows: IntArray) -> str:
-    return _POSITION.sub(lambda m: f"{m.group(1)}{rows[int(m.group(2))]}", text)
-
-
-def _relocated(exc: BaseException, rows: IntArray) -> BaseException:
-    """``exc`` with a partition's positions in its text turned into the input's."""
-    if isinstance(exc, NoUsableClaimsError) and _POSITION.search(str(exc)):
-        new = NoUsableClaimsError(_rows_text(str(exc), rows), variable=exc.variable,
-                                  reasons=[_rows_text(r, rows) for r in exc.reasons])
-        new.__cause__ = exc.__cause__
-        return new
-    return exc
-
-
 def _file_problems(exc: ClaimFileError, rows: IntArray) -> list[Problem]:
     """The problems of a partition's ClaimFileError, at their rows in the input.
     Source definitions are checked across partitions instead (see
@@ -164,6 +146,7 @@ def run_partition(frame: pd.DataFrame, spec: Spec, mode: _truth.Distributed | No
     except ClaimFileError as exc:
         res.problems = _file_problems(exc, rows)
         return res
+    table._positions = rows  # every message names a row at its place in the whole input
     codes, first = np.unique(table.source, return_index=True)
     res.sources = {table.sources[c].id: int(rows[f])
                    for c, f in zip(codes.tolist(), first.tolist(), strict=True)}
@@ -192,12 +175,11 @@ def run_partition(frame: pd.DataFrame, spec: Spec, mode: _truth.Distributed | No
     except Exception as exc:
         variable = getattr(exc, "variable", None)
         key = int(var_first[code_of[variable]]) if variable in code_of else int(rows[0])
-        res.failure = (key, _relocated(exc, rows))
+        res.failure = (key, exc)
         return res
     if d is not None:
         res.shards = d.shards
-    res.errors = [(int(var_first[code_of[v]]), v, _relocated(e, rows))
-                  for v, e in es.errors.items()]
+    res.errors = [(int(var_first[code_of[v]]), v, e) for v, e in es.errors.items()]
     est = es.to_pandas()
     ok = [i for i, v in enumerate(table.variables) if v not in es.errors]
     est.index = pd.Index(var_first[ok], name=FIRST_ROW)
@@ -205,13 +187,11 @@ def run_partition(frame: pd.DataFrame, spec: Spec, mode: _truth.Distributed | No
     claims = es.claims_to_pandas()
     claims.index = pd.Index(rows, name=ROW)
     claims = claims.astype(CLAIM_DTYPES)
-    # No reason: None (not NaN). A repeat's reason names the input position it repeats.
+    # No reason: None (not NaN), whatever dtype pandas gave the partition's reasons.
     reason = claims["reason"]
     given = reason.notna().to_numpy()
     text = np.full(len(claims), None, dtype=object)
-    for i in np.flatnonzero(given).tolist():
-        r = reason.iat[i]
-        text[i] = _rows_text(r, rows) if "input position" in r else r
+    text[given] = reason.to_numpy()[given]
     claims["reason"] = pd.Series(text, index=claims.index, dtype=object)
     res.claims = claims
     return res

@@ -345,7 +345,8 @@ class _Part:
         if st == _REPEAT:
             doc = self.table.document_of(d)
             if not doc:
-                return f"repeats the claim at input position {d}"
+                at = d if self.table._positions is None else int(self.table._positions[d])
+                return f"repeats the claim at input position {at}"
             if self.table.document_of(r) == doc:  # one document stating it twice
                 return f"repeats an earlier mention in {doc}"
             return f"repeats {doc}"

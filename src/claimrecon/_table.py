@@ -88,6 +88,7 @@ class ClaimTable:
 
     __slots__ = (
         "_claims",
+        "_positions",
         "_shares",
         "as_of",
         "confidence",
@@ -131,6 +132,10 @@ class ClaimTable:
     #: Objects whose memory some columns share, kept alive with the table (the pandas
     #: Series a frame's columns were taken from under copy-on-write).
     _shares: tuple[Any, ...]
+    #: Each row's position in the whole input, where the table holds part of it (a
+    #: partition of a Dask frame): messages that name a row name it there. ``None``:
+    #: the row number itself.
+    _positions: IntArray | None
 
     def __init__(
         self,
@@ -182,6 +187,7 @@ class ClaimTable:
         self.quantiles = None if quantiles is None else tuple(quantiles)
         self._claims = None if claims is None else tuple(claims)
         self._shares = ()
+        self._positions = None
         for name in ("source", "lower", "value", "upper", "unit", "confidence", "weight",
                      "as_of", "published"):
             if len(getattr(self, name)) != n:
