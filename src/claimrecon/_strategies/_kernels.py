@@ -189,6 +189,9 @@ def _all_equal(w: FloatArray) -> bool:
     """Whether every entry of ``w`` is one positive number."""
     if w.strides == (0,) or len(w) < 2:
         return bool(len(w) == 0 or w[0] > 0)
+    if len(w) <= 64:  # a one-variable call: Python floats are cheaper than reductions
+        wl = w.tolist()
+        return bool(wl[0] > 0 and min(wl) == max(wl))
     return bool(w[0] > 0 and np.min(w) == np.max(w))
 
 
