@@ -386,6 +386,22 @@ def test_figures_near_the_largest_float_never_overflow_to_inf_or_nan(
     assert str(e)
 
 
+@pytest.mark.parametrize("reliability", [1.0, 0.5])
+def test_equal_weights_near_the_largest_float_average_without_overflow(
+    reliability: float,
+) -> None:
+    # Equal weights average as a sum over a count, unless a sum could overflow: these
+    # figures sum to infinity on the way, yet their mean is a third of the largest.
+    big = 1.7e308
+    cs = [cr.Claim(variable=v, quantity=cr.Quantity(value=x),
+                   source=cr.Source(id=f"s{i}", reliability=reliability))
+          for v in ("x", "y") for i, x in enumerate((big, big, -big))]
+    many = cr.reconcile_all(cs, "weighted")
+    for e in (cr.reconcile(cs[:3], "weighted"), many["x"], many["y"]):
+        assert e.value == pytest.approx(big / 3, rel=1e-12)
+        assert (e.lower, e.upper) == pytest.approx((big / 3, big / 3), rel=1e-12)
+
+
 @pytest.mark.parametrize("name", ["weighted", "recency"])
 @given(q=quantities(), rel=st.lists(st.floats(0.01, 1.0), min_size=2, max_size=9))
 def test_many_sources_stating_one_figure_never_round_out_of_it(

@@ -86,6 +86,11 @@ class Segments:
     :attr:`value`, :attr:`upper`, :attr:`source`, :attr:`as_of`, :attr:`published`,
     :attr:`confidence`) are taken from the table when a kernel first reads them.
 
+    The engine builds the segments a kernel gets; to build some for a test, give
+    ``rows`` (each row's position in ``table``, or ``None`` for every row of the table
+    in table order), ``segment``, ``m``, ``weight`` and ``variables``, and ``starts``
+    for grouped rows; ``counts`` (rows per segment) and ``truths`` are optional.
+
     :ivar segment: the segment of each row.
     :ivar starts: int64 offsets, one more than there are segments (grouped only).
     :ivar weight: each claim's weight (> 0): source reliability x row weight x weight hooks.

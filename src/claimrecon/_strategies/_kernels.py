@@ -41,11 +41,17 @@ def weighted_means(
     are not clipped: float rounding may carry one an ulp past the figures averaged
     (:func:`weighted_bounds` clips into the claims' envelope)."""
     # Shares first, then the sum of share x figure: a convex combination, so no partial
-    # sum can overflow even for figures near the largest float.
+    # sum can overflow even for figures near the largest float. When every claim
+    # weighs the same and no sum can overflow, each segment's sum over its count.
     if finite is None:
         finite = [np.isfinite(r) for r in x]
     all_finite = _all_rows(finite)
     if all_finite and np.count_nonzero(w) == w.size:  # the common case: no masking
+        if _all_equal(w) and _sums_fit(x, segs):
+            sums = (np.add.reduceat(np.asarray(x), segs.starts[:-1], axis=1)
+                    if segs.starts is not None else np.array([segs.sum(r) for r in x]))
+            mean: FloatArray = sums / segs.counts
+            return mean
         if segs.starts is not None:
             first = segs.starts[:-1]
             xa = np.asarray(x)  # once: rows given as a sequence would be stacked per call
@@ -183,6 +189,17 @@ def positions(segs: Segments) -> IntArray:
     """Each row's position within its segment (grouped segments)."""
     assert segs.starts is not None, "positions() needs grouped segments"
     return np.arange(segs.n) - segs.starts[:-1][segs.segment]
+
+
+def _sums_fit(x: Rows, segs: Segments) -> bool:
+    """Whether no segment's sum of the finite figures ``x`` can overflow."""
+    top = max(max(-float(np.min(r)), float(np.max(r))) for r in x)
+    return top * float(np.max(segs.counts)) < _SUM_LIMIT
+
+
+#: A bound on a segment's sum of figures (count x largest size) that leaves room below
+#: the largest float for the rounding of the sum.
+_SUM_LIMIT = float(np.finfo(np.float64).max) / 4
 
 
 def _all_equal(w: FloatArray) -> bool:
