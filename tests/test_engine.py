@@ -210,8 +210,9 @@ def test_code_orderings_are_stable_argsorts(bound: int) -> None:
                                   np.argsort(codes, kind="stable"))
 
 
+@pytest.mark.parametrize("equal", [False, True])
 @pytest.mark.parametrize("grouped", [False, True])
-def test_the_weighted_rule_over_rows_of_weight_zero(grouped: bool) -> None:
+def test_the_weighted_rule_over_rows_of_weight_zero(grouped: bool, equal: bool) -> None:
     # The kernels' helper reads only the rows that count; a variable with none has no
     # figures (NaN), hash-style or grouped alike.
     from claimrecon import Segments
@@ -222,7 +223,7 @@ def test_the_weighted_rule_over_rows_of_weight_zero(grouped: bool) -> None:
                           lower=np.array([1.0, 10.0, 3.0, 20.0, 5.0]),
                           value=np.array([2.0, 15.0, 4.0, 25.0, 6.0]),
                           upper=np.array([3.0, 20.0, 5.0, 30.0, 7.0]))
-    w = np.array([1.0, 0.0, 3.0, 0.0, 2.0])
+    w = np.array([1.0, 0.0, 1.0, 0.0, 1.0] if equal else [1.0, 0.0, 3.0, 0.0, 2.0])
     if grouped:
         order = np.array([0, 2, 1, 3, 4])
         segs = Segments(table=table, rows=order, segment=table.variable[order], m=3,
@@ -232,6 +233,7 @@ def test_the_weighted_rule_over_rows_of_weight_zero(grouped: bool) -> None:
         segs = Segments(table=table, rows=None, segment=table.variable, m=3, weight=w,
                         variables=table.variables)
     lower, value, upper = weighted_bounds(segs, segs.weight)
-    np.testing.assert_allclose(lower, [2.5, np.nan, 5.0])
-    np.testing.assert_allclose(value, [3.5, np.nan, 6.0])
-    np.testing.assert_allclose(upper, [4.5, np.nan, 7.0])
+    shift = 0.0 if equal else 0.5  # weights 1 and 3 pull towards the second claim
+    np.testing.assert_allclose(lower, [2.0 + shift, np.nan, 5.0])
+    np.testing.assert_allclose(value, [3.0 + shift, np.nan, 6.0])
+    np.testing.assert_allclose(upper, [4.0 + shift, np.nan, 7.0])

@@ -144,6 +144,54 @@ def test_a_table_keeps_its_own_copy_of_the_frames_columns(change: str) -> None:
         assert df.loc[0, "value"] == 9.0
 
 
+def test_a_table_copies_what_copy_on_write_does_not_guard() -> None:
+    # pandas hands out a nullable Float64 column's buffer writeable: the table copies it.
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"],
+                       "value": pd.array([1.0, 2.0], dtype="Float64")})
+    table = cr.ClaimTable.from_pandas(df)
+    table.value[1] = 5.0  # the table's own copy: the frame does not see it
+    assert df["value"].tolist() == [1.0, 2.0]
+    df["value"].array[0] = 9.0  # nor does the table see the frame's buffer change
+    assert table.value.tolist() == [1.0, 5.0]
+
+
+def test_a_table_from_a_frame_pickles_without_the_frame() -> None:
+    pd = pytest.importorskip("pandas")
+    import pickle
+
+    n = 50_000
+    df = pd.DataFrame({"variable": np.arange(n) % 100, "source": np.arange(n) % 7,
+                       "value": np.arange(n, dtype=float), "lower": np.arange(n) - 1.0,
+                       "upper": np.arange(n) + 1.0})
+    table = cr.ClaimTable.from_pandas(df)
+    assert table._shares  # the frame's columns, kept
+    back = pickle.loads(pickle.dumps(table))
+    assert back.to_claims()[-5:] == table.to_claims()[-5:] and back._shares == ()
+    columns = sum(getattr(table, c).size * 8 for c in (
+        "variable", "source", "lower", "value", "upper", "unit", "confidence", "weight",
+        "as_of", "published"))
+    shared = 3 * 8 * n  # what pickling the kept Series too would add
+    assert len(pickle.dumps(table)) < columns + shared / 2
+
+
+def test_claims_whose_units_are_converted_keep_the_frames_figures() -> None:
+    # Converting units makes a new table that still shares the frame's time column.
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pint")
+    import gc
+
+    df = pd.DataFrame({"variable": ["d", "d", "e"], "source": ["a", "b", "c"],
+                       "value": [1.0, 1500.0, 3.0], "unit": ["km", "m", "km"],
+                       "as_of": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]
+                                               ).astype("datetime64[us]")})
+    es = cr.reconcile_all(df, strategy="weighted")
+    gc.collect()  # the table built from the frame is gone; the converted one remains
+    df.loc[0, "as_of"] = pd.Timestamp("1999-09-09")
+    assert [c.claim.as_of for c in es["d"].contributions] == [
+        datetime.date(2024, 1, 1), datetime.date(2024, 2, 1)]
+
+
 @settings(max_examples=25)
 @given(claims=claim_lists(min_size=1))
 def test_frames_round_trip_and_match_the_claims_path(claims: list[cr.Claim]) -> None:

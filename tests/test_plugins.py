@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
 import numpy as np
 import pluggy
 import pytest
@@ -117,18 +118,55 @@ def test_a_malformed_result_is_a_plugin_error(pm: pluggy.PluginManager) -> None:
     def not_a_reduction(segs: cr.Segments) -> object:
         return {"value": 3}
 
+    def float_reasons(segs: cr.Segments) -> cr.Reduction:
+        lo, up = segs.min(segs.lower), segs.max(segs.upper)
+        return cr.Reduction(lower=lo, value=lo, upper=up, weight=segs.weight,
+                            reason=np.full(segs.n, np.nan), reasons=("why",))
+
     class Bad:
         @cr.hookimpl
         def claimrecon_strategies(self) -> list[cr.Strategy]:
             return [cr.Strategy(name="bad", summary="Malformed.", kernel=bad),
                     cr.Strategy(name="dict", summary="Not a Reduction.",
-                                kernel=not_a_reduction)]  # type: ignore[arg-type]
+                                kernel=not_a_reduction),  # type: ignore[arg-type]
+                    cr.Strategy(name="floats", summary="Reasons not integers.",
+                                kernel=float_reasons)]
 
     cr.register(Bad(), name="bad-plugin", plugin_manager=pm)
     with pytest.raises(cr.PluginError, match="malformed result: lower and upper"):
         cr.reconcile(claims(), "bad", plugin_manager=pm)
     with pytest.raises(cr.PluginError, match="expected a Reduction"):
         cr.reconcile(claims(), "dict", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="reason must be an array of integers"):
+        cr.reconcile(claims(), "floats", plugin_manager=pm)
+
+
+def test_the_arrays_a_kernel_is_given_are_read_only_where_the_engine_keeps_them(
+    pm: pluggy.PluginManager,
+) -> None:
+    # Counts and the conflict flag are the engine's own results: a kernel that wrote
+    # into them would change every estimate's account; numpy refuses the write.
+    seen: list[cr.Segments] = []
+
+    def spy(segs: cr.Segments) -> cr.Reduction:
+        seen.append(segs)
+        lo, up = segs.min(segs.lower), segs.max(segs.upper)
+        return cr.Reduction(lower=lo, value=np.full(segs.m, np.nan), upper=up,
+                            weight=segs.weight)
+
+    class Spy:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="spy", summary="Looks.", kernel=spy, grouped=False)]
+
+    cr.register(Spy(), name="spy-plugin", plugin_manager=pm)
+    two = [*claims(), *(attrs.evolve(c, variable="w") for c in claims())]
+    es = cr.reconcile_all(two, "spy", plugin_manager=pm)
+    (segs,) = seen
+    for arr in (segs.counts, segs.conflict, segs.weight):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 0
+    assert es.to_pandas()["n_used"].tolist() == [len(claims())] * 2
 
 
 def test_a_strategies_hook_that_raises_breaks_only_itself(pm: pluggy.PluginManager) -> None:

@@ -738,8 +738,8 @@ def _validate(red: object, segs: Segments) -> None:
             raise _MalformedError(_BAD_WEIGHTS)
     if red.reason is not None:
         r = red.reason
-        if not isinstance(r, np.ndarray) or r.shape != (n,):
-            raise _MalformedError(f"reason must be an array of shape ({n},)")
+        if not isinstance(r, np.ndarray) or r.shape != (n,) or r.dtype.kind not in "iu":
+            raise _MalformedError(f"reason must be an array of integers of shape ({n},)")
         if ((r >= len(red.reasons)) | (r < -1)).any():
             raise _MalformedError("reason holds an index outside reasons")
     if red.confidence is not None and (

@@ -341,10 +341,11 @@ class _Shared:
     """How a table owns the columns it takes from a pandas frame without copying them.
 
     Under pandas' copy-on-write (always from pandas 3; an option in pandas 2) a Series
-    that shares a frame's memory makes the frame copy that memory before anything
-    writes to it. So the table keeps such Series alive and takes their arrays as they
-    are; without copy-on-write, an array the frame shares is copied, since the frame
-    could change it in place later.
+    that shares a frame's memory makes the frame copy that memory before it writes to
+    it, and hands the memory out read-only. So a column pandas gives read-only is
+    taken as it is, and the table keeps its Series alive; any other array the frame
+    shares (without copy-on-write, or from an extension type such as ``Float64``,
+    whose buffer pandas hands out writeable) is copied.
     """
 
     def __init__(self, pd: Any) -> None:
@@ -356,7 +357,7 @@ class _Shared:
         """``array``, read from ``series``, as a column the table may keep."""
         if not np.may_share_memory(array, series.to_numpy()):
             return array
-        if self.copy_on_write:
+        if self.copy_on_write and not array.flags.writeable:
             self.series.append(series)
             return array
         return array.copy()

@@ -70,6 +70,13 @@ def extreme_at(ufunc: np.ufunc, a: npt.NDArray[Any], segment: IntArray, m: int) 
     return out
 
 
+def _read_only(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A read-only view of ``a`` (an array the engine keeps, handed to kernels)."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
 class Segments:
     """The usable claims of one or more variables, for a kernel to reduce.
 
@@ -85,6 +92,8 @@ class Segments:
     with :data:`claimrecon.MISSING_TIME` for none. The claim columns (:attr:`lower`,
     :attr:`value`, :attr:`upper`, :attr:`source`, :attr:`as_of`, :attr:`published`,
     :attr:`confidence`) are taken from the table when a kernel first reads them.
+    Every array a Segments holds may be the table's own, shared with the engine, or
+    read-only: a kernel reads them and writes into copies.
 
     The engine builds the segments a kernel gets; to build some for a test, give
     ``rows`` (each row's position in ``table``, or ``None`` for every row of the table
@@ -103,6 +112,7 @@ class Segments:
         "_columns",
         "_conflict",
         "_counts",
+        "_every_row",
         "_firsts",
         "_m",
         "_n",
@@ -132,15 +142,16 @@ class Segments:
         # None: every row of the table, in table order, so the table's columns serve as
         # they are (and no array of row numbers is made unless asked for).
         self._rows = rows
+        self._every_row = rows is None
         self._n = len(table) if rows is None else len(rows)
         self._m = m
         self.segment = segment
         self.starts = starts
         self._firsts = None if starts is None else starts[:-1]  # each segment's first row
-        self._counts = counts
+        self._counts = None if counts is None else _read_only(counts)
         self._columns: dict[str, npt.NDArray[Any]] = {}
         self._conflict: npt.NDArray[np.bool_] | None = None
-        self.weight = weight
+        self.weight = _read_only(weight)
         self.variables = tuple(variables)
         self.truths = truths
 
@@ -150,7 +161,7 @@ class Segments:
         col = self._columns.get(name)
         if col is None:
             full = getattr(self._table, name)
-            col = self._columns[name] = full if self._rows is None else full[self._rows]
+            col = self._columns[name] = full if self._every_row else full[self.rows]
         return col
 
     @property
@@ -193,8 +204,9 @@ class Segments:
     def counts(self) -> IntArray:
         """The number of rows in each segment."""
         if self._counts is None:
-            self._counts = (self.starts[1:] - self.starts[:-1] if self.starts is not None
-                            else np.bincount(self.segment, minlength=self._m))
+            self._counts = _read_only(self.starts[1:] - self.starts[:-1]
+                                      if self.starts is not None
+                                      else np.bincount(self.segment, minlength=self._m))
         return self._counts
 
     @property
@@ -224,16 +236,17 @@ class Segments:
 
     @property
     def rows(self) -> IntArray:
-        """Each row's position in :attr:`table`."""
+        """Each row's position in :attr:`table` (made on first use when these are
+        every row)."""
         if self._rows is None:
-            return np.arange(self._n, dtype=np.int64)
+            self._rows = np.arange(self._n, dtype=np.int64)
         return self._rows
 
     @property
     def every_row(self) -> bool:
         """Whether these are every row of :attr:`table`, in table order (then each
         column is the table's own, with no copy)."""
-        return self._rows is None
+        return self._every_row
 
     def sum(self, x: npt.ArrayLike) -> FloatArray:
         """Sum ``x`` (one entry per row) within each segment."""
@@ -262,7 +275,7 @@ class Segments:
         these are every claim of the call, the engine has already computed it (each
         estimate's ``conflict``), so a kernel that reads it pays nothing."""
         if self._conflict is None:
-            self._conflict = self.max(self.lower) > self.min(self.upper)
+            self._conflict = _read_only(self.max(self.lower) > self.min(self.upper))
         return self._conflict
 
     def _extreme(self, ufunc: np.ufunc, x: npt.ArrayLike) -> npt.NDArray[Any]:
@@ -281,10 +294,12 @@ class Segments:
         """The :class:`~claimrecon.Claim` objects of segment ``k`` (builds objects: use
         on the simple path only)."""
         if self.starts is not None:
-            rows = self.rows[self.starts[k] : self.starts[k + 1]]
+            a, b = int(self.starts[k]), int(self.starts[k + 1])
+            rows: Iterable[int] = (range(a, b) if self._every_row
+                                   else self.rows[a:b].tolist())
         else:
-            rows = self.rows[self.segment == k]
-        return [self._table.claim(int(i)) for i in rows]
+            rows = self.rows[self.segment == k].tolist()
+        return [self._table.claim(i) for i in rows]
 
     def take(self, ks: IntArray) -> Segments:
         """A view holding only the segments ``ks``, in that order."""
@@ -299,7 +314,7 @@ class Segments:
             np.cumsum(self.counts[ks], out=starts[1:])
         return Segments(
             table=self._table,
-            rows=idx if self._rows is None else self._rows[idx],
+            rows=idx if self._every_row else self.rows[idx],
             segment=seg[idx],
             m=len(ks),
             starts=starts,

@@ -197,6 +197,16 @@ class ClaimTable:
     def __len__(self) -> int:
         return len(self.variable)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled, a table holds its own copies of its columns: the frame's Series
+        # that it keeps under copy-on-write would only make the pickle larger.
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_shares"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._shares = ()
+
     def __repr__(self) -> str:
         return (f"<ClaimTable: {len(self)} claims, {len(self.variables)} variables, "
                 f"{len(self.sources)} sources>")
@@ -334,6 +344,13 @@ class ClaimTable:
     @classmethod
     def from_pandas(cls, frame: Any, *, columns: Mapping[str, str] | None = None) -> ClaimTable:
         """Build a table from a pandas DataFrame in the claims schema.
+
+        The table does not change when the frame does: under pandas' copy-on-write
+        (always from pandas 3) it shares the frame's numeric and time columns, which
+        pandas copies before any of its own operations writes to them; otherwise it
+        copies them. A write that goes around pandas (into ``Series.array``, or into a
+        numpy array the frame was built on with ``copy=False``) reaches shared memory:
+        give such a frame as ``frame.copy()``.
 
         :raises ClaimFileError: naming the 0-based row and the column of each bad cell.
         """

@@ -81,5 +81,5 @@ def convert_units(
         phrase=table.phrase, quantiles=table.quantiles,
         claims=None if table._claims is None else table._claims,
     )
-    converted._positions = table._positions
+    converted._positions, converted._shares = table._positions, table._shares
     return converted, failed

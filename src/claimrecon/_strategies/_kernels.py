@@ -50,7 +50,8 @@ def weighted_means(
         if _all_equal(w) and _sums_fit(x, segs):
             sums = (np.add.reduceat(np.asarray(x), segs.starts[:-1], axis=1)
                     if segs.starts is not None else np.array([segs.sum(r) for r in x]))
-            mean: FloatArray = sums / segs.counts
+            with np.errstate(invalid="ignore"):  # a segment of no rows: 0 / 0, no figure
+                mean: FloatArray = sums / segs.counts
             return mean
         if segs.starts is not None:
             first = segs.starts[:-1]
@@ -193,6 +194,8 @@ def positions(segs: Segments) -> IntArray:
 
 def _sums_fit(x: Rows, segs: Segments) -> bool:
     """Whether no segment's sum of the finite figures ``x`` can overflow."""
+    if segs.n == 0:
+        return True
     top = max(max(-float(np.min(r)), float(np.max(r))) for r in x)
     return top * float(np.max(segs.counts)) < _SUM_LIMIT
 
@@ -232,7 +235,7 @@ def _middle_figures(segs: Segments, x: FloatArray, nan: BoolArray, width: int,
         if not scratch:
             grid = grid.copy()
         grid.partition(kth, axis=1)
-        picked: FloatArray = grid[:, kth]
+        picked: FloatArray = grid[:, kth].copy()  # not a view that keeps the matrix alive
         return picked.reshape(k, m)
     grid.sort(axis=1)  # a fresh matrix when padded, else ``x`` with NaN replaced, or scratch
     c = count.reshape(k * m)
