@@ -72,6 +72,8 @@ def extreme_at(ufunc: np.ufunc, a: npt.NDArray[Any], segment: IntArray, m: int) 
 
 def _read_only(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """A read-only view of ``a`` (an array the engine keeps, handed to kernels)."""
+    if not a.flags.writeable:
+        return a
     view = a.view()
     view.flags.writeable = False
     return view
