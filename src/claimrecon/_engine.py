@@ -592,7 +592,7 @@ def run(
 
     # Per variable, before exclusion: whether the claims conflict. When every claim
     # counts and one strategy serves all, through that strategy's view, which keeps
-    # the extremes for its kernel.
+    # the flag for its kernel (Segments.conflict).
     if act_rows is None and strat_of_var is None:
         (only,) = infos.values()
         part.conflict = view(only.strategy.grouped or only.strategy.function is not None).conflict
