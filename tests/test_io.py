@@ -244,3 +244,46 @@ def test_an_empty_frame_is_no_claims_whatever_its_columns(extra: dict[str, list[
     frame = pd.DataFrame({"variable": [], "source": [], "value": [], **extra})
     with pytest.raises(cr.EmptyInputError, match="no claims"):
         cr.reconcile_all(frame)
+
+
+def test_source_ids_coded_on_a_second_thread_give_the_same_table(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large frames code their source ids on a second thread: the table, and the rows a
+    bad source id is reported in, are those of the one-thread path."""
+    pd = pytest.importorskip("pandas")
+    from claimrecon import _io
+
+    rng = np.random.default_rng(7)
+    n = 500
+    df = pd.DataFrame({"variable": rng.integers(0, 40, n),
+                       "source": [f"s{i}" for i in rng.integers(0, 30, n)],
+                       "value": rng.normal(100.0, 5.0, n)})
+    tables = {}
+    for rows in (10**9, 1):
+        monkeypatch.setattr(_io, "_THREAD_ROWS", rows)
+        tables[rows] = cr.ClaimTable.from_pandas(df).to_claims()
+        bad = df.astype({"source": object})
+        bad.loc[[3, 17], "source"] = None
+        with pytest.raises(cr.ClaimFileError) as info:
+            cr.ClaimTable.from_pandas(bad)
+        assert [(loc, col) for loc, col, _ in info.value.problems] == [
+            ("row 3", "source"), ("row 17", "source")]
+    assert tables[1] == tables[10**9]
+    assert len(tables[1]) == n
+
+
+def test_work_handed_to_a_thread_returns_its_result_or_raises_its_error() -> None:
+    import threading
+
+    from claimrecon._io import _later
+
+    name = _later(lambda: threading.current_thread().name, threaded=True)
+    assert name() == "claimrecon-factorize"
+    assert _later(lambda: threading.current_thread().name, threaded=False)() == (
+        threading.current_thread().name)
+
+    def fail() -> None:
+        raise KeyError("no such column")
+
+    with pytest.raises(KeyError, match="no such column"):
+        _later(fail, threaded=True)()

@@ -7,9 +7,10 @@ import datetime
 import json
 import math
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import numpy as np
 
@@ -28,6 +29,9 @@ COLUMNS = (
 )
 _REQUIRED = ("variable", "source")
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+#: Frames of at least this many rows code their source ids on a second thread.
+_THREAD_ROWS = 100_000
+_T = TypeVar("_T")
 
 
 class _RowError(Exception):
@@ -363,6 +367,34 @@ class _Shared:
         return array.copy()
 
 
+def _later(compute: Callable[[], _T], *, threaded: bool) -> Callable[[], _T]:
+    """``compute``'s result, to be asked for later: computed on a thread of its own
+    from now if ``threaded``, else when asked. Asking waits for the thread and raises
+    what ``compute`` raised."""
+    if not threaded:
+        return compute
+    done: list[tuple[bool, Any]] = []
+
+    def work() -> None:
+        try:
+            done.append((True, compute()))
+        except BaseException as exc:  # handed to the thread that asks
+            done.append((False, exc))
+
+    thread = threading.Thread(target=work, name="claimrecon-factorize", daemon=True)
+    thread.start()
+
+    def result() -> _T:
+        thread.join()
+        ok, out = done[0]
+        if not ok:
+            raise out
+        out_: _T = out
+        return out_
+
+    return result
+
+
 def table_from_frame(
     frame: Any, *, path: str | None = None, columns: Mapping[str, str] | None = None
 ) -> ClaimTable:
@@ -418,7 +450,11 @@ def table_from_frame(
             num = np.where(infinite, np.nan, num)
         return num
 
-    # variable and source
+    # variable and source: the source ids are coded on a second thread while this one
+    # codes the variables and reads the numbers (pandas' factorize of a string column is
+    # pyarrow's, which runs without the GIL: on two cores the two overlap)
+    source_codes = _later(lambda: pd.factorize(frame["source"], use_na_sentinel=True),
+                          threaded=n >= _THREAD_ROWS)
     var_raw = frame["variable"]
     dense = (factorize_ints(var_raw.to_numpy()) if isinstance(var_raw.dtype, np.dtype)
              else None)  # numpy integer keys (never missing): no hash table needed
@@ -434,11 +470,10 @@ def table_from_frame(
     if kinds - {str, int}:
         variables = [int(u) if isinstance(u, float) else u if isinstance(u, (str, int))
                      else str(u) for u in variables]
-    src_codes, src_uniques = pd.factorize(frame["source"], use_na_sentinel=True)
-    _frame_problems(problems, src_codes < 0, "source", "a source id is required")
-
     lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
     conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
+    src_codes, src_uniques = source_codes()
+    _frame_problems(problems, src_codes < 0, "source", "a source id is required")
     has = set(header)
     # Missing bounds: a value alone is a point, otherwise the side is unbounded. Each
     # rewrite runs only where some row needs it (a full column pass costs).
