@@ -199,6 +199,36 @@ def test_repeats_are_found_when_one_figure_is_repeated_hundreds_of_times(copies:
     assert got == expected
 
 
+@pytest.mark.parametrize("size", [1, 7, 8, 13, 4096, 4099])
+@pytest.mark.parametrize("n", [1, 2, 9, 3000])
+def test_rows_in_shared_buckets_are_read_bit_by_bit(size: int, n: int) -> None:
+    """Each row's verdict comes from one bit of a packed table (sizes not a multiple
+    of eight included); it must be exactly 'another row has this bucket'."""
+    from claimrecon._engine import _in_shared_bucket
+
+    rng = np.random.default_rng(size * 31 + n)
+    bucket = rng.integers(0, size, n)
+    expected = np.bincount(bucket, minlength=size)[bucket] > 1
+    np.testing.assert_array_equal(_in_shared_bucket(bucket, size), expected)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_repeat_search_keeps_every_row_whose_pair_occurs_twice(seed: int) -> None:
+    from claimrecon._engine import _maybe_repeated
+
+    rng = np.random.default_rng(seed)
+    n, n_src = 60_000, 300
+    var, src = rng.integers(0, 20_000, n), rng.integers(0, n_src, n)
+    pair = var * n_src + src
+    _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    twice = np.flatnonzero(counts[inverse] > 1)
+    assert len(twice) > 0
+    rows = _maybe_repeated(var, src, n_src)
+    assert np.all(np.diff(rows) > 0)  # increasing row numbers, none twice
+    assert np.isin(twice, rows).all()
+    assert len(rows) < n // 2  # the rounds have narrowed the candidates down
+
+
 @pytest.mark.parametrize("bound", [3, 1 << 16, (1 << 16) + 1, 1 << 31, 1 << 40])
 def test_code_orderings_are_stable_argsorts(bound: int) -> None:
     from claimrecon._order import argsort_codes

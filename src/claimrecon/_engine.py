@@ -278,14 +278,20 @@ def _in_shared_bucket(bucket: IntArray, size: int) -> npt.NDArray[np.bool_]:
     :func:`numpy.bincount`'s counts, fresh pages being the dearest part of a count
     over ten million rows. A bucket of 256 rows or more wraps its byte around, and
     then the counts add up to less than the rows, by 256 per wrap: only then are the
-    rows counted again, exactly.
+    rows counted again, exactly. Each row then reads its bucket's verdict from one
+    bit, not its count from a byte: the random reads meet an eighth of the memory.
     """
     counts = np.zeros(size, np.uint8)
     np.add.at(counts, bucket, np.broadcast_to(np.uint8(1), bucket.shape))
     if int(counts.sum(dtype=np.int64)) != len(bucket):
         shared: npt.NDArray[np.bool_] = np.bincount(bucket, minlength=size)[bucket] > 1
         return shared
-    return counts[bucket] > 1
+    verdict = np.packbits(counts > 1, bitorder="little")  # bucket b: bit b % 8 of byte b // 8
+    got = verdict[bucket >> 3]
+    got >>= np.bitwise_and(bucket, 7, out=np.empty(len(bucket), np.uint8), casting="unsafe")
+    got &= np.uint8(1)
+    in_shared: npt.NDArray[np.bool_] = got.view(np.bool_)
+    return in_shared
 
 
 class _Part:
