@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -107,6 +109,50 @@ def test_estimates_tables_for_pandas() -> None:
     rows = es.claims_to_pandas()
     assert list(rows.columns) == ["variable", "source", "weight", "excluded", "reason"]
     assert rows["weight"].tolist() == [0.5, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("case", ["one strategy", "mapping", "failure", "unused variable",
+                                  "one unit", "units"])
+def test_the_estimates_columns_are_the_estimates(case: str) -> None:
+    """Estimates.columns builds its object columns without a gather where it can (every
+    variable estimated, one strategy, one unit): each column must still be what the
+    Estimate objects say, in their order, and fresh (a write leaves the results be)."""
+    unit = {"one unit": "kg", "units": "kg"}.get(case)
+    cs = [claim("a", variable="x", unit=unit, value=1),
+          claim("b", variable="x", unit=unit, value=3),
+          claim("a", variable="y", unit=unit, lower=2, upper=5),
+          claim("c", variable="z", unit={"units": "m", "failure": "USD"}.get(case, unit),
+                value=7)]
+    if case == "failure":
+        cs.append(claim("d", variable="z", unit="EUR", value=8))
+    strategy: str | dict[str, str] = "weighted"
+    if case == "mapping":
+        strategy = {"x": "median", "y": "range", "z": "weighted"}
+    data: object = cs
+    if case == "unused variable":
+        table = cr.ClaimTable.from_claims(cs)
+        data = cr.ClaimTable(variable=table.variable, variables=[*table.variables, "unused"],
+                             source=table.source, sources=table.sources, lower=table.lower,
+                             value=table.value, upper=table.upper)
+    es = cr.reconcile_all(data, strategy, on_error="collect")
+    if case == "failure":
+        assert list(es.errors) == ["z"]
+    cols = es.columns()
+    expected = list(es.values())
+    assert len(expected) == (2 if case == "failure" else 3)
+    assert cols["variable"].tolist() == [e.variable for e in expected]
+    assert cols["strategy"].tolist() == [e.strategy for e in expected]
+    assert cols["unit"].tolist() == [e.unit for e in expected]
+    for side in ("lower", "value", "upper"):
+        assert [None if not math.isfinite(x) else x for x in cols[side].tolist()] == [
+            getattr(e, side) for e in expected]
+    assert cols["n_used"].tolist() == [e.n_used for e in expected]
+    assert cols["n_excluded"].tolist() == [e.n_excluded for e in expected]
+    assert cols["conflict"].tolist() == [e.conflict for e in expected]
+    for col in cols.values():
+        col[:] = col[::-1]  # fresh arrays: the next call is as before
+    assert es.columns()["variable"].tolist() == [e.variable for e in expected]
+    assert es.columns()["lower"].tolist() == cols["lower"].tolist()[::-1]
 
 
 def test_every_claim_excluded_is_an_error_not_an_empty_range() -> None:

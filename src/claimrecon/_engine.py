@@ -429,6 +429,27 @@ def _nans(m: int) -> FloatArray:
     return out
 
 
+def _rows(a: npt.NDArray[Any], rows: IntArray | None) -> npt.NDArray[Any]:
+    """A fresh array of ``a``'s entries at ``rows`` (``None``: all of them)."""
+    return a.copy() if rows is None else a[rows]
+
+
+def _picked(items: Sequence[Any], codes: IntArray, rows: IntArray | None,
+            identity: bool = False) -> npt.NDArray[np.object_]:
+    """An object array of ``items[codes[r]]`` for the ``rows`` (``None``: all), built
+    without a gather where it can: ``identity`` says ``codes`` count 0, 1, 2, ...;
+    with one item the array holds it throughout."""
+    n = len(codes) if rows is None else len(rows)
+    if len(items) == 1:
+        one = np.empty(n, dtype=object)
+        one.fill(items[0])  # the item itself (np.full would make a string per entry)
+        return one
+    if identity and rows is None:
+        return _objects(items)
+    picked: npt.NDArray[np.object_] = _objects(items)[_take(codes, rows)]
+    return picked
+
+
 def _objects(items: Sequence[Any]) -> npt.NDArray[np.object_]:
     """A 1-d object array of ``items`` (no nested arrays, even for tuples)."""
     out = np.empty(len(items), dtype=object)
@@ -900,26 +921,29 @@ class Estimates(Mapping[Variable, Estimate]):
         ``NaN``, a missing unit ``None``."""
         cols: dict[str, list[npt.NDArray[Any]]] = {}
         for p in self._parts:
-            ok = np.flatnonzero(p.ok)
             m = len(p.seg_var)
+            # The rows of the variables estimated: every one (a copy of each column),
+            # else their positions.
+            ok: IntArray | None = (None if np.count_nonzero(p.ok) == m
+                                   else np.flatnonzero(p.ok))
             total = p.seg_total
             used = (np.bincount(p.seg_code[p.status == _ACTIVE], minlength=m)
                     if np.count_nonzero(p.status) else total)
             t = p.table
             part = {
-                "variable": _objects(t.variables)[p.seg_var[ok]],
-                "strategy": _objects([name for name, _ in p.strategies])[p.strategy_of[ok]],
-                "lower": p.lower[ok],
-                "value": p.value[ok],
-                "upper": p.upper[ok],
-                "unit": _objects((*t.units, None))[p.unit[ok]],
-                "n_used": used[ok],
-                "n_excluded": (total - used)[ok],
-                "conflict": p.conflict[ok],
+                "variable": _picked(t.variables, p.seg_var, ok, m == len(t.variables)),
+                "strategy": _picked([name for name, _ in p.strategies], p.strategy_of, ok),
+                "lower": _rows(p.lower, ok),
+                "value": _rows(p.value, ok),
+                "upper": _rows(p.upper, ok),
+                "unit": _picked((*t.units, None), p.unit, ok),
+                "n_used": _rows(used, ok),
+                "n_excluded": _rows(total - used, ok),
+                "conflict": _rows(p.conflict, ok),
             }
             for k, v in part.items():
                 cols.setdefault(k, []).append(v)
-        return {k: np.concatenate(v) for k, v in cols.items()}
+        return {k: v[0] if len(v) == 1 else np.concatenate(v) for k, v in cols.items()}
 
     def to_pandas(self) -> Any:
         """One row per variable: variable, strategy, lower, value, upper, unit, n_used,
