@@ -352,6 +352,8 @@ def test_many_variables_at_once_match_one_variable_at_a_time(
             assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)  # type: ignore[arg-type]
         assert one.conflict == got.conflict
         assert [c.claim for c in one.contributions] == [c.claim for c in got.contributions]
+        assert [c.weight for c in got.contributions] == pytest.approx(
+            [c.weight for c in one.contributions], rel=1e-12)
         # positions differ between the two inputs; the reasons otherwise agree
         def strip(reason: str) -> str:
             return reason.split(" at input position")[0]

@@ -792,7 +792,8 @@ def _store(
     collect: bool,
 ) -> None:
     w = red.weight
-    if np.count_nonzero(w) < segs.n:
+    n_live = int(np.count_nonzero(w))
+    if n_live < segs.n:
         zero = w == 0
         texts = list(red.reasons)
         base = len(part.reasons)
@@ -810,7 +811,14 @@ def _store(
             zr = segs.rows[zero]
             part.status[zr] = _STRATEGY
             part.detail[zr] = codes[zero].astype(np.int64) + base
-    totals = segs.sum(w)
+    if segs.starts is None and n_live < segs.n // 2:
+        # Most rows weigh 0 (recency sets most aside): sum the others only, in the same
+        # order (adding a zero weight changes no sum).
+        live = np.flatnonzero(w)
+        totals: FloatArray = np.bincount(segs.segment[live], weights=w[live],
+                                         minlength=segs.m).astype(np.float64, copy=False)
+    else:
+        totals = segs.sum(w)
     positive = totals > 0
     all_positive = np.count_nonzero(positive) == len(totals)
     part.pending_shares.append((
