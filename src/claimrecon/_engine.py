@@ -244,11 +244,11 @@ def _maybe_repeated(variable: IntArray, source: IntArray, nsrc: int) -> IntArray
     """The rows whose (variable, source) pair may occur more than once: all that do,
     and a few more. Sources are codes below ``nsrc``.
 
-    Each round hashes the remaining pairs into about twice as many buckets and keeps
-    the rows that share a bucket; a fresh multiplier per round makes the false company
-    of one round unlikely to meet again, so the candidates shrink geometrically (to
-    ~40%, ~15%, ...) while every true repeat stays. Linear time and no sort; the caller
-    sorts what is left.
+    Each round hashes the remaining pairs into two to four times as many buckets and
+    keeps the rows that share a bucket (22% to 40% of them, but true repeats); a fresh
+    multiplier per round makes the false company of one round unlikely to meet again,
+    so the candidates shrink geometrically while every true repeat stays. Linear time
+    and no sort; the caller sorts what is left.
     """
     n = len(variable)
     rows: IntArray | None = None  # None: every row
@@ -273,6 +273,7 @@ def _maybe_repeated(variable: IntArray, source: IntArray, nsrc: int) -> IntArray
 
 def _in_shared_bucket(bucket: IntArray, size: int) -> npt.NDArray[np.bool_]:
     """For each row, whether another row has its bucket (each below ``size``).
+    ``bucket`` is used up: its entries may be overwritten (no second array its size).
 
     The rows per bucket are counted in one byte each: an eighth of the memory of
     :func:`numpy.bincount`'s counts, fresh pages being the dearest part of a count
@@ -287,8 +288,10 @@ def _in_shared_bucket(bucket: IntArray, size: int) -> npt.NDArray[np.bool_]:
         shared: npt.NDArray[np.bool_] = np.bincount(bucket, minlength=size)[bucket] > 1
         return shared
     verdict = np.packbits(counts > 1, bitorder="little")  # bucket b: bit b % 8 of byte b // 8
-    got = verdict[bucket >> 3]
-    got >>= np.bitwise_and(bucket, 7, out=np.empty(len(bucket), np.uint8), casting="unsafe")
+    bit = np.bitwise_and(bucket, 7, out=np.empty(len(bucket), np.uint8), casting="unsafe")
+    bucket >>= 3
+    got = verdict[bucket]
+    got >>= bit
     got &= np.uint8(1)
     in_shared: npt.NDArray[np.bool_] = got.view(np.bool_)
     return in_shared

@@ -352,6 +352,9 @@ class ClaimTable:
         numpy array the frame was built on with ``copy=False``) reaches shared memory:
         give such a frame as ``frame.copy()``.
 
+        A frame of 100,000 rows or more has its source ids coded on a second thread
+        while this one reads the rest (the call returns when both are done).
+
         :raises ClaimFileError: naming the 0-based row and the column of each bad cell.
         """
         from ._io import table_from_frame
