@@ -275,6 +275,30 @@ def test_the_repeat_search_keeps_every_row_whose_pair_occurs_twice(seed: int) ->
     assert len(rows) < n // 2  # the rounds have narrowed the candidates down
 
 
+def test_shares_where_most_claims_are_superseded_are_the_sums_over_every_row() -> None:
+    """recency sets most claims aside; each variable's total weight is then summed over
+    the claims that count only, which must give, bit for bit, the sums over every row
+    (in row order, zeros included)."""
+    rng = np.random.default_rng(5)
+    n, m, n_src = 5000, 400, 50
+    var, src = rng.integers(0, m, n), rng.integers(0, n_src, n)
+    day = rng.integers(0, 6, n)
+    rel = rng.uniform(0.05, 1.0, n_src)
+    value = rng.normal(100.0, 10.0, n)
+    table = cr.ClaimTable(
+        variable=var, variables=list(range(m)), source=src,
+        sources=[cr.Source(id=f"s{i}", reliability=float(r)) for i, r in enumerate(rel)],
+        lower=value, value=value, upper=value,
+        as_of=1_700_000_000_000_000 + day * 86_400_000_000)
+    shares = cr.reconcile_all(table, "recency").claims_to_pandas()["weight"].to_numpy()
+    latest = np.full(m, -1)
+    np.maximum.at(latest, var, day)
+    w = np.where(day == latest[var], rel[src], 0.0)
+    assert 0 < np.count_nonzero(w) < n // 2  # most rows weigh 0: the path under test
+    expected = w / np.bincount(var, weights=w, minlength=m)[var]
+    assert shares.tobytes() == expected.tobytes()
+
+
 @pytest.mark.parametrize("bound", [3, 1 << 16, (1 << 16) + 1, 1 << 31, 1 << 40])
 def test_code_orderings_are_stable_argsorts(bound: int) -> None:
     from claimrecon._order import argsort_codes

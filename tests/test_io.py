@@ -274,16 +274,29 @@ def test_source_ids_coded_on_a_second_thread_give_the_same_table(
 
 def test_work_handed_to_a_thread_returns_its_result_or_raises_its_error() -> None:
     import threading
+    import time
 
-    from claimrecon._io import _later
+    from claimrecon._io import _beside
 
-    name = _later(lambda: threading.current_thread().name, threaded=True)
-    assert name() == "claimrecon-factorize"
-    assert _later(lambda: threading.current_thread().name, threaded=False)() == (
-        threading.current_thread().name)
+    here = threading.current_thread().name
+    with _beside(lambda: threading.current_thread().name, threaded=True) as name:
+        assert name() == "claimrecon-factorize"
+    with _beside(lambda: threading.current_thread().name, threaded=False) as name:
+        assert name() == here
 
     def fail() -> None:
         raise KeyError("no such column")
 
-    with pytest.raises(KeyError, match="no such column"):
-        _later(fail, threaded=True)()
+    with pytest.raises(KeyError, match="no such column"), _beside(fail, threaded=True) as got:
+        got()
+    # Leaving the block by an error of its own waits for the thread: none is left.
+    finished = []
+
+    def slow() -> None:
+        time.sleep(0.2)
+        finished.append(True)
+
+    with pytest.raises(ValueError, match="bad row"), _beside(slow, threaded=True):
+        raise ValueError("bad row")
+    assert finished == [True]
+    assert "claimrecon-factorize" not in [t.name for t in threading.enumerate()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import json
@@ -367,12 +368,15 @@ class _Shared:
         return array.copy()
 
 
-def _later(compute: Callable[[], _T], *, threaded: bool) -> Callable[[], _T]:
-    """``compute``'s result, to be asked for later: computed on a thread of its own
-    from now if ``threaded``, else when asked. Asking waits for the thread and raises
-    what ``compute`` raised."""
+@contextlib.contextmanager
+def _beside(compute: Callable[[], _T], *, threaded: bool) -> Iterator[Callable[[], _T]]:
+    """Within the block, a function that gives ``compute``'s result: computed on a
+    thread of its own from the start of the block if ``threaded``, else when asked.
+    Asking waits for the thread and raises what ``compute`` raised; leaving the block,
+    also by an exception, waits for the thread to end."""
     if not threaded:
-        return compute
+        yield compute
+        return
     done: list[tuple[bool, Any]] = []
 
     def work() -> None:
@@ -392,7 +396,10 @@ def _later(compute: Callable[[], _T], *, threaded: bool) -> Callable[[], _T]:
         out_: _T = out
         return out_
 
-    return result
+    try:
+        yield result
+    finally:
+        thread.join()
 
 
 def table_from_frame(
@@ -451,28 +458,30 @@ def table_from_frame(
         return num
 
     # variable and source: the source ids are coded on a second thread while this one
-    # codes the variables and reads the numbers (pandas' factorize of a string column is
-    # pyarrow's, which runs without the GIL: on two cores the two overlap)
-    source_codes = _later(lambda: pd.factorize(frame["source"], use_na_sentinel=True),
-                          threaded=n >= _THREAD_ROWS)
-    var_raw = frame["variable"]
-    dense = (factorize_ints(var_raw.to_numpy()) if isinstance(var_raw.dtype, np.dtype)
-             else None)  # numpy integer keys (never missing): no hash table needed
-    var_codes, var_uniques = dense or pd.factorize(var_raw, use_na_sentinel=True)
-    _frame_problems(problems, var_codes < 0, "variable", "a variable is required")
-    variables: list[Any] = var_uniques.tolist()
-    kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "fO" else set()
-    for u in (variables if kinds - {str, int} else ()):
-        if isinstance(u, float) and not u.is_integer():
-            raise ClaimFileError(f"expected a string or an integer (got {u!r})", path=path,
-                                 location=f"row {int(np.flatnonzero(var_raw == u)[0])}",
-                                 column="variable")
-    if kinds - {str, int}:
-        variables = [int(u) if isinstance(u, float) else u if isinstance(u, (str, int))
-                     else str(u) for u in variables]
-    lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
-    conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
-    src_codes, src_uniques = source_codes()
+    # codes the variables and reads the numbers (with pandas 3, pandas' factorize of a
+    # string column is pyarrow's, which runs without the GIL: on two cores the two
+    # overlap). The thread gets the column, not the frame.
+    source = frame["source"]
+    with _beside(lambda: pd.factorize(source, use_na_sentinel=True),
+                 threaded=n >= _THREAD_ROWS) as source_codes:
+        var_raw = frame["variable"]
+        dense = (factorize_ints(var_raw.to_numpy()) if isinstance(var_raw.dtype, np.dtype)
+                 else None)  # numpy integer keys (never missing): no hash table needed
+        var_codes, var_uniques = dense or pd.factorize(var_raw, use_na_sentinel=True)
+        _frame_problems(problems, var_codes < 0, "variable", "a variable is required")
+        variables: list[Any] = var_uniques.tolist()
+        kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "fO" else set()
+        for u in (variables if kinds - {str, int} else ()):
+            if isinstance(u, float) and not u.is_integer():
+                raise ClaimFileError(f"expected a string or an integer (got {u!r})", path=path,
+                                     location=f"row {int(np.flatnonzero(var_raw == u)[0])}",
+                                     column="variable")
+        if kinds - {str, int}:
+            variables = [int(u) if isinstance(u, float) else u if isinstance(u, (str, int))
+                         else str(u) for u in variables]
+        lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
+        conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
+        src_codes, src_uniques = source_codes()
     _frame_problems(problems, src_codes < 0, "source", "a source id is required")
     has = set(header)
     # Missing bounds: a value alone is a point, otherwise the side is unbounded. Each
