@@ -949,7 +949,7 @@ class Estimates(Mapping[Variable, Estimate]):
                 "upper": _rows(p.upper, ok),
                 "unit": _picked((*t.units, None), p.unit, ok),
                 "n_used": _rows(used, ok),
-                "n_excluded": _rows(total - used, ok),
+                "n_excluded": _take(total - used, ok),  # fresh already: no copy
                 "conflict": _rows(p.conflict, ok),
             }
             for k, v in part.items():
