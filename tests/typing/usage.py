@@ -40,7 +40,8 @@ back: list[cr.Claim] = table.to_claims()
 
 # A plugin with a simple per-variable strategy ...
 def lowest(claims: Sequence[cr.Claim], weights: npt.NDArray[np.float64]) -> cr.Outcome:
-    first = min(claims, key=lambda c: c.quantity.lower or float("-inf"))
+    first = min(claims, key=lambda c: float("-inf") if c.quantity.lower is None
+                else c.quantity.lower)
     return cr.Outcome(lower=first.quantity.lower, value=first.quantity.value,
                       upper=first.quantity.upper)
 

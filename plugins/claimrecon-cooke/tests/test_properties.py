@@ -212,8 +212,9 @@ def test_performance_weights_keep_the_contract(
         assert math.isclose(sum(c.weight for c in e.contributions), 1.0)
         # within_envelope
         assert e.lower is not None and e.upper is not None and e.value is not None
-        lo = min(c.claim.quantity.lower or -math.inf for c in e.contributions)
-        up = max(c.claim.quantity.upper or math.inf for c in e.contributions)
+        q = [c.claim.quantity for c in e.contributions]
+        lo = min(-math.inf if x.lower is None else x.lower for x in q)
+        up = max(math.inf if x.upper is None else x.upper for x in q)
         assert lo <= e.lower <= e.value <= e.upper <= up
     rel = es.source_reliability
     if es:
