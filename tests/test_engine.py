@@ -197,6 +197,36 @@ def test_convertible_units_are_converted_with_the_units_extra() -> None:
         cr.reconcile([claim("a", unit="km"), claim("b", unit="kg")])
 
 
+def test_converted_claims_are_shown_as_stated_from_a_frame_too() -> None:
+    pytest.importorskip("pint")
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["d", "d", "z", "z"], "source": ["a", "b", "c", "e"],
+                          "value": [1.5, 500.0, None, None], "lower": [None, None, -0.0, -0.0],
+                          "upper": [None, None, 0.0, 0.0], "unit": ["km", "m", None, None]})
+    es = cr.reconcile_all(frame, "range")
+    e = es["d"]
+    assert (e.lower, e.upper, e.unit) == (0.5, 1.5, "km")
+    assert [(c.claim.quantity.value, c.claim.quantity.unit) for c in e.contributions] == [
+        (1.5, "km"), (500.0, "m")]
+    # a variable that needed no conversion keeps its figures bit for bit (-0.0 too)
+    assert math.copysign(1.0, es["z"].lower) == -1.0  # type: ignore[arg-type]
+
+
+def test_a_conversion_past_the_largest_float_is_an_error_for_that_variable() -> None:
+    pytest.importorskip("pint")
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["d", "d", "ok"], "source": ["a", "b", "c"],
+                          "lower": [1.0, -1e306, 1.0], "value": [1.0, None, 1.0],
+                          "upper": [1.0, None, 1.0], "unit": ["m", "km", None]})
+    with pytest.raises(cr.UnitMismatchError, match=r"'km', 'm' \(in 'm' a figure is past"):
+        cr.reconcile_all(frame, "range")
+    es = cr.reconcile_all(frame, "range", on_error="collect")
+    assert list(es) == ["ok"] and isinstance(es.errors["d"], cr.UnitMismatchError)
+    claims = cr.ClaimTable.from_pandas(frame).to_claims()
+    with pytest.raises(cr.UnitMismatchError, match="past the largest float"):
+        cr.reconcile(claims[:2], "range")
+
+
 def test_repeats_are_found_exactly_in_a_large_table() -> None:
     """Above a few thousand rows the repeat search prefilters by hashing in rounds;
     it must miss no repeat and invent none (checked against a dictionary)."""
@@ -337,3 +367,66 @@ def test_the_weighted_rule_over_rows_of_weight_zero(grouped: bool, equal: bool) 
     np.testing.assert_allclose(lower, [2.0 + shift, np.nan, 5.0])
     np.testing.assert_allclose(value, [3.0 + shift, np.nan, 6.0])
     np.testing.assert_allclose(upper, [4.0 + shift, np.nan, 7.0])
+
+
+_PLAIN = ("range", "intersection", "weighted", "median", "recency")
+
+
+def _weighted_frame(weights: list[float], reliability: list[float]) -> object:
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame({
+        "variable": ["v"] * len(weights) + ["w"],
+        "source": [f"s{i}" for i in range(len(weights))] + ["t"],
+        "source_reliability": [*reliability, 1.0],
+        "value": [1.0 + 2.0 * i for i in range(len(weights))] + [5.0],
+        "weight": [*weights, 1.0],
+    })
+
+
+@pytest.mark.parametrize("name", _PLAIN)
+@pytest.mark.parametrize(("weights", "reliability", "ratios"), [
+    ([1e-300, 2e-300, 1e-300], [1e-300, 1e-300, 1e-300], [1, 2, 1]),  # products underflow
+    ([1e308, 1e308, 5e307], [1.0, 1.0, 1.0], [2, 2, 1]),  # the sum overflows
+    ([1e-300, 1e-300], [5e-324, 5e-324], [1, 1]),  # subnormal reliabilities
+])
+def test_weights_that_underflow_or_overflow_count_by_their_ratios(
+    name: str, weights: list[float], reliability: list[float], ratios: list[float]
+) -> None:
+    # Only the ratios of weights within a variable count: the estimate is the one
+    # with weights in those ratios, and the other variable is untouched.
+    tiny = cr.reconcile_all(_weighted_frame(weights, reliability), name)
+    plain = cr.reconcile_all(_weighted_frame(ratios, [1.0] * len(ratios)), name)
+    for v in ("v", "w"):
+        a, b = tiny[v], plain[v]
+        figures = [math.nan if x is None else x for x in (a.lower, a.value, a.upper)]
+        assert figures == pytest.approx(
+            [math.nan if x is None else x for x in (b.lower, b.value, b.upper)],
+            rel=1e-12, nan_ok=True)
+        assert [c.weight for c in a.contributions] == pytest.approx(
+            [c.weight for c in b.contributions], rel=1e-12)
+        assert math.isclose(math.fsum(c.weight for c in a.contributions), 1.0)
+
+
+def test_a_variable_is_rescaled_by_its_own_claims_alone() -> None:
+    frame = _weighted_frame([1e-300, 3e-300], [1e-300, 1e-300])
+    many = cr.reconcile_all(frame, "weighted")
+    one = cr.reconcile(cr.ClaimTable.from_pandas(frame[frame.variable == "v"]), "weighted")
+    assert (many["v"].lower, many["v"].value, many["v"].upper) == (one.lower, one.value,
+                                                                    one.upper)
+    assert [c.weight for c in many["v"].contributions] == [c.weight for c in one.contributions]
+    assert many["v"].value == pytest.approx(1.0 * 0.25 + 3.0 * 0.75)
+
+
+def test_a_hook_zero_still_excludes_in_a_variable_whose_weights_underflow() -> None:
+    class Zero:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> object:
+            return np.array([0.0, 1.0, 1e-10, 1.0])
+
+    pm = cr.make_plugin_manager()
+    cr.register(Zero(), name="zero", plugin_manager=pm)
+    frame = _weighted_frame([1e-300, 1e-300, 1e-300], [1e-300, 1e-300, 1e-300])
+    e = cr.reconcile_all(frame, "weighted", plugin_manager=pm)["v"]
+    assert [x.reason for x in e.excluded] == ["weight 0 from plugin zero"]
+    assert [c.weight for c in e.contributions] == pytest.approx([1 / (1 + 1e-10),
+                                                                 1e-10 / (1 + 1e-10)])

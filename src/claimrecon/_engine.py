@@ -539,6 +539,7 @@ def run(
     product, zeroed = claim_weights(pm, table)
     if product is not None:
         weight = weight * product
+    weight = _fit_weights(weight, table, reliability, product, seg_code, seg_total, m)
 
     # Independence, then zero weights from plugins.
     if independent:
@@ -562,20 +563,22 @@ def run(
         mixed = np.flatnonzero((umax >= 0) & (umin != umax)).tolist()
     else:
         umax, mixed = _every(m, "unit"), []
+    why: dict[int, str] = {}
     if mixed:  # convertible units (pint, the "units" extra) are converted, not refused
-        table, mixed = convert_units(table, seg_code, mixed)
-        part.table = table
+        # (the converted figures are computed with; the account shows the claims as
+        # stated, part.table)
+        table, why = convert_units(table, seg_code, mixed)
         umax = extreme_at(np.maximum, table.unit, seg_code, m)
     part.unit = umax
-    hint = "" if not mixed or have_pint() else (
+    hint = "" if not why or have_pint() else (
         " (install claimrecon[units] to convert units that are convertible)")
-    for k in mixed:
+    for k, reason in why.items():
         rows_k = np.flatnonzero(seg_code == k)
         seg_units = sorted({table.units[x] for x in table.unit[rows_k].tolist() if x >= 0})
         v = table.variables[int(present[k])]
         order_of_failure.append((k, UnitMismatchError(
             f"claims of variable {v!r} state units that cannot be reconciled: "
-            + ", ".join(repr(x) for x in seg_units) + hint,
+            + ", ".join(repr(x) for x in seg_units) + (reason or hint),
             variable=v, units=seg_units)))
         failed[k] = True
     act_rows: IntArray | None = None  # None: every row counts
@@ -670,6 +673,43 @@ def run(
         }
     part.ok = ~failed
     return Estimates([part], errors)
+
+
+# Weights from the smallest normal float up to this, times the rows of a variable,
+# neither lose precision nor overflow when summed.
+_TINY = float(np.finfo(np.float64).tiny)
+_SUM_LIMIT = 2.0**1022
+
+
+def _fit_weights(weight: FloatArray, table: ClaimTable, reliability: FloatArray,
+                 product: FloatArray | None, seg_code: IntArray, seg_total: IntArray,
+                 m: int) -> FloatArray:
+    """``weight`` (reliability x row weight x weight hooks), rescaled in each variable
+    whose weights the product underflowed (below the smallest normal float, or to 0
+    without a hook saying 0) or whose sum could overflow: only the ratios of weights
+    within a variable count, so there each weight is recomputed from the logs of its
+    factors and divided by the variable's largest. Other variables are untouched, and
+    a variable is rescaled or not by its own claims alone (the same in one call for
+    one variable as among many)."""
+    if weight.strides == (0,):  # every weight one number (the table's view of 1.0)
+        return weight
+    live = weight if product is None else np.where(product > 0, weight, 1.0)
+    if (float(np.min(live)) >= _TINY
+            and float(np.max(weight)) * float(np.max(seg_total)) < _SUM_LIMIT):
+        return weight  # the common case: two passes, nothing to rescale
+    top = extreme_at(np.maximum, weight, seg_code, m)
+    off = extreme_at(np.minimum, live, seg_code, m) < _TINY
+    off |= top >= _SUM_LIMIT / seg_total
+    rows = np.flatnonzero(off[seg_code])
+    with np.errstate(divide="ignore"):  # a hook's 0: log 0 = -inf, weight 0
+        logw = np.log(reliability[table.source[rows]]) + np.log(table.weight[rows])
+        if product is not None:
+            logw += np.log(product[rows])
+    seg = seg_code[rows]
+    peak = extreme_at(np.maximum, logw, seg, m)
+    fitted = weight.copy()
+    fitted[rows] = np.where(logw == -np.inf, 0.0, np.exp(logw - peak[seg]))
+    return fitted
 
 
 def _no_usable(part: _Part, k: int) -> NoUsableClaimsError:

@@ -36,26 +36,29 @@ def _factor_convert(x: npt.NDArray[np.float64], unit: str, target: str) -> npt.N
     out = x.copy()
     finite = np.isfinite(x)
     if finite.any():
-        out[finite] = ureg.Quantity(x[finite], unit).to(target).magnitude
+        with np.errstate(over="ignore", invalid="ignore"):  # past the largest float: inf
+            out[finite] = ureg.Quantity(x[finite], unit).to(target).magnitude
     return out
 
 
 def convert_units(
     table: ClaimTable, seg_code: npt.NDArray[np.int64], segments: Sequence[int]
-) -> tuple[ClaimTable, list[int]]:
+) -> tuple[ClaimTable, dict[int, str]]:
     """Convert the claims of ``segments`` (variables whose claims state different
     units) to the unit of their first claim that states one, where pint can.
 
-    :returns: the table with converted figures (the original Claim objects are kept
-        for the account of each estimate) and the segments that could not be converted.
+    :returns: the table with converted figures (for the computation only: the
+        account of each estimate shows the claims as stated), and the segments that
+        could not be converted, each with why ("" when pint cannot convert the units
+        into one another).
     """
     if not have_pint():
-        return table, list(segments)
+        return table, dict.fromkeys(segments, "")
     import pint
 
     lower, value, upper = table.lower.copy(), table.value.copy(), table.upper.copy()
     unit = table.unit.copy()
-    failed: list[int] = []
+    failed: dict[int, str] = {}
     for k in segments:
         rows = np.flatnonzero(seg_code == k)
         codes = table.unit[rows]
@@ -66,20 +69,29 @@ def convert_units(
                 sel = rows[codes == code]
                 for col in (lower, value, upper):
                     col[sel] = _factor_convert(col[sel], table.units[code], target)
+                # a conversion that reverses the order (a negative factor) swaps sides
+                lo, up = lower[sel], upper[sel]
+                lower[sel], upper[sel] = np.minimum(lo, up), np.maximum(lo, up)
                 unit[sel] = target_code
         except (pint.errors.PintError, ValueError, TypeError, AttributeError):
-            failed.append(k)
-            lower[rows], value[rows], upper[rows] = (
-                table.lower[rows], table.value[rows], table.upper[rows])
-            unit[rows] = table.unit[rows]
+            failed[k] = ""
+        else:
+            was = (table.lower[rows], table.value[rows], table.upper[rows])
+            if any(np.any(np.isfinite(a) & ~np.isfinite(b[rows]))
+                   for a, b in zip(was, (lower, value, upper), strict=True)):
+                failed[k] = f" (in {target!r} a figure is past the largest float)"
+            else:
+                continue
+        lower[rows], value[rows], upper[rows] = (
+            table.lower[rows], table.value[rows], table.upper[rows])
+        unit[rows] = table.unit[rows]
     converted = ClaimTable(
         variable=table.variable, variables=table.variables, source=table.source,
-        sources=table.sources, lower=np.minimum(lower, upper), value=value,
-        upper=np.maximum(lower, upper), unit=unit, units=table.units,
-        confidence=table.confidence, weight=table.weight, as_of=table.as_of,
-        published=table.published, via=table.via, document=table.document, quote=table.quote,
-        phrase=table.phrase, quantiles=table.quantiles,
-        claims=None if table._claims is None else table._claims,
+        sources=table.sources, lower=lower, value=value, upper=upper, unit=unit,
+        units=table.units, confidence=table.confidence, weight=table.weight,
+        as_of=table.as_of, published=table.published, via=table.via,
+        document=table.document, quote=table.quote, phrase=table.phrase,
+        quantiles=table.quantiles, claims=None if table._claims is None else table._claims,
     )
     converted._positions, converted._shares = table._positions, table._shares
     return converted, failed
