@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from claimrecon import _order
 from claimrecon._order import factorize_ints
 
 # Enough keys that the fast paths run (below 4096 they hand over to numpy or pandas).
@@ -20,16 +17,15 @@ _SIZES = st.integers(4096, 12_000)
 
 @given(n=_SIZES, low=st.integers(-(2**62), 2**62), per_key=st.floats(0.01, 4.0),
        dtype=st.sampled_from([np.int64, np.int32, np.uint32, np.uint64]),
-       seed=st.integers(0, 2**32 - 1), chunk=st.sampled_from([_order._CHUNK, 1000, 4096]))
+       seed=st.integers(0, 2**32 - 1))
 def test_factorize_ints_gives_what_pandas_gives(
-    n: int, low: int, per_key: float, dtype: type, seed: int, chunk: int
+    n: int, low: int, per_key: float, dtype: type, seed: int
 ) -> None:
     span = max(1, int(per_key * n))
     info = np.iinfo(dtype)
     low = min(max(low, int(info.min)), int(info.max) - span)
     keys = (np.random.default_rng(seed).integers(0, span, n) + low).astype(dtype)
-    with mock.patch.object(_order, "_CHUNK", chunk):  # rows in one chunk or in several
-        got = factorize_ints(keys)
+    got = factorize_ints(keys)
     assert got is not None  # the keys span at most four integers per key
     codes, uniques = got
     want_codes, want_uniques = pd.factorize(keys)

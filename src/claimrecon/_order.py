@@ -9,9 +9,6 @@ IntArray = npt.NDArray[np.int64]
 
 _SMALL = 1 << 12
 _DIGIT = 1 << 16
-#: Rows per ``np.minimum.at`` in :func:`factorize_ints`: the row numbers it takes are
-#: made a chunk at a time (8 MB, memory the allocator reuses) rather than all at once.
-_CHUNK = 1 << 20
 
 
 def argsort_codes(codes: npt.NDArray[np.integer], bound: int) -> IntArray:
@@ -56,14 +53,11 @@ def factorize_ints(
     # An offset below the span (at most 4n) is exact in every integer dtype.
     offset = (keys - keys.dtype.type(lo) if lo else keys).astype(np.intp, copy=False)
     first = np.full(span, n, np.intp)
-    for start in range(0, n, _CHUNK):
-        stop = min(start + _CHUNK, n)
-        np.minimum.at(first, offset[start:stop], np.arange(start, stop, dtype=np.intp))
+    np.minimum.at(first, offset, np.arange(n, dtype=np.intp))
     is_first = np.zeros(n, bool)
     is_first[first[first < n]] = True
-    at = np.flatnonzero(is_first)  # each value's first row, in row order
-    uniques = keys[at]
+    uniques = keys[is_first]
     code_of = np.empty(span, np.int64)
-    code_of[offset[at]] = np.arange(len(at), dtype=np.int64)
+    code_of[offset[is_first]] = np.arange(len(uniques), dtype=np.int64)
     codes: IntArray = code_of[offset]
     return codes, uniques
