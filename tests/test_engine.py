@@ -430,3 +430,17 @@ def test_a_hook_zero_still_excludes_in_a_variable_whose_weights_underflow() -> N
     assert [x.reason for x in e.excluded] == ["weight 0 from plugin zero"]
     assert [c.weight for c in e.contributions] == pytest.approx([1 / (1 + 1e-10),
                                                                  1e-10 / (1 + 1e-10)])
+
+
+def test_the_latest_claim_carries_recency_however_small_its_weight() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({
+        "variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, 2.0],
+        "weight": [1e-300, 1.0], "source_reliability": [1e-300, 1.0],
+        "as_of": pd.to_datetime(["2025-01-02", "2025-01-01"])})
+    e = cr.reconcile_all(frame, "recency")["v"]
+    assert e.value == 1.0 and [c.weight for c in e.contributions] == [1.0]
+    assert [x.reason for x in e.excluded] == ["superseded: another claim holds as of a later date"]
+    # among the claims that count, it weighs as the smallest normal float
+    shares = [c.weight for c in cr.reconcile_all(frame, "weighted")["v"].contributions]
+    assert shares == [np.finfo(np.float64).tiny, 1.0]

@@ -609,7 +609,10 @@ def run(
         if grouped not in views:
             rows, w, starts = act_rows, act_weight, None
             seg = _take(seg_code, rows)
-            if grouped or m == 1:  # one segment is grouped anyway: the cheaper reductions
+            # One segment is grouped anyway, but a hash-style kernel still gets it in
+            # table order: its sums then run over the rows in the same order, with the
+            # same rounding, as among many variables.
+            if grouped:
                 if m > 1 and bool(np.any(seg[1:] < seg[:-1])):
                     o = argsort_codes(seg, m)
                     rows, seg, w = (o if rows is None else rows[o]), seg[o], _take(w, o)
@@ -690,7 +693,8 @@ def _fit_weights(weight: FloatArray, table: ClaimTable, reliability: FloatArray,
     within a variable count, so there each weight is recomputed from the logs of its
     factors and divided by the variable's largest. Other variables are untouched, and
     a variable is rescaled or not by its own claims alone (the same in one call for
-    one variable as among many)."""
+    one variable as among many). No rescaled weight is below the smallest normal
+    float unless a hook said 0."""
     if weight.strides == (0,):  # every weight one number (the table's view of 1.0)
         return weight
     live = weight if product is None else np.where(product > 0, weight, 1.0)
@@ -708,7 +712,10 @@ def _fit_weights(weight: FloatArray, table: ClaimTable, reliability: FloatArray,
     seg = seg_code[rows]
     peak = extreme_at(np.maximum, logw, seg, m)
     fitted = weight.copy()
-    fitted[rows] = np.where(logw == -np.inf, 0.0, np.exp(logw - peak[seg]))
+    # A weight below the smallest normal float relative to its variable's largest
+    # counts as that float: too small to move a mean, but a claim that alone is left
+    # (the latest, for recency) still carries the estimate.
+    fitted[rows] = np.where(logw == -np.inf, 0.0, np.maximum(np.exp(logw - peak[seg]), _TINY))
     return fitted
 
 

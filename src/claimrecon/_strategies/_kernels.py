@@ -45,29 +45,20 @@ def weighted_means(
     # weighs the same and no sum can overflow, each segment's sum over its count.
     if finite is None:
         finite = [np.isfinite(r) for r in x]
+    if segs.starts is None:
+        return _hash_means(segs, x, w, finite)
     all_finite = _all_rows(finite)
     if all_finite and np.count_nonzero(w) == w.size:  # the common case: no masking
         if _all_equal(w) and _sums_fit(x, segs):
-            sums = (np.add.reduceat(np.asarray(x), segs.starts[:-1], axis=1)
-                    if segs.starts is not None else np.array([segs.sum(r) for r in x]))
             with np.errstate(invalid="ignore"):  # a segment of no rows: 0 / 0, no figure
-                mean: FloatArray = sums / segs.counts
+                mean: FloatArray = np.add.reduceat(np.asarray(x), segs.starts[:-1],
+                                                   axis=1) / segs.counts
             return mean
-        if segs.starts is not None:
-            first = segs.starts[:-1]
-            xa = np.asarray(x)  # once: rows given as a sequence would be stacked per call
-            share = w / np.add.reduceat(w, first)[segs.segment]
-            means: FloatArray = np.add.reduceat(xa * share, first, axis=1)
-            return means
-        # row by row, through one scratch array
-        share = np.take(segs.sum(w), segs.segment)
-        np.divide(w, share, out=share)
-        scratch = np.empty(segs.n)
-        return np.array([segs.sum(np.multiply(r, share, out=scratch)) for r in x])
-    if segs.starts is None:  # hash-style: reduce only the entries that count
-        live = w > 0
-        return np.concatenate([_live_means(segs, [xr], w, np.flatnonzero(fr & live))
-                               for xr, fr in zip(x, finite, strict=True)])
+        first = segs.starts[:-1]
+        xa = np.asarray(x)  # once: rows given as a sequence would be stacked per call
+        share = w / np.add.reduceat(w, first)[segs.segment]
+        means: FloatArray = np.add.reduceat(xa * share, first, axis=1)
+        return means
     finite = np.asarray(finite)
     x = np.asarray(x)
     use = finite & (w > 0)
@@ -78,6 +69,48 @@ def weighted_means(
     shares = wx / np.where(has, total, 1.0)[:, segs.segment]
     means = np.add.reduceat(np.where(use, x, 0.0) * shares, first, axis=1)
     return np.where(has, means, np.nan)
+
+
+def _hash_means(segs: Segments, x: Rows, w: FloatArray, finite: Rows) -> FloatArray:
+    """:func:`weighted_means` on hash-style segments. Each segment takes one of two
+    formulas by its own rows alone, so that a variable gets the same means, bit for
+    bit, alone as among many: where its weights are one positive number and its
+    figures finite, with sums that cannot overflow, the sum over the count; else
+    the sum of share x figure over the entries that count. Both sum in row order."""
+    dense = np.count_nonzero(w) == w.size
+    all_finite = _all_rows(finite)
+    fits = _sums_fit(x, segs) if all_finite else False
+    if all_finite and dense and fits and _all_equal(w):  # the common case: every segment
+        with np.errstate(invalid="ignore"):  # a segment of no rows: 0 / 0, no figure
+            mean: FloatArray = np.array([segs.sum(r) for r in x]) / segs.counts
+        return mean
+    if all_finite and dense:
+        share = np.take(segs.sum(w), segs.segment)
+        np.divide(w, share, out=share)
+        scratch = np.empty(segs.n)
+        means = np.array([segs.sum(np.multiply(r, share, out=scratch)) for r in x])
+    else:  # reduce only the entries that count
+        live = w > 0
+        means = np.concatenate([_live_means(segs, [xr], w, np.flatnonzero(fr & live))
+                                for xr, fr in zip(x, finite, strict=True)])
+    # The segments that take the sum over the count instead.
+    plain = segs.min(w) == segs.max(w)
+    if not dense:
+        plain[segs.segment[w <= 0]] = False
+    if not all_finite:
+        for fr in finite:
+            plain[segs.segment[~fr]] = False
+    if not fits:
+        top = np.zeros(segs.m)
+        for r, fr in zip(x, finite, strict=True):
+            np.maximum(top, segs.max(np.where(fr, np.abs(r), 0.0)), out=top)
+        with np.errstate(over="ignore"):  # past the largest float: inf, not plain
+            plain &= top * segs.counts < _SUM_LIMIT
+    if np.count_nonzero(plain):
+        with np.errstate(invalid="ignore", over="ignore"):  # only plain segments are read
+            for i, r in enumerate(x):
+                means[i, plain] = (segs.sum(r) / segs.counts)[plain]
+    return means
 
 
 def _live_means(segs: Segments, x: Rows, w: FloatArray, live: IntArray) -> FloatArray:
