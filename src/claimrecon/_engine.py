@@ -698,8 +698,11 @@ def _fit_weights(weight: FloatArray, table: ClaimTable, reliability: FloatArray,
     if weight.strides == (0,):  # every weight one number (the table's view of 1.0)
         return weight
     live = weight if product is None else np.where(product > 0, weight, 1.0)
-    if (float(np.min(live)) >= _TINY
-            and float(np.max(weight)) * float(np.max(seg_total)) < _SUM_LIMIT):
+    if len(weight) <= 64:  # a one-variable call: Python floats are cheaper than reductions
+        low, high = min(live.tolist()), max(weight.tolist())
+    else:
+        low, high = float(np.min(live)), float(np.max(weight))
+    if low >= _TINY and high * float(np.max(seg_total)) < _SUM_LIMIT:
         return weight  # the common case: two passes, nothing to rescale
     top = extreme_at(np.maximum, weight, seg_code, m)
     off = extreme_at(np.minimum, live, seg_code, m) < _TINY

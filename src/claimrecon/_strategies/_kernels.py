@@ -93,6 +93,8 @@ def _hash_means(segs: Segments, x: Rows, w: FloatArray, finite: Rows) -> FloatAr
         live = w > 0
         means = np.concatenate([_live_means(segs, [xr], w, np.flatnonzero(fr & live))
                                 for xr, fr in zip(x, finite, strict=True)])
+    if segs.m == 1:  # the one segment is not plain, or the first test had said so
+        return means
     # The segments that take the sum over the count instead.
     plain = segs.min(w) == segs.max(w)
     if not dense:
