@@ -6,6 +6,7 @@ import datetime
 import math
 
 import attrs
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -449,3 +450,38 @@ def test_many_sources_stating_one_figure_never_round_out_of_it(
         assert up <= (math.inf if q.upper is None else q.upper)
         if e.value is not None:
             assert lo <= e.value <= up
+
+
+@settings(max_examples=30, deadline=None)
+@given(sizes=st.lists(st.integers(1, 40), min_size=2, max_size=30),
+       wide=st.integers(100, 300), seed=st.integers(0, 2**32 - 1))
+def test_median_of_a_huge_variable_among_small_ones_is_its_median_alone(
+    sizes: list[int], wide: int, seed: int
+) -> None:
+    # One wide variable among small ones: no single padded matrix; each variable's
+    # median is still the one it has alone, bit for bit.
+    rng = np.random.default_rng(seed)
+    sources = [cr.Source(id=f"s{i}", reliability=float(r))
+               for i, r in enumerate(rng.choice([0.2, 0.5, 0.499999999, 0.500000001, 1.0], 60))]
+    claims = [cr.Claim(variable=f"x{j}", source=sources[int(rng.integers(60))],
+                       quantity=cr.Quantity(value=float(rng.integers(-5, 5))))
+              for j, size in enumerate([wide, *sizes]) for _ in range(size)]
+    many = cr.reconcile_all(claims, "median")
+    for v in many:
+        one = cr.reconcile([c for c in claims if c.variable == v], "median")
+        assert (one.lower, one.value, one.upper) == (many[v].lower, many[v].value,
+                                                     many[v].upper)
+
+
+def test_a_near_tie_in_the_median_falls_the_same_among_many_variables() -> None:
+    a = cr.Source(id="a", reliability=0.499999999)
+    b = cr.Source(id="b", reliability=0.500000001)
+    one = cr.Source(id="one")
+    tie = [cr.Claim(variable="v", source=a, quantity=cr.Quantity(value=0.0)),
+           cr.Claim(variable="v", source=b, quantity=cr.Quantity(value=7.0))]
+    wide = [cr.Claim(variable="w", source=one, quantity=cr.Quantity(value=float(k)))
+            for k in range(10)]
+    singles = [cr.Claim(variable=f"s{k}", source=one, quantity=cr.Quantity(value=1.0))
+               for k in range(8)]
+    alone = cr.reconcile(tie, "median").value
+    assert cr.reconcile_all(tie + wide + singles, "median")["v"].value == alone == 0.0

@@ -191,7 +191,7 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
 def padded_width(segs: Segments, *, spare: int = 4) -> int | None:
     """The width of a ``(m, widest segment)`` matrix holding each segment in a row, or
     ``None`` when it would hold more than ``spare`` times the rows (one huge segment
-    among small ones); then sort globally. Needs grouped segments."""
+    among small ones). Needs grouped segments."""
     assert segs.starts is not None, "padded_width() needs grouped segments"
     if segs.m == 1:
         return segs.n
@@ -286,11 +286,10 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray, *,
     share reaches one half. Always one of the given figures; ``NaN`` where a segment
     has none. Returns shape ``(k, m)``.
 
-    Small segments are laid out as rows of a padded matrix and sorted row by row; when
-    that matrix would be too large, the ``k`` rows are laid end to end as ``k * m``
-    segments and sorted globally (one argsort ranks the figures, a second sorts the key
-    segment x size + rank). Either way the cumulative shares restart at every segment
-    and the first entry to reach one half is the median. When every weight is the same
+    Each segment is laid out as a row of a padded matrix and sorted within it; the
+    running sum of its weights along the row reaches half its total at the median.
+    When one matrix would be too large (a huge segment among small ones), segments of
+    similar size share a matrix, one per class of sizes. When every weight is the same
     (no reliability given), the median is the middle figure, selected with no weights
     carried. ``scratch``: ``x`` is the caller's to discard, and may be reordered.
     """
@@ -298,7 +297,22 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray, *,
     m = segs.m
     nan = np.isnan(x)
     width = padded_width(segs)
-    if width is not None and _all_equal(w):
+    if width is None:
+        assert segs.starts is not None, "lower_medians needs grouped segments"
+        # One matrix would be too large (a huge segment among small ones): one matrix per
+        # class of segment sizes (from 2**(e-1) to under 2**e rows), each at most twice
+        # the rows it holds. Every segment is still a row of its own, summed in the same
+        # order as alone, so its median is the same as alone.
+        out = np.empty((k, m))
+        size_class = np.frexp(segs.counts)[1]
+        for e in np.unique(size_class).tolist():
+            ks = np.flatnonzero(size_class == e)
+            lens = segs.counts[ks]
+            idx = np.repeat(segs.starts[ks] - (np.cumsum(lens) - lens), lens) + np.arange(
+                int(lens.sum()))  # their rows, segment after segment, as take() orders them
+            out[:, ks] = lower_medians(segs.take(ks), x[:, idx], w[idx], scratch=True)
+        return out
+    if _all_equal(w):
         return _middle_figures(segs, x, nan, width, scratch)
     if not np.count_nonzero(nan) and np.count_nonzero(w) == n:  # every entry counts
         xs = x
@@ -307,43 +321,20 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray, *,
     else:
         use = (w > 0) & ~nan
         xs, wu = np.where(use, x, np.inf), np.where(use, w, 0.0)
-    if width is not None:
-        rows = k * m  # one row per (figure kind, segment), padded with +inf and weight 0
-        at = None if width * m == n else padded_at(segs, width)
-        grid_x = padded(segs, xs, width, np.inf, at)
-        grid_w = padded(segs, wu, width, 0.0, at).ravel()
-        order = grid_x.argsort(axis=1, kind="stable")
-        order += np.arange(0, rows * width, width)[:, None]
-        sorted_w = grid_w[order]
-        cum = sorted_w.cumsum(axis=1)
-        total = cum[:, -1]  # the last running sum is the row's total
-        # Entries of weight 0 never reach first: the entry before has the same sum.
-        first = (cum >= (0.5 - TOLERANCE) * total[:, None]).argmax(axis=1)
-        at_first = order.ravel()[np.arange(0, rows * width, width) + first]
-        picked: FloatArray = grid_x.ravel()[at_first]
-        empty = total <= 0
-        if np.count_nonzero(empty):
-            picked[empty] = np.nan
-        return picked.reshape(k, m)
-    assert segs.starts is not None, "lower_medians needs grouped segments"
-    size = k * n
-    flat = xs.reshape(size)
-    seg = (np.arange(k, dtype=np.int64)[:, None] * m + segs.segment).reshape(size)
-    first_row = (np.arange(k, dtype=np.int64)[:, None] * n + segs.starts[:-1]).reshape(k * m)
-    wflat = wu.reshape(size)
-    tot = np.add.reduceat(wflat, first_row)
-    share = wflat / np.where(tot > 0, tot, 1.0)[seg]
-    if size > 1:
-        rank = np.empty(size, np.int64)
-        rank[np.argsort(flat, kind="stable")] = np.arange(size)
-        order1 = np.argsort(seg * size + rank, kind="stable")
-        flat, share = flat[order1], share[order1]
-    live = share > 0
-    run = share.copy()
-    if k * m > 1:  # restart the running sum: subtract the previous segment's total
-        run[first_row[1:]] -= np.add.reduceat(share, first_row)[:-1]
-    reached1 = (np.cumsum(run) >= 0.5 - TOLERANCE) & live
-    at = np.minimum.reduceat(np.where(reached1, np.arange(size), size), first_row)
-    ends = np.append(first_row[1:], size)
-    picked1 = flat[np.minimum(at, size - 1)]
-    return np.where((at < ends) & (tot > 0), picked1, np.nan).reshape(k, m)
+    rows = k * m  # one row per (figure kind, segment), padded with +inf and weight 0
+    at = None if width * m == n else padded_at(segs, width)
+    grid_x = padded(segs, xs, width, np.inf, at)
+    grid_w = padded(segs, wu, width, 0.0, at).ravel()
+    order = grid_x.argsort(axis=1, kind="stable")
+    order += np.arange(0, rows * width, width)[:, None]
+    sorted_w = grid_w[order]
+    cum = sorted_w.cumsum(axis=1)
+    total = cum[:, -1]  # the last running sum is the row's total
+    # Entries of weight 0 never reach first: the entry before has the same sum.
+    first = (cum >= (0.5 - TOLERANCE) * total[:, None]).argmax(axis=1)
+    at_first = order.ravel()[np.arange(0, rows * width, width) + first]
+    picked: FloatArray = grid_x.ravel()[at_first]
+    empty = total <= 0
+    if np.count_nonzero(empty):
+        picked[empty] = np.nan
+    return picked.reshape(k, m)
