@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 from pathlib import Path
 
 import numpy as np
@@ -300,3 +301,24 @@ def test_work_handed_to_a_thread_returns_its_result_or_raises_its_error() -> Non
         raise ValueError("bad row")
     assert finished == [True]
     assert "claimrecon-factorize" not in [t.name for t in threading.enumerate()]
+
+
+def test_a_table_becomes_a_typed_frame_column_by_column() -> None:
+    pytest.importorskip("pandas")
+    claims = [
+        cr.Claim(variable="v", source=cr.Source(id="a", reliability=0.5),
+                 quantity=cr.Quantity(value=-0.0), as_of=datetime.date(2025, 1, 2)),
+        cr.Claim(variable="v", source=cr.Source(id="b"),
+                 quantity=cr.Quantity(lower=12_000, unit="troops")),
+    ]
+    df = cr.ClaimTable.from_claims(claims).to_pandas()
+    assert list(df.columns) == ["variable", "source", "value", "lower", "upper", "unit",
+                                "confidence", "as_of", "published", "weight", "source_name",
+                                "source_reliability", "via", "document", "quote", "phrase"]
+    assert {c: str(df[c].dtype) for c in ("value", "lower", "upper", "weight", "as_of")} == {
+        "value": "float64", "lower": "float64", "upper": "float64", "weight": "float64",
+        "as_of": "datetime64[us]"}
+    assert math.copysign(1.0, df["value"][0]) == -1.0  # not the integer 0
+    assert df["lower"].isna()[0] and df["lower"][1] == 12_000.0 and df["upper"].isna().all()
+    assert df["as_of"].isna()[1] and df["source_reliability"].tolist() == [0.5, 1.0]
+    assert cr.ClaimTable.from_pandas(df).to_claims() == claims

@@ -9,11 +9,12 @@ import json
 import math
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from ._errors import ClaimFileError, ClaimreconError
 from ._model import Source
@@ -615,6 +616,52 @@ def _frame_times(
     return shared.own(raw, us)
 
 
+def _items(items: Sequence[Any]) -> npt.NDArray[np.object_]:
+    """A 1-d object array of ``items`` (tuples stay entries, not rows)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = list(items)
+    return out
+
+
+def table_frame(table: ClaimTable) -> Any:
+    """The table as a pandas DataFrame in the claims schema, column by column: the
+    figures as floats (a bound that is not given, or a point claim's, is NaN), the
+    times as ``datetime64[us]`` (NaT when not given), texts and keys as objects."""
+    import pandas as pd
+
+    lo, v, up = table.lower, table.value, table.upper
+    point = (lo == up) & (lo == v)
+    sources = table.sources
+    none: npt.NDArray[np.object_] = np.full(len(table), None, dtype=object)
+
+    def times(t: npt.NDArray[np.int64]) -> Any:
+        return np.asarray(t).view("datetime64[us]")  # MISSING_TIME is NaT's number
+
+    def texts(col: Sequence[Any] | None) -> npt.NDArray[np.object_]:
+        return none if col is None else _items(col)
+
+    columns = {
+        "variable": _items(table.variables)[table.variable],
+        "source": _items([s.id for s in sources])[table.source],
+        "value": np.array(v),
+        "lower": np.where(point | np.isinf(lo), np.nan, lo),
+        "upper": np.where(point | np.isinf(up), np.nan, up),
+        "unit": _items([*table.units, None])[table.unit],
+        "confidence": np.array(table.confidence),
+        "as_of": times(table.as_of),
+        "published": times(table.published),
+        "weight": np.array(table.weight),
+        "source_name": _items([s.name for s in sources])[table.source],
+        "source_reliability": table.reliability()[table.source],
+        "via": none if table.via is None else _items([list(x) for x in table.via]),
+        "document": texts(table.document),
+        "quote": texts(table.quote),
+        "phrase": texts(table.phrase),
+    }
+    return pd.DataFrame({k: pd.Series(c, dtype=object if c.dtype == object else None,
+                                      copy=False) for k, c in columns.items()}, copy=False)
+
+
 def _cell(x: float) -> Any:
     return None if not math.isfinite(x) else (int(x) if x.is_integer() and abs(x) < 2**53 else x)
 
@@ -665,9 +712,7 @@ def write_claims(table: ClaimTable, path: str | os.PathLike[str], *,
                 rec["via"] = ";".join(rec["via"])
                 w.writerow({k: "" if val is None else val for k, val in rec.items()})
     elif fmt == "parquet":
-        import pandas as pd
-
-        pd.DataFrame.from_records(list(table_records(table)), columns=list(COLUMNS)).to_parquet(p)
+        table_frame(table).to_parquet(p)
     else:
         raise ValueError(f"cannot tell the format of {str(path)!r}; pass format='csv', "
                          "'jsonl' or 'parquet'")

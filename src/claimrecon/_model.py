@@ -155,8 +155,9 @@ class Claim:
     :param variable: what the figure is about (a str or an int; its type is kept).
     :param quantity: the figure with its range.
     :param source: the origin: who made the estimate.
-    :param as_of: when the figure holds.
-    :param published: when it was reported.
+    :param as_of: when the figure holds (a date or a datetime; a
+        :class:`~claimrecon.ClaimTable` keeps the instant, an aware datetime in UTC).
+    :param published: when it was reported (the same).
     :param via: the outlets that carried it.
     :param document: the document it was read from.
     :param quote: the sentence that states it.

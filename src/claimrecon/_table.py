@@ -369,12 +369,14 @@ class ClaimTable:
         return table_from_frame(table, columns=columns)
 
     def to_pandas(self) -> Any:
-        """The table as a pandas DataFrame in the claims schema (needs pandas)."""
-        import pandas as pd
+        """The table as a pandas DataFrame in the claims schema (needs pandas), built
+        column by column: figures as floats (NaN where a bound is not given, and for
+        both bounds of a point claim), ``as_of`` and ``published`` as
+        ``datetime64[us]`` (NaT where not given), keys and texts as objects.
+        :meth:`from_pandas` reads it back with nothing lost."""
+        from ._io import table_frame
 
-        from ._io import COLUMNS, table_records
-
-        return pd.DataFrame.from_records(list(table_records(self)), columns=list(COLUMNS))
+        return table_frame(self)
 
     def reliability(self) -> FloatArray:
         """Each source's reliability, indexed by source code."""
