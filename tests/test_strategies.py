@@ -452,25 +452,48 @@ def test_many_sources_stating_one_figure_never_round_out_of_it(
             assert lo <= e.value <= up
 
 
+@pytest.mark.parametrize("name", ["median", "intersection"])
 @settings(max_examples=30, deadline=None)
 @given(sizes=st.lists(st.integers(1, 40), min_size=2, max_size=30),
        wide=st.integers(100, 300), seed=st.integers(0, 2**32 - 1))
-def test_median_of_a_huge_variable_among_small_ones_is_its_median_alone(
-    sizes: list[int], wide: int, seed: int
+def test_a_huge_variable_among_small_ones_gets_what_it_gets_alone(
+    name: str, sizes: list[int], wide: int, seed: int
 ) -> None:
     # One wide variable among small ones: no single padded matrix; each variable's
-    # median is still the one it has alone, bit for bit.
+    # estimate is still the one it has alone, bit for bit.
     rng = np.random.default_rng(seed)
     sources = [cr.Source(id=f"s{i}", reliability=float(r))
                for i, r in enumerate(rng.choice([0.2, 0.5, 0.499999999, 0.500000001, 1.0], 60))]
+
+    def quantity() -> cr.Quantity:
+        a, b = sorted(float(x) for x in rng.integers(-5, 5, 2))
+        return cr.Quantity(value=a) if rng.random() < 0.5 else cr.Quantity(lower=a, upper=b)
+
     claims = [cr.Claim(variable=f"x{j}", source=sources[int(rng.integers(60))],
-                       quantity=cr.Quantity(value=float(rng.integers(-5, 5))))
+                       quantity=quantity())
               for j, size in enumerate([wide, *sizes]) for _ in range(size)]
-    many = cr.reconcile_all(claims, "median")
+    many = cr.reconcile_all(claims, name)
     for v in many:
-        one = cr.reconcile([c for c in claims if c.variable == v], "median")
+        one = cr.reconcile([c for c in claims if c.variable == v], name)
         assert (one.lower, one.value, one.upper) == (many[v].lower, many[v].value,
                                                      many[v].upper)
+        assert [c.weight for c in one.contributions] == [c.weight for c in
+                                                         many[v].contributions]
+
+
+def test_the_agreeing_range_ends_at_an_end_when_a_light_claim_opens_within_the_tolerance(
+) -> None:
+    heavy = cr.Source(id="heavy")
+    light = cr.Source(id="light", reliability=1e-12)  # a share below the tolerance
+
+    def on(source: cr.Source, **q: float) -> cr.Claim:
+        return cr.Claim(variable="v", source=source, quantity=cr.Quantity(**q))
+
+    e = cr.reconcile([on(heavy, lower=0, upper=10), on(light, lower=5, upper=20)],
+                     "intersection")
+    assert (e.lower, e.upper) == (0, 10)  # the next end, not the light claim's start
+    e = cr.reconcile([on(heavy, upper=1.0), on(light, upper=3.0)], "intersection")
+    assert (e.lower, e.upper) == (None, 1.0)  # it was -inf to -inf: a malformed result
 
 
 def test_a_near_tie_in_the_median_falls_the_same_among_many_variables() -> None:

@@ -24,9 +24,7 @@ def intersection_kernel(segs: Segments) -> Reduction:
     """
     w = segs.weight
     share = w / segs.sum(w)[segs.segment]
-    width = padded_width(segs)
-    lo, hi, agree = (_sweep_sorted(segs, share) if width is None
-                     else _sweep_padded(segs, share, width))
+    lo, hi, agree = _sweep(segs, share)
     seg = segs.segment
     member = (segs.lower <= lo[seg]) & (segs.upper >= hi[seg])
     if np.count_nonzero(agree) < segs.m:  # no two claims agree: all count, the envelope
@@ -50,6 +48,30 @@ def intersection_kernel(segs: Segments) -> Reduction:
 
 #: Per segment: the result's lower and upper end, and whether any two claims agree.
 Sweep = tuple[FloatArray, FloatArray, BoolArray]
+
+
+def _sweep(segs: Segments, share: FloatArray) -> Sweep:
+    """The sweep over every segment, each in a row of a padded matrix; when one
+    matrix would be too large (a huge segment among small ones), one matrix per class
+    of segment sizes (2**(e-1) to under 2**e rows), so that each segment is swept as
+    it is alone."""
+    width = padded_width(segs)
+    if width is not None:
+        return _sweep_padded(segs, share, width)
+    assert segs.starts is not None, "intersection runs on grouped segments"
+    lo, hi = np.empty(segs.m), np.empty(segs.m)
+    agree = np.empty(segs.m, bool)
+    size_class = np.frexp(segs.counts)[1]
+    for e in np.unique(size_class).tolist():
+        ks = np.flatnonzero(size_class == e)
+        lens = segs.counts[ks]
+        idx = np.repeat(segs.starts[ks] - (np.cumsum(lens) - lens), lens) + np.arange(
+            int(lens.sum()))  # their rows, segment after segment, as take() orders them
+        sub = segs.take(ks)
+        width_e = padded_width(sub)
+        assert width_e is not None  # at most twice the rows
+        lo[ks], hi[ks], agree[ks] = _sweep_padded(sub, share[idx], width_e)
+    return lo, hi, agree
 
 
 def _sweep_padded(segs: Segments, share: FloatArray, width: int) -> Sweep:
@@ -86,39 +108,16 @@ def _sweep_padded(segs: Segments, share: FloatArray, width: int) -> Sweep:
     peak = np.maximum.reduce(cover, axis=1)
     best = (cover >= peak[:, None] - TOLERANCE).argmax(axis=1)
     flat = (row_start + best) if m > 1 else best
+    # The next end closes it: the first closing event after the start (an opening
+    # can follow within the tolerance, of a claim too light to move the peak).
+    after = np.arange(cols) > best[:, None]
+    close = (after & ~opens).argmax(axis=1)
     at_s = at_s.ravel()
     # Two claims agree where two intervals open in a row: the coverage count first
     # reaches 2 right after two opening events (closing ones follow their openings;
     # empty slots sort after every opening).
     agree: BoolArray = np.logical_or.reduce(opens[:, 1:] & opens[:, :-1], axis=1)
-    return at_s[flat], at_s[flat + 1], agree
-
-
-def _sweep_sorted(segs: Segments, share: FloatArray) -> Sweep:
-    """The sweep over all segments laid end to end: one argsort ranks the positions, a
-    second sorts by (segment, rank); a stable sort keeps lower bounds (the first half)
-    first at ties."""
-    assert segs.starts is not None, "intersection runs on grouped segments"
-    n = segs.n
-    pos = np.concatenate((segs.lower, segs.upper))
-    seg2 = np.concatenate((segs.segment, segs.segment))
-    delta = np.concatenate((share, -share))
-    count_delta = np.concatenate((np.ones(n, np.int64), -np.ones(n, np.int64)))
-    rank = np.empty(2 * n, np.int64)
-    rank[np.argsort(pos, kind="stable")] = np.arange(2 * n)
-    order = np.argsort(seg2 * (2 * n) + rank, kind="stable")
-    pos_s, delta_s, cd_s = pos[order], delta[order], count_delta[order]
-    ev_starts = 2 * segs.starts
-    cover = np.cumsum(delta_s)
-    if segs.m > 1:  # restart at each segment (its events sum to zero, up to rounding)
-        offsets = np.concatenate((np.zeros(1), cover[ev_starts[1:-1] - 1]))
-        cover -= np.repeat(offsets, 2 * segs.counts)
-    n_open = np.cumsum(cd_s)
-    peak = np.maximum.reduceat(cover, ev_starts[:-1])
-    agree = np.maximum.reduceat(n_open, ev_starts[:-1]) > 1
-    at_peak = np.flatnonzero(cover >= np.repeat(peak, 2 * segs.counts) - TOLERANCE)
-    best = at_peak[np.searchsorted(at_peak, ev_starts[:-1])]
-    return pos_s[best], pos_s[best + 1], agree
+    return at_s[flat], at_s[(row_start + close) if m > 1 else close], agree
 
 
 INTERSECTION = Strategy(
