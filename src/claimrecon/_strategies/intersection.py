@@ -110,8 +110,11 @@ def _sweep_padded(segs: Segments, share: FloatArray, width: int) -> Sweep:
     flat = (row_start + best) if m > 1 else best
     # The next end closes it: the first closing event after the start (an opening
     # can follow within the tolerance, of a claim too light to move the peak).
-    after = np.arange(cols) > best[:, None]
-    close = (after & ~opens).argmax(axis=1)
+    close = best + 1  # usually the next event
+    late = np.flatnonzero(opens[np.arange(m), close])
+    if len(late):
+        after = np.arange(cols) > best[late, None]
+        close[late] = (after & ~opens[late]).argmax(axis=1)
     at_s = at_s.ravel()
     # Two claims agree where two intervals open in a row: the coverage count first
     # reaches 2 right after two opening events (closing ones follow their openings;
