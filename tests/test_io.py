@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -322,3 +323,91 @@ def test_a_table_becomes_a_typed_frame_column_by_column() -> None:
     assert df["lower"].isna()[0] and df["lower"][1] == 12_000.0 and df["upper"].isna().all()
     assert df["as_of"].isna()[1] and df["source_reliability"].tolist() == [0.5, 1.0]
     assert cr.ClaimTable.from_pandas(df).to_claims() == claims
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    # a blank line does not shift the lines counted after it
+    ("blank.csv", "variable,source,value\nv,a,1\n\nv,b,twelve\n",
+     "line 4, column 'value': expected a number"),
+    # a short row, or a cut last line, is not read as cells not given
+    ("short.csv", "variable,source,value,upper\nv,a,1\n", "line 2: 3 cells where the header has 4"),
+    ("twice.csv", "variable,source,value,value\nv,a,1,2\n", "the column 'value' appears twice"),
+    ("twice.jsonl", '{"variable": "v", "source": "a", "value": 1, "value": 2}\n',
+     "line 1, column 'value': the key 'value' appears twice"),
+    # a schema name but for case or spaces would be ignored, and its figure lost
+    ("near.csv", "variable,source,value,Upper\nv,a,12,15\n",
+     "column 'Upper': the column 'Upper' is not in the claims schema; did you mean 'upper'?"),
+    ("near.jsonl", '{"variable": "v", "source": "a", "value": 1, "as of": "2024-01-01"}\n',
+     "did you mean 'as_of'?"),
+    ("far.csv", "variable,source,value,as_of\nv,a,1,0001-01-01T00:30:00+01:00\n",
+     "line 2, column 'as_of': expected a date within years 1 to 9999 in UTC"),
+])
+def test_bad_files_are_refused_where_they_are_bad(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    with pytest.raises(cr.ClaimFileError, match=re.escape(message)):
+        cr.read_claims(_write(tmp_path, name, text))
+
+
+def test_other_extra_columns_are_ignored_and_long_cells_are_read(tmp_path: Path) -> None:
+    quote = "x" * 200_000  # longer than the csv module's own limit
+    p = _write(tmp_path, "ok.csv", f'variable,source,value,notes,quote\nv,a,1,mine,"{quote}"\n')
+    (claim,) = cr.read_claims(p).to_claims()
+    assert claim.quote == quote and claim.quantity.value == 1
+
+
+def test_a_parquet_file_that_is_missing_or_is_not_parquet_is_a_claim_file_error(
+    tmp_path: Path
+) -> None:
+    pytest.importorskip("pyarrow")
+    with pytest.raises(cr.ClaimFileError, match="cannot open the file"):
+        cr.read_claims(tmp_path / "missing.parquet")
+    with pytest.raises(cr.ClaimFileError, match="cannot read the file as Parquet"):
+        cr.read_claims(_write(tmp_path, "not.parquet", "variable,source\n"))
+
+
+@pytest.mark.parametrize(("frame", "message"), [
+    ({"variable": ["v", " "], "source": ["a", "b"], "value": [1.0, 2.0]},
+     "row 1, column 'variable': a variable is required (got an empty text)"),
+    ({"variable": ["v", "v"], "source": ["a", ""], "value": [1.0, 2.0]},
+     "row 1, column 'source': a source id is required (got an empty text)"),
+    ({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, True]},
+     "row 1, column 'value': expected a number (got True)"),
+])
+def test_bad_frame_rows_are_named(frame: dict[str, list[object]], message: str) -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in frame.items()})
+    with pytest.raises(cr.ClaimFileError, match=re.escape(message)):
+        cr.ClaimTable.from_pandas(df)
+
+
+def test_a_frame_column_twice_is_refused() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame([["v", "a", 1.0, 2.0]], columns=["variable", "source", "value", "value"])
+    with pytest.raises(cr.ClaimFileError, match="the column 'value' appears twice"):
+        cr.ClaimTable.from_pandas(df)
+
+
+def test_frame_times_with_different_offsets_are_instants() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"variable": ["v"] * 3, "source": ["a", "b", "c"], "value": [1.0] * 3,
+                       "as_of": ["2025-01-01T00:00:00+09:00", "2025-01-01T00:00:00-05:00",
+                                 "2025-01-01"]})
+    assert [c.as_of for c in cr.ClaimTable.from_pandas(df).to_claims()] == [
+        datetime.datetime(2024, 12, 31, 15), datetime.datetime(2025, 1, 1, 5),
+        datetime.date(2025, 1, 1)]
+
+
+def test_a_unit_pint_cannot_read_is_a_unit_mismatch() -> None:
+    pytest.importorskip("pint")
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, 2.0],
+                       "unit": ["(troops", "m"]})
+    with pytest.raises(cr.UnitMismatchError, match=r"'\(troops', 'm'"):
+        cr.reconcile_all(df)

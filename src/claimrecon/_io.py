@@ -30,9 +30,12 @@ COLUMNS = (
     "quote", "phrase",
 )
 _REQUIRED = ("variable", "source")
+_SCHEMA = frozenset(COLUMNS)
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 #: Frames of at least this many rows code their source ids on a second thread.
 _THREAD_ROWS = 100_000
+#: The longest CSV cell read (csv's own limit is 131,072 characters).
+_LONGEST_CELL = 2**31 - 1
 _T = TypeVar("_T")
 
 
@@ -83,6 +86,14 @@ def _text(row: Mapping[str, Any], col: str) -> str | None:
 
 
 def _time(row: Mapping[str, Any], col: str) -> int:
+    try:
+        return _time_of(row, col)
+    except OverflowError:  # an aware datetime whose UTC instant leaves years 1 to 9999
+        raise _RowError(col, f"expected a date within years 1 to 9999 in UTC (got "
+                             f"{row.get(col)!r})") from None
+
+
+def _time_of(row: Mapping[str, Any], col: str) -> int:
     x = row.get(col)
     if x is None or _missing(x):
         return int(MISSING_TIME)
@@ -236,8 +247,27 @@ def _rename(row: Mapping[str, Any], columns: Mapping[str, str] | None) -> Mappin
     return {inverse.get(k, k): v for k, v in row.items()}
 
 
-def _check_header(header: Iterable[str], path: str, columns: Mapping[str, str] | None) -> None:
+def _near_misses(header: Sequence[str], path: str | None, location: str | None) -> None:
+    """Refuse a header that names a column twice, or a column that is a schema name
+    but for case, spaces or hyphens ("Upper", "as of"): read as it is, it would be
+    ignored, and the claims would quietly lose a figure. Other extra columns (notes,
+    ids of your own) are ignored."""
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            raise ClaimFileError(f"the column {h!r} appears twice", path=path,
+                                 location=location, column=h)
+        seen.add(h)
+        near = h.strip().lower().replace(" ", "_").replace("-", "_")
+        if near != h and near in COLUMNS and near not in header:
+            raise ClaimFileError(f"the column {h!r} is not in the claims schema; did you "
+                                 f"mean {near!r}? (rename it, or map it with columns=)",
+                                 path=path, location=location, column=h)
+
+
+def _check_header(header: Sequence[str], path: str, columns: Mapping[str, str] | None) -> None:
     inverse = {t: o for o, t in (columns or {}).items()}
+    _near_misses([inverse.get(h, h) for h in header], path, "line 1")
     present = {inverse.get(h, h) for h in header}
     for col in _REQUIRED:
         if col not in present:
@@ -253,18 +283,44 @@ def _check_header(header: Iterable[str], path: str, columns: Mapping[str, str] |
 def _csv_records(
     f: TextIO, path: str, columns: Mapping[str, str] | None
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    reader = csv.DictReader(f)
-    if reader.fieldnames is None:
-        raise ClaimFileError("the file is empty (expected a header line)", path=path,
-                             location="line 1")
-    _check_header(reader.fieldnames, path, columns)
-    start = reader.line_num + 1
-    for row in reader:
-        if None in row:
-            raise ClaimFileError(f"more cells than header columns ({len(reader.fieldnames)})",
-                                 path=path, location=f"line {start}")
-        yield f"line {start}", _rename(row, columns)
+    reader = csv.reader(f)
+    start = 1
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ClaimFileError("the file is empty (expected a header line)", path=path,
+                                 location="line 1")
+        _check_header(header, path, columns)
         start = reader.line_num + 1
+        for cells in reader:
+            if cells:  # a blank line holds no claim
+                if len(cells) != len(header):
+                    raise ClaimFileError(
+                        f"{len(cells)} cells where the header has {len(header)} columns",
+                        path=path, location=f"line {start}")
+                yield f"line {start}", _rename(dict(zip(header, cells, strict=True)), columns)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ClaimFileError(f"not valid CSV: {exc}", path=path,
+                             location=f"line {start}") from None
+
+
+class _TwiceError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _one_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (json keeps the last of two)."""
+    row = dict(pairs)
+    if len(row) < len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _TwiceError(k)
+            seen.add(k)
+    return row
 
 
 def _jsonl_records(
@@ -275,14 +331,20 @@ def _jsonl_records(
             continue
         where = f"line {n}"
         try:
-            row = json.loads(line, parse_constant=lambda c: c)
+            row = json.loads(line, parse_constant=lambda c: c, object_pairs_hook=_one_each)
+        except _TwiceError as exc:
+            raise ClaimFileError(f"the key {exc.key!r} appears twice", path=path,
+                                 location=where, column=exc.key) from None
         except json.JSONDecodeError as exc:
             raise ClaimFileError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path,
                                  location=where) from None
         if not isinstance(row, dict):
             raise ClaimFileError(f"expected a JSON object (got {type(row).__name__})",
                                  path=path, location=where)
-        yield where, _rename(row, columns)
+        row = _rename(row, columns)
+        if not _SCHEMA.issuperset(row):
+            _near_misses(list(row), path, where)
+        yield where, row
 
 
 def read_claims(
@@ -321,19 +383,41 @@ def _read(
         except ImportError:
             raise ClaimFileError("reading Parquet needs pyarrow: pip install "
                                  "'claimrecon[arrow]'", path=name) from None
-        frame = pq.read_table(p).to_pandas()
+        import pyarrow as pa
+
+        try:
+            frame = pq.read_table(p).to_pandas()
+        except FileNotFoundError as exc:
+            raise ClaimFileError(f"cannot open the file: {exc.strerror or 'no such file'}",
+                                 path=name) from None
+        except (OSError, pa.ArrowException) as exc:  # not Parquet, or damaged
+            raise ClaimFileError(f"cannot read the file as Parquet: {exc}", path=name) from None
         return table_from_frame(frame, path=name, columns=columns)
     try:
         f = opener(p) if opener else open(p, encoding="utf-8-sig", newline="")  # noqa: SIM115
     except OSError as exc:
         raise ClaimFileError(f"cannot open the file: {exc.strerror}", path=name) from None
+    limit = csv.field_size_limit()
     with f:
         try:
+            csv.field_size_limit(_LONGEST_CELL)  # a quote may be longer than csv's 131,072
             records = (_csv_records if fmt == "csv" else _jsonl_records)(f, name, columns)
             return table_from_records(records, path=name)
         except UnicodeDecodeError as exc:
             raise ClaimFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
                                  path=name) from None
+        finally:
+            csv.field_size_limit(limit)
+
+
+def _blank(problems: list[tuple[int, str, str]], codes: Any, uniques: list[Any],
+           column: str) -> None:
+    """Rows whose key is an empty or blank text: as required as a missing one."""
+    blank = [i for i, u in enumerate(uniques) if isinstance(u, str) and not u.strip()]
+    if blank:
+        what = "a variable is required" if column == "variable" else "a source id is required"
+        _frame_problems(problems, np.isin(codes, blank), column,
+                        lambda r: f"{what} (got an empty text)")
 
 
 def _frame_problems(
@@ -422,6 +506,7 @@ def table_from_frame(
         inverse = {theirs: ours for ours, theirs in columns.items()}
         frame = frame.rename(columns=inverse)
     header = [str(c) for c in frame.columns]
+    _near_misses(header, path, None)
     for col in _REQUIRED:
         if col not in header:
             raise ClaimFileError(f"the required column {col!r} is missing; found: "
@@ -443,6 +528,14 @@ def table_from_frame(
         if raw.dtype.kind in "fiu":  # numbers already: nothing to parse
             num = shared.own(raw, raw.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
+            if raw.dtype == object:  # True would read as 1.0
+                is_bool = np.fromiter((isinstance(x, bool | np.bool_) for x in raw.tolist()),
+                                      bool, n)
+                if np.count_nonzero(is_bool):
+                    unreadable[is_bool] = True
+                    _frame_problems(problems, is_bool, col,
+                                    lambda r: f"expected a number (got {raw.iloc[r]!r})")
+                    raw = raw.where(~is_bool, None)
             num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64,
                                                                na_value=np.nan)
             unparsed = np.isnan(num) & ~raw.isna().to_numpy()
@@ -471,6 +564,7 @@ def table_from_frame(
         var_codes, var_uniques = dense or pd.factorize(var_raw, use_na_sentinel=True)
         _frame_problems(problems, var_codes < 0, "variable", "a variable is required")
         variables: list[Any] = var_uniques.tolist()
+        _blank(problems, var_codes, variables, "variable")
         kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "fO" else set()
         for u in (variables if kinds - {str, int} else ()):
             if isinstance(u, float) and not u.is_integer():
@@ -484,6 +578,7 @@ def table_from_frame(
         conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
         src_codes, src_uniques = source_codes()
     _frame_problems(problems, src_codes < 0, "source", "a source id is required")
+    _blank(problems, src_codes, src_uniques.tolist(), "source")
     has = set(header)
     # Missing bounds: a value alone is a point, otherwise the side is unbounded. Each
     # rewrite runs only where some row needs it (a full column pass costs).
@@ -603,7 +698,9 @@ def _frame_times(
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         ts = raw
     else:
-        ts = pd.to_datetime(raw.where(~missing, None), errors="coerce", format="ISO8601")
+        # utc=True: offsets may differ from row to row; a naive time is taken as it is
+        ts = pd.to_datetime(raw.where(~missing, None), errors="coerce", format="ISO8601",
+                            utc=True)
     if getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
     bad = ts.isna().to_numpy() & ~missing

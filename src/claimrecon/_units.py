@@ -54,8 +54,6 @@ def convert_units(
     """
     if not have_pint():
         return table, dict.fromkeys(segments, "")
-    import pint
-
     lower, value, upper = table.lower.copy(), table.value.copy(), table.upper.copy()
     unit = table.unit.copy()
     failed: dict[int, str] = {}
@@ -73,7 +71,7 @@ def convert_units(
                 lo, up = lower[sel], upper[sel]
                 lower[sel], upper[sel] = np.minimum(lo, up), np.maximum(lo, up)
                 unit[sel] = target_code
-        except (pint.errors.PintError, ValueError, TypeError, AttributeError):
+        except Exception:  # pint's parser raises many kinds for text it cannot read
             failed[k] = ""
         else:
             was = (table.lower[rows], table.value[rows], table.upper[rows])
