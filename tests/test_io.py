@@ -411,3 +411,22 @@ def test_a_unit_pint_cannot_read_is_a_unit_mismatch() -> None:
                        "unit": ["(troops", "m"]})
     with pytest.raises(cr.UnitMismatchError, match=r"'\(troops', 'm'"):
         cr.reconcile_all(df)
+
+
+def test_a_file_that_is_not_utf8_is_refused_at_its_line(tmp_path: Path) -> None:
+    p = tmp_path / "latin1.csv"
+    p.write_bytes(b"variable,source,value\n" + b"v,a,1\n" * 5000 + "v,Z\u00fcrich,2\n".encode(
+        "latin-1"))
+    with pytest.raises(cr.ClaimFileError, match=r"line 5002 \(byte 30025 of the file\): not UTF-8"):
+        cr.read_claims(p)
+
+
+def test_parquet_refuses_variable_keys_of_two_types_in_words(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    table = cr.ClaimTable.from_claims([
+        cr.Claim(variable=v, source=cr.Source(id="a"), quantity=cr.Quantity(value=1.0))
+        for v in ("x", 3)])
+    with pytest.raises(ValueError, match="can be written as JSON Lines"):
+        table.write(tmp_path / "mixed.parquet")
+    table.write(tmp_path / "mixed.jsonl")
+    assert cr.read_claims(tmp_path / "mixed.jsonl").to_claims() == table.to_claims()

@@ -404,8 +404,8 @@ def _read(
             records = (_csv_records if fmt == "csv" else _jsonl_records)(f, name, columns)
             return table_from_records(records, path=name)
         except UnicodeDecodeError as exc:
-            raise ClaimFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                 path=name) from None
+            raise ClaimFileError(f"not UTF-8 text ({exc.reason})", path=name,
+                                 location=_first_undecodable(p)) from None
         finally:
             csv.field_size_limit(limit)
 
@@ -418,6 +418,20 @@ def _blank(problems: list[tuple[int, str, str]], codes: Any, uniques: list[Any],
         what = "a variable is required" if column == "variable" else "a source id is required"
         _frame_problems(problems, np.isin(codes, blank), column,
                         lambda r: f"{what} (got an empty text)")
+
+
+def _first_undecodable(p: Path) -> str | None:
+    """The line and byte where ``p`` first fails to decode as UTF-8 (the decoder's
+    own offset counts from the start of its buffer, not of the file)."""
+    start = 0
+    with open(p, "rb") as f:
+        for n, line in enumerate(f, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return f"line {n} (byte {start + exc.start} of the file)"
+            start += len(line)
+    return None
 
 
 def _frame_problems(
@@ -809,7 +823,14 @@ def write_claims(table: ClaimTable, path: str | os.PathLike[str], *,
                 rec["via"] = ";".join(rec["via"])
                 w.writerow({k: "" if val is None else val for k, val in rec.items()})
     elif fmt == "parquet":
-        table_frame(table).to_parquet(p)
+        frame = table_frame(table)
+        try:
+            frame.to_parquet(p)
+        except (OverflowError, ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid too
+            raise ValueError(
+                f"cannot write these claims as Parquet ({exc}); a Parquet column holds "
+                "one type, and integers below 2**63: variable keys that mix texts and "
+                "integers, or larger integers, can be written as JSON Lines") from exc
     else:
         raise ValueError(f"cannot tell the format of {str(path)!r}; pass format='csv', "
                          "'jsonl' or 'parquet'")

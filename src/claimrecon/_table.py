@@ -336,7 +336,12 @@ class ClaimTable:
 
     def write(self, path: str | os.PathLike[str], *, format: str | None = None) -> None:
         """Write the table as CSV, JSON Lines or Parquet (format from the suffix).
-        :func:`claimrecon.read_claims` reads it back with nothing lost."""
+        :func:`claimrecon.read_claims` reads it back with nothing lost, within what
+        the format holds (CSV: integer variable keys come back as texts, and a
+        ``via`` outlet must not contain ``;``).
+
+        :raises ValueError: Parquet, for variable keys that mix texts and integers or
+            integers of 2**63 and more (one type per column)."""
         from ._io import write_claims
 
         write_claims(self, path, format=format)
