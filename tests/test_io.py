@@ -347,6 +347,13 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
      "did you mean 'as_of'?"),
     ("far.csv", "variable,source,value,as_of\nv,a,1,0001-01-01T00:30:00+01:00\n",
      "line 2, column 'as_of': expected a date within years 1 to 9999 in UTC"),
+    # a JSON object or array is no key, no text, no outlet name
+    ("obj.jsonl", '{"variable": {"a": 1}, "source": "s", "value": 1}\n',
+     "line 1, column 'variable': expected a string or an integer"),
+    ("list.jsonl", '{"variable": "v", "source": ["s"], "value": 1}\n',
+     "line 1, column 'source': expected a text"),
+    ("via.jsonl", '{"variable": "v", "source": "s", "value": 1, "via": ["a", null]}\n',
+     "line 1, column 'via': expected a list of outlet names"),
 ])
 def test_bad_files_are_refused_where_they_are_bad(
     tmp_path: Path, name: str, text: str, message: str
@@ -384,6 +391,14 @@ def test_bad_frame_rows_are_named(frame: dict[str, list[object]], message: str) 
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in frame.items()})
     with pytest.raises(cr.ClaimFileError, match=re.escape(message)):
+        cr.ClaimTable.from_pandas(df)
+
+
+def test_a_frame_via_list_holding_a_null_is_refused() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, 2.0],
+                       "via": [["x"], ["y", None]]})
+    with pytest.raises(cr.ClaimFileError, match=r"row 1, column 'via': expected a list"):
         cr.ClaimTable.from_pandas(df)
 
 

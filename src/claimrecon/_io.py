@@ -82,6 +82,8 @@ def _text(row: Mapping[str, Any], col: str) -> str | None:
     x = row.get(col)
     if _missing(x):
         return None
+    if isinstance(x, (dict, list, tuple)):  # a JSON object or array is no text
+        raise _RowError(col, f"expected a text (got {x!r})")
     return str(x)
 
 
@@ -117,7 +119,9 @@ def _via(row: Mapping[str, Any]) -> tuple[str, ...]:
     if isinstance(x, str):
         return tuple(p.strip() for p in x.split(";") if p.strip())
     if isinstance(x, (list, tuple, np.ndarray)):
-        return tuple(str(p) for p in x)
+        if any(p is None or not isinstance(p, str) for p in x):
+            raise _RowError("via", f"expected a list of outlet names (got {list(x)!r})")
+        return tuple(x)
     raise _RowError("via", f"expected outlets separated by ';' or a list (got {x!r})")
 
 
@@ -131,6 +135,8 @@ def _variable(row: Mapping[str, Any]) -> str | int:
         raise _RowError("variable", f"expected a string or an integer (got {x!r})")
     if isinstance(x, (int, np.integer)):
         return int(x)
+    if isinstance(x, (dict, list, tuple)):  # a JSON object or array is no key
+        raise _RowError("variable", f"expected a string or an integer (got {x!r})")
     return str(x)
 
 
@@ -685,7 +691,13 @@ def table_from_frame(
 
     via = None
     if "via" in frame.columns:
-        via = [_via({"via": x}) for x in frame["via"].tolist()]
+        via = []
+        for r, x in enumerate(frame["via"].tolist()):
+            try:
+                via.append(_via({"via": x}))
+            except _RowError as exc:
+                raise ClaimFileError(str(exc), path=path, location=f"row {r}",
+                                     column="via") from None
     table = ClaimTable(
         variable=var_codes.astype(np.int64, copy=False), variables=variables,
         source=src_codes.astype(np.int64, copy=False), sources=sources,
