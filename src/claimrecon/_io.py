@@ -584,7 +584,8 @@ def table_from_frame(
         var_codes, var_uniques = dense or pd.factorize(var_raw, use_na_sentinel=True)
         _frame_problems(problems, var_codes < 0, "variable", "a variable is required")
         variables: list[Any] = var_uniques.tolist()
-        _blank(problems, var_codes, variables, "variable")
+        if not (isinstance(var_uniques.dtype, np.dtype) and var_uniques.dtype.kind in "iub"):
+            _blank(problems, var_codes, variables, "variable")  # no text among numbers
         kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "fO" else set()
         for u in (variables if kinds - {str, int} else ()):
             if isinstance(u, float) and not u.is_integer():
