@@ -29,7 +29,7 @@ from ._model import Claim, Contribution, Estimate, Exclusion, Variable
 from ._order import argsort_codes
 from ._plugins import StrategyInfo, claim_weights, get_plugin_manager, strategy_info
 from ._strategy import Outcome, Reduction, Segments, extreme_at
-from ._table import ClaimTable, _every
+from ._table import ClaimTable, _every, object_array
 from ._units import convert_units, have_pint
 
 __all__ = ["Estimates", "reconcile", "reconcile_all"]
@@ -448,16 +448,9 @@ def _picked(items: Sequence[Any], codes: IntArray, rows: IntArray | None,
         one.fill(items[0])  # the item itself (np.full would make a string per entry)
         return one
     if identity and rows is None:
-        return _objects(items)
-    picked: npt.NDArray[np.object_] = _objects(items)[_take(codes, rows)]
+        return object_array(items)
+    picked: npt.NDArray[np.object_] = object_array(items)[_take(codes, rows)]
     return picked
-
-
-def _objects(items: Sequence[Any]) -> npt.NDArray[np.object_]:
-    """A 1-d object array of ``items`` (no nested arrays, even for tuples)."""
-    out = np.empty(len(items), dtype=object)
-    out[:] = list(items)
-    return out
 
 
 def _scalar(x: Any) -> Any:
@@ -600,7 +593,7 @@ def run(
         truth_arr = np.array([float(truths.get(table.variables[int(v)], math.nan))
                               for v in present])
     seg_variables = (table.variables if nvar == m
-                     else _objects(table.variables)[present].tolist())
+                     else object_array(table.variables)[present].tolist())
     act_weight = _take(weight, act_rows)
     views: dict[bool, Segments] = {}
 
@@ -927,7 +920,7 @@ class Estimates(Mapping[Variable, Estimate]):
             index: dict[Variable, tuple[_Part, int]] = {}
             for p in self._parts:
                 ok = np.flatnonzero(p.ok)
-                names = _objects(p.table.variables)[p.seg_var[ok]].tolist()
+                names = object_array(p.table.variables)[p.seg_var[ok]].tolist()
                 index.update(zip(names, ((p, k) for k in ok.tolist()), strict=True))
             self._index_built = index
         return self._index_built
@@ -1038,8 +1031,8 @@ class Estimates(Mapping[Variable, Estimate]):
             reason[r] = f"variable failed: {self.errors.get(v)}"
         share = np.where(excluded | failed_row, 0.0, p.share)
         return pd.DataFrame({
-            "variable": pd.Series(_objects(t.variables)[t.variable], dtype=object, copy=False),
-            "source": _objects([s.id for s in t.sources])[t.source],
+            "variable": pd.Series(object_array(t.variables)[t.variable], dtype=object, copy=False),
+            "source": object_array([s.id for s in t.sources])[t.source],
             "weight": share,
             "excluded": excluded | failed_row,
             "reason": reason,

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from ._errors import ClaimFileError, ClaimreconError
 from ._model import Source
 from ._order import argsort_codes, factorize_ints
-from ._table import MISSING_TIME, ClaimTable, from_time, to_time
+from ._table import MISSING_TIME, ClaimTable, from_time, object_array, to_time
 
 __all__ = ["COLUMNS", "read_claims", "table_from_frame", "table_from_records", "write_claims"]
 
@@ -119,7 +119,7 @@ def _via(row: Mapping[str, Any]) -> tuple[str, ...]:
     if isinstance(x, str):
         return tuple(p.strip() for p in x.split(";") if p.strip())
     if isinstance(x, (list, tuple, np.ndarray)):
-        if any(p is None or not isinstance(p, str) for p in x):
+        if not all(isinstance(p, str) for p in x):
             raise _RowError("via", f"expected a list of outlet names (got {list(x)!r})")
         return tuple(x)
     raise _RowError("via", f"expected outlets separated by ';' or a list (got {x!r})")
@@ -129,13 +129,11 @@ def _variable(row: Mapping[str, Any]) -> str | int:
     x = row.get("variable")
     if _missing(x):
         raise _RowError("variable", "a variable is required")
-    if isinstance(x, (bool, float)):
-        if isinstance(x, float) and x.is_integer():
-            return int(x)
-        raise _RowError("variable", f"expected a string or an integer (got {x!r})")
-    if isinstance(x, (int, np.integer)):
+    if isinstance(x, float) and x.is_integer():
         return int(x)
-    if isinstance(x, (dict, list, tuple)):  # a JSON object or array is no key
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return int(x)
+    if isinstance(x, (bool, float, dict, list, tuple)):  # nor a JSON object or array
         raise _RowError("variable", f"expected a string or an integer (got {x!r})")
     return str(x)
 
@@ -740,13 +738,6 @@ def _frame_times(
     return shared.own(raw, us)
 
 
-def _items(items: Sequence[Any]) -> npt.NDArray[np.object_]:
-    """A 1-d object array of ``items`` (tuples stay entries, not rows)."""
-    out = np.empty(len(items), dtype=object)
-    out[:] = list(items)
-    return out
-
-
 def table_frame(table: ClaimTable) -> Any:
     """The table as a pandas DataFrame in the claims schema, column by column: the
     figures as floats (a bound that is not given, or a point claim's, is NaN), the
@@ -762,22 +753,22 @@ def table_frame(table: ClaimTable) -> Any:
         return np.asarray(t).view("datetime64[us]")  # MISSING_TIME is NaT's number
 
     def texts(col: Sequence[Any] | None) -> npt.NDArray[np.object_]:
-        return none if col is None else _items(col)
+        return none if col is None else object_array(col)
 
     columns = {
-        "variable": _items(table.variables)[table.variable],
-        "source": _items([s.id for s in sources])[table.source],
+        "variable": object_array(table.variables)[table.variable],
+        "source": object_array([s.id for s in sources])[table.source],
         "value": np.array(v),
         "lower": np.where(point | np.isinf(lo), np.nan, lo),
         "upper": np.where(point | np.isinf(up), np.nan, up),
-        "unit": _items([*table.units, None])[table.unit],
+        "unit": object_array([*table.units, None])[table.unit],
         "confidence": np.array(table.confidence),
         "as_of": times(table.as_of),
         "published": times(table.published),
         "weight": np.array(table.weight),
-        "source_name": _items([s.name for s in sources])[table.source],
+        "source_name": object_array([s.name for s in sources])[table.source],
         "source_reliability": table.reliability()[table.source],
-        "via": none if table.via is None else _items([list(x) for x in table.via]),
+        "via": none if table.via is None else object_array([list(x) for x in table.via]),
         "document": texts(table.document),
         "quote": texts(table.quote),
         "phrase": texts(table.phrase),

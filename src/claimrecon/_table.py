@@ -52,6 +52,13 @@ def from_time(t: int, *, as_date: bool = True) -> datetime.date | None:
     return dt
 
 
+def object_array(items: Sequence[Any]) -> npt.NDArray[np.object_]:
+    """A 1-d object array of ``items`` (tuples and lists stay entries, not rows)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = list(items)
+    return out
+
+
 def _constant(value: float, dtype: type) -> Any:
     out: npt.NDArray[Any] = np.array(value, dtype)
     out.flags.writeable = False

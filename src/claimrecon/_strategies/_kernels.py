@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -199,6 +199,22 @@ def padded_width(segs: Segments, *, spare: int = 4) -> int | None:
     return None if segs.m * width > spare * max(segs.n, 1) else width
 
 
+def size_classes(segs: Segments) -> Iterator[tuple[IntArray, IntArray, Segments]]:
+    """Grouped segments in classes of similar size (from 2**(e-1) to under 2**e rows),
+    for when one padded matrix would be too large (a huge segment among small ones):
+    each class's padded matrix holds at most twice its rows. Yields the class's
+    segments ``ks``, their rows ``idx`` (segment after segment, as
+    :meth:`Segments.take` orders them) and ``segs.take(ks)``."""
+    assert segs.starts is not None, "size_classes() needs grouped segments"
+    size_class = np.frexp(segs.counts)[1]
+    for e in np.unique(size_class).tolist():
+        ks = np.flatnonzero(size_class == e)
+        lens = segs.counts[ks]
+        idx = np.repeat(segs.starts[ks] - (np.cumsum(lens) - lens), lens) + np.arange(
+            int(lens.sum()))
+        yield ks, idx, segs.take(ks)
+
+
 def padded(segs: Segments, x: npt.NDArray[Any], width: int, fill: Any,
            at: IntArray | None = None) -> npt.NDArray[Any]:
     """``x`` (one entry per row, shape ``(n,)`` or ``(k, n)``) laid out as the rows of a
@@ -298,19 +314,13 @@ def lower_medians(segs: Segments, x: FloatArray, w: FloatArray, *,
     nan = np.isnan(x)
     width = padded_width(segs)
     if width is None:
-        assert segs.starts is not None, "lower_medians needs grouped segments"
         # One matrix would be too large (a huge segment among small ones): one matrix per
         # class of segment sizes (from 2**(e-1) to under 2**e rows), each at most twice
         # the rows it holds. Every segment is still a row of its own, summed in the same
         # order as alone, so its median is the same as alone.
         out = np.empty((k, m))
-        size_class = np.frexp(segs.counts)[1]
-        for e in np.unique(size_class).tolist():
-            ks = np.flatnonzero(size_class == e)
-            lens = segs.counts[ks]
-            idx = np.repeat(segs.starts[ks] - (np.cumsum(lens) - lens), lens) + np.arange(
-                int(lens.sum()))  # their rows, segment after segment, as take() orders them
-            out[:, ks] = lower_medians(segs.take(ks), x[:, idx], w[idx], scratch=True)
+        for ks, idx, sub in size_classes(segs):
+            out[:, ks] = lower_medians(sub, x[:, idx], w[idx], scratch=True)
         return out
     if _all_equal(w):
         return _middle_figures(segs, x, nan, width, scratch)

@@ -6,7 +6,15 @@ import numpy as np
 
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
-from ._kernels import TOLERANCE, BoolArray, FloatArray, IntArray, padded_width, positions
+from ._kernels import (
+    TOLERANCE,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    padded_width,
+    positions,
+    size_classes,
+)
 
 REASONS = ("outside the range where the largest agreeing group of claims (by weight) meets",)
 
@@ -58,16 +66,9 @@ def _sweep(segs: Segments, share: FloatArray) -> Sweep:
     width = padded_width(segs)
     if width is not None:
         return _sweep_padded(segs, share, width)
-    assert segs.starts is not None, "intersection runs on grouped segments"
     lo, hi = np.empty(segs.m), np.empty(segs.m)
     agree = np.empty(segs.m, bool)
-    size_class = np.frexp(segs.counts)[1]
-    for e in np.unique(size_class).tolist():
-        ks = np.flatnonzero(size_class == e)
-        lens = segs.counts[ks]
-        idx = np.repeat(segs.starts[ks] - (np.cumsum(lens) - lens), lens) + np.arange(
-            int(lens.sum()))  # their rows, segment after segment, as take() orders them
-        sub = segs.take(ks)
+    for ks, idx, sub in size_classes(segs):
         width_e = padded_width(sub)
         assert width_e is not None  # at most twice the rows
         lo[ks], hi[ks], agree[ks] = _sweep_padded(sub, share[idx], width_e)
