@@ -6,10 +6,12 @@ import datetime
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import claimrecon as cr
 from claimrecon.testing import claim_lists
@@ -354,12 +356,28 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
      "line 1, column 'source': expected a text"),
     ("via.jsonl", '{"variable": "v", "source": "s", "value": 1, "via": ["a", null]}\n',
      "line 1, column 'via': expected a list of outlet names"),
+    ("quote.jsonl", '{"variable": "v", "source": "s", "value": 1, "quote": {"a": 1}}\n',
+     "line 1, column 'quote': expected a text (got {'a': 1})"),
+    # an integer past the largest float, or of more digits than Python converts
+    ("big.jsonl", '{"variable": "v", "source": "s", "value": 1' + "0" * 400 + "}\n",
+     "line 1, column 'value': expected a finite number (got 1000000000"),
+    ("huge.jsonl", '{"variable": "v", "source": "s", "value": ' + "9" * 5000 + "}\n",
+     "line 1: cannot read the JSON: Exceeds the limit (4300 digits)"),
+    # a long cell is shown cut short
+    ("long.csv", "variable,source,value\nv,s," + "x" * 10_000 + "\n",
+     "line 2, column 'value': expected a number (got 'xxxxxxxxx"),
 ])
 def test_bad_files_are_refused_where_they_are_bad(
     tmp_path: Path, name: str, text: str, message: str
 ) -> None:
     with pytest.raises(cr.ClaimFileError, match=re.escape(message)):
         cr.read_claims(_write(tmp_path, name, text))
+
+
+def test_a_long_cell_is_cut_short_in_the_message(tmp_path: Path) -> None:
+    with pytest.raises(cr.ClaimFileError) as info:
+        cr.read_claims(_write(tmp_path, "long.csv", "variable,source,value\nv,s," + "x" * 10_000))
+    assert len(str(info.value)) < 200 and "(10002 characters)" in str(info.value)
 
 
 def test_other_extra_columns_are_ignored_and_long_cells_are_read(tmp_path: Path) -> None:
@@ -445,3 +463,76 @@ def test_parquet_refuses_variable_keys_of_two_types_in_words(tmp_path: Path) -> 
         table.write(tmp_path / "mixed.parquet")
     table.write(tmp_path / "mixed.jsonl")
     assert cr.read_claims(tmp_path / "mixed.jsonl").to_claims() == table.to_claims()
+
+
+# Cells as files hold them: texts (CSV), or JSON values. Mostly plain, some not: a
+# number text with spaces, "nan", a JSON true, an object where a text belongs...
+_CELLS = {
+    "variable": ["v1", "v2", "10", 1, 2, "", " ", None, 1.5, 2.0, True, [1]],
+    "source": ["s1", "s2", " s3", "", "\t", None, 5, {}],
+    "value": ["12", "1e3", "-0", "", " 7 ", "nan", "inf", "1_000", "x", 12, 1.5, -0.0, None,
+              True, "12", 10**400],
+    "lower": ["", "1", "-3.5", "9999", None, 1, 2.5, False],
+    "upper": ["", "2000", "1e6", "0", None, 2000, "nan"],
+    "unit": ["", "km", "m", "  ", None, 5],
+    "confidence": ["", "0.5", "1", "0", None, 0.25, True],
+    "as_of": ["", "2024-01-01", "2024-01-01T10:00:00+02:00", "bad", " 2024-01-01 ",
+              "0001-01-01T00:00:00+01:00", None, 2024],
+    "published": ["", "2024-02-01", "2024/01/01", None],
+    "weight": ["", "2", "0.5", "0", "-1", None, 3, 0],
+    "source_name": ["", "", "Name A", "Name B", "  ", None, 5],
+    "source_reliability": ["", "", "0.5", "1", "2", None, 0.5, True],
+    "via": ["", "a;b", " a ; ;b", ";", [], ["a"], ["a", "b"], ["a", 1], [None], None, 5],
+    "document": ["", "doc1", "\u2028", None, {"x": 1}, 5],
+    "quote": ["", "a quote, with comma", "  ", None, [1]],
+    "phrase": ["", "about", None, 3.5],
+}
+
+
+@st.composite
+def _cell_columns(draw: st.DrawFn) -> dict[str, list[object]]:
+    """Columns of cells: texts only (as CSV gives them), or JSON values too."""
+    texts_only = draw(st.booleans())
+    names = ["variable", "source", *(c for c in list(_CELLS)[2:] if draw(st.booleans()))]
+    n = draw(st.integers(1, 12))
+    plain = draw(st.booleans())  # a column of the first (plain) cells only, mostly
+
+    def cells(c: str) -> list[object]:
+        pool = [x for x in _CELLS[c] if isinstance(x, str) or not texts_only]
+        if plain:
+            pool = pool[:3]
+        return draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
+
+    return {c: cells(c) for c in names}
+
+
+def _outcome(rows: Any) -> object:
+    try:
+        t = rows.table()
+    except cr.ClaimFileError as exc:
+        return ("error", str(exc), exc.problems)
+    return (t.variables, t.sources, t.units, t.via, t.document, t.quote, t.phrase,
+            *(getattr(t, c).tobytes() for c in ("variable", "source", "lower", "value",
+                                                "upper", "unit", "confidence", "weight",
+                                                "as_of", "published")))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_cell_columns(), st.integers(1, 5))
+def test_the_column_pass_of_the_readers_agrees_with_the_row_rules(
+    cols: dict[str, list[object]], chunk: int
+) -> None:
+    # The readers check a file's rows a chunk at a time, column by column, and hand
+    # any chunk they cannot vouch for to the row rules: a file gives the same table,
+    # or the same errors, either way.
+    from claimrecon import _io
+
+    n = len(cols["variable"])
+    lines = list(range(2, n + 2))
+    by_rows = _io._Rows("f.csv")
+    by_rows.add_rows((f"line {ln}", {c: v[i] for c, v in cols.items()})
+                     for i, ln in enumerate(lines))
+    by_chunks = _io._Rows("f.csv")
+    for i in range(0, n, chunk):
+        by_chunks.add_columns(lines[i:i + chunk], {c: v[i:i + chunk] for c, v in cols.items()})
+    assert _outcome(by_chunks) == _outcome(by_rows)

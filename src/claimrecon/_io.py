@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import itertools
 import json
 import math
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -62,41 +64,50 @@ def _missing(x: Any) -> bool:
         return True
 
 
-def _number(row: Mapping[str, Any], col: str) -> float | None:
-    x = row.get(col)
+def _number(x: Any, col: str) -> float | None:
     if x is None or _missing(x):
         return None
     if isinstance(x, bool):
-        raise _RowError(col, f"expected a number (got {x!r})")
+        raise _RowError(col, f"expected a number (got {_shown(x)})")
     try:
         f = float(x)
     except (TypeError, ValueError):
-        raise _RowError(col, f"expected a number (got {x!r})") from None
+        raise _RowError(col, f"expected a number (got {_shown(x)})") from None
+    except OverflowError:  # an integer past the largest float
+        raise _RowError(col, f"expected a finite number (got {_shown(x)})") from None
     if not math.isfinite(f):
-        raise _RowError(col, f"expected a finite number (got {x!r}); leave the cell empty "
-                        "for 'not given'")
+        raise _RowError(col, f"expected a finite number (got {_shown(x)}); leave the cell "
+                        "empty for 'not given'")
     return f
 
 
-def _text(row: Mapping[str, Any], col: str) -> str | None:
-    x = row.get(col)
+def _shown(x: Any) -> str:
+    """``repr(x)`` for a message, cut short past 60 characters (a cell may be long, and
+    an integer of thousands of digits has no repr at all)."""
+    try:
+        r = repr(x)
+    except ValueError:  # int.__repr__ past sys.get_int_max_str_digits()
+        return f"an integer of more than {sys.get_int_max_str_digits()} digits"
+    return r if len(r) <= 60 else f"{r[:50]}... ({len(r)} characters)"
+
+
+def _text(x: Any, col: str) -> str | None:
     if _missing(x):
         return None
     if isinstance(x, (dict, list, tuple)):  # a JSON object or array is no text
-        raise _RowError(col, f"expected a text (got {x!r})")
+        raise _RowError(col, f"expected a text (got {_shown(x)})")
     return str(x)
 
 
-def _time(row: Mapping[str, Any], col: str) -> int:
+def _time(x: Any, col: str) -> int:
     try:
-        return _time_of(row, col)
+        return _time_of(x, col)
     except OverflowError:  # an aware datetime whose UTC instant leaves years 1 to 9999
         raise _RowError(col, f"expected a date within years 1 to 9999 in UTC (got "
-                             f"{row.get(col)!r})") from None
+                             f"{_shown(x)})") from None
 
 
-def _time_of(row: Mapping[str, Any], col: str) -> int:
-    x = row.get(col)
+def _time_of(x: Any, col: str) -> int:
     if x is None or _missing(x):
         return int(MISSING_TIME)
     if isinstance(x, datetime.date):
@@ -108,25 +119,23 @@ def _time_of(row: Mapping[str, Any], col: str) -> int:
         d: datetime.date = (datetime.date.fromisoformat(s) if len(s) == 10
                             else datetime.datetime.fromisoformat(s))
     except ValueError:
-        raise _RowError(col, f"expected an ISO date or datetime (got {x!r})") from None
+        raise _RowError(col, f"expected an ISO date or datetime (got {_shown(x)})") from None
     return to_time(d)
 
 
-def _via(row: Mapping[str, Any]) -> tuple[str, ...]:
-    x = row.get("via")
+def _via(x: Any) -> tuple[str, ...]:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ()
     if isinstance(x, str):
         return tuple(p.strip() for p in x.split(";") if p.strip())
     if isinstance(x, (list, tuple, np.ndarray)):
         if not all(isinstance(p, str) for p in x):
-            raise _RowError("via", f"expected a list of outlet names (got {list(x)!r})")
+            raise _RowError("via", f"expected a list of outlet names (got {_shown(list(x))})")
         return tuple(x)
-    raise _RowError("via", f"expected outlets separated by ';' or a list (got {x!r})")
+    raise _RowError("via", f"expected outlets separated by ';' or a list (got {_shown(x)})")
 
 
-def _variable(row: Mapping[str, Any]) -> str | int:
-    x = row.get("variable")
+def _variable(x: Any) -> str | int:
     if _missing(x):
         raise _RowError("variable", "a variable is required")
     if isinstance(x, float) and x.is_integer():
@@ -134,8 +143,349 @@ def _variable(row: Mapping[str, Any]) -> str | int:
     if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
         return int(x)
     if isinstance(x, (bool, float, dict, list, tuple)):  # nor a JSON object or array
-        raise _RowError("variable", f"expected a string or an integer (got {x!r})")
+        raise _RowError("variable", f"expected a string or an integer (got {_shown(x)})")
     return str(x)
+
+
+#: Rows that the CSV and JSON Lines readers check at once, column by column.
+_CHUNK = 1 << 16
+_NUMBERS = ("lower", "value", "upper", "confidence", "weight", "source_reliability")
+_TEXTS = ("document", "quote", "phrase")
+_NONE = type(None)
+
+
+class _Rows:
+    """The claims of one file, checked and gathered chunk by chunk into a ClaimTable.
+
+    The schema's rules are the row checks of :meth:`add_rows`: one row at a time, each
+    problem recorded with its row and column, no row dropped. :meth:`add_columns`
+    applies the same rules to a chunk of rows one column at a time, for the plain cells
+    that files are mostly made of (number texts, empty cells, ISO dates); a chunk
+    holding anything else (a problem, an unusual cell) goes to the row checks whole,
+    so that what a file gives never depends on which of the two read it.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.var_index: dict[str | int, int] = {}
+        self.src_index: dict[str, int] = {}
+        self.sources: list[Source] = []
+        self.src_where: list[str] = []
+        self.unit_index: dict[str, int] = {}
+        self.arrays: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in (
+            "variable", "source", "lower", "value", "upper", "unit", "confidence",
+            "weight", "as_of", "published")}
+        self.lists: dict[str, list[Any]] = {k: [] for k in ("via", *_TEXTS)}
+        self.problems: list[tuple[str | None, str | None, str]] = []
+
+    def add_rows(self, records: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+        """Check and add rows given as ``(location, row)`` pairs, one at a time."""
+        cols: dict[str, list[Any]] = {k: [] for k in (*self.arrays, *self.lists)}
+        for where, row in records:
+            try:
+                var = _variable(row.get("variable"))
+                sid = _text(row.get("source"), "source")
+                if sid is None:
+                    raise _RowError("source", "a source id is required")
+                lower = _number(row.get("lower"), "lower")
+                value = _number(row.get("value"), "value")
+                upper = _number(row.get("upper"), "upper")
+                if lower is None and value is None and upper is None:
+                    raise _RowError("value",
+                                    "at least one of value, lower and upper is required")
+                if value is not None and lower is None and upper is None:
+                    lower = upper = value
+                if lower is not None and upper is not None and lower > upper:
+                    raise _RowError("lower", f"lower {lower:g} exceeds upper {upper:g}")
+                if value is not None and ((lower is not None and value < lower)
+                                          or (upper is not None and value > upper)):
+                    raise _RowError("value", f"value {value:g} lies outside [lower, upper]")
+                conf = _number(row.get("confidence"), "confidence")
+                if conf is not None and not 0 < conf < 1:
+                    raise _RowError("confidence",
+                                    f"expected a probability in (0, 1) (got {conf:g})")
+                weight = _number(row.get("weight"), "weight")
+                if weight is not None and weight <= 0:
+                    raise _RowError("weight", f"expected a weight > 0 (got {weight:g})")
+                rel = _number(row.get("source_reliability"), "source_reliability")
+                name = _text(row.get("source_name"), "source_name")
+                try:
+                    src = Source(id=sid, name=name, reliability=1.0 if rel is None else rel)
+                except ClaimreconError as exc:
+                    raise _RowError("source_reliability" if rel is not None else "source",
+                                    str(exc)) from None
+                k = self.src_index.get(sid)
+                if k is None:
+                    k = self._new_source(src, where)
+                elif self.sources[k] != src:
+                    raise _RowError(
+                        "source_name" if self.sources[k].name != src.name
+                        else "source_reliability",
+                        f"source {sid!r} is defined differently at {self.src_where[k]} "
+                        f"({self.sources[k]!r}); every row of one source must agree")
+                unit = _text(row.get("unit"), "unit")
+                as_of, published = (_time(row.get("as_of"), "as_of"),
+                                    _time(row.get("published"), "published"))
+                via = _via(row.get("via"))
+                texts = [_text(row.get(c), c) for c in _TEXTS]
+            except _RowError as exc:
+                self.problems.append((where, exc.column, str(exc)))
+                continue
+            cols["variable"].append(self.var_index.setdefault(var, len(self.var_index)))
+            cols["source"].append(k)
+            cols["lower"].append(-np.inf if lower is None else lower)
+            cols["value"].append(np.nan if value is None else value)
+            cols["upper"].append(np.inf if upper is None else upper)
+            cols["unit"].append(-1 if unit is None
+                                else self.unit_index.setdefault(unit, len(self.unit_index)))
+            cols["confidence"].append(np.nan if conf is None else conf)
+            cols["weight"].append(1.0 if weight is None else weight)
+            cols["as_of"].append(as_of)
+            cols["published"].append(published)
+            cols["via"].append(via)
+            for c, t in zip(_TEXTS, texts, strict=True):
+                cols[c].append(t)
+        for c, parts in self.arrays.items():
+            dtype = np.float64 if c in _NUMBERS else np.int64
+            parts.append(np.array(cols[c], dtype))
+        for c, items in self.lists.items():
+            items.extend(cols[c])
+
+    def _new_source(self, src: Source, where: str) -> int:
+        self.src_index[src.id] = len(self.sources)
+        self.sources.append(src)
+        self.src_where.append(where)
+        return len(self.sources) - 1
+
+    def add_columns(self, lines: Sequence[int], cols: Mapping[str, Sequence[Any]]) -> None:
+        """Check and add a chunk of rows given column by column (the schema's columns
+        that the file has; ``lines``: the line each row starts on)."""
+        if not self.problems:  # past a problem, rows are only checked (by the row rules)
+            checked = self._plain(lines, cols)
+            if checked is not None:
+                self._add_plain(lines, *checked)
+                return
+        names = list(cols)
+        self.add_rows((f"line {line}", dict(zip(names, cells, strict=True)))
+                      for line, cells in zip(lines, zip(*cols.values(), strict=True), strict=True))
+
+    def _plain(self, lines: Sequence[int], cols: Mapping[str, Sequence[Any]]) -> Any:
+        """The chunk's columns converted by the row rules, when every cell is plain and
+        no row breaks a rule; else ``None`` (the row checks then take the chunk)."""
+        n = len(lines)
+        var, sid = cols.get("variable"), cols.get("source")
+        if var is None or sid is None or not _plain_keys(var) or not _plain_keys(sid, str):
+            return None
+        nums = {}
+        for c in _NUMBERS:
+            x = _plain_numbers(cols[c]) if c in cols else np.full(n, np.nan)
+            if x is None:
+                return None
+            nums[c] = x
+        lower, value, upper = nums["lower"], nums["value"], nums["upper"]
+        has_value = ~np.isnan(value)
+        with np.errstate(invalid="ignore"):
+            bad = (np.isnan(lower) & np.isnan(upper) & ~has_value).any()
+            bad = bad or (lower > upper).any() or (value < lower).any() or (value > upper).any()
+            conf, weight = nums["confidence"], nums["weight"]
+            bad = bad or ((conf <= 0) | (conf >= 1)).any() or (weight <= 0).any()
+        if bad:
+            return None
+        point = has_value & np.isnan(lower) & np.isnan(upper)
+        if point.any():
+            lower = np.where(point, value, lower)
+            upper = np.where(point, value, upper)
+        lower[np.isnan(lower)] = -np.inf
+        upper[np.isnan(upper)] = np.inf
+        weight[np.isnan(weight)] = 1.0
+        rel = nums["source_reliability"]
+        rel[np.isnan(rel)] = 1.0
+        names = _plain_texts(cols["source_name"]) if "source_name" in cols else [None] * n
+        if names is None:
+            return None
+        sources = self._plain_sources(sid, names, rel)
+        if sources is None:
+            return None
+        texts: dict[str, list[Any]] = {}
+        for c in ("unit", *_TEXTS):
+            t = _plain_texts(cols[c]) if c in cols else [None] * n
+            if t is None:
+                return None
+            texts[c] = t
+        times: dict[str, npt.NDArray[np.int64]] = {}
+        for c in ("as_of", "published"):
+            time = _plain_times(cols[c], c) if c in cols else np.full(n, MISSING_TIME)
+            if time is None:
+                return None
+            times[c] = time
+        via = _plain_via(cols["via"]) if "via" in cols else [()] * n
+        if via is None:
+            return None
+        return (var, sid, sources, lower, value, upper, conf, weight, texts, times, via)
+
+    def _plain_sources(self, sid: Sequence[str], names: Sequence[str | None],
+                       rel: npt.NDArray[np.float64]) -> dict[str, Source] | None:
+        """The chunk's sources by id, when each is defined one way, and as the rows
+        before defined it; else ``None``."""
+        found: dict[str, Source] = {}
+        if names.count(None) == len(names) and not np.count_nonzero(rel != 1.0):
+            # No names nor reliabilities (the usual file): new sources by id alone.
+            for s in dict.fromkeys(sid):
+                k = self.src_index.get(s)
+                if k is None:
+                    try:
+                        found[s] = Source(id=s)
+                    except ClaimreconError:
+                        return None
+                elif self.sources[k].name is not None or self.sources[k].reliability != 1.0:
+                    return None
+            return found
+        for key in dict.fromkeys(zip(sid, names, rel.tolist(), strict=True)):
+            try:
+                src = Source(id=key[0], name=key[1], reliability=key[2])
+            except ClaimreconError:
+                return None
+            if found.setdefault(src.id, src) != src:
+                return None
+            k = self.src_index.get(src.id)
+            if k is not None and self.sources[k] != src:
+                return None
+        return found
+
+    def _add_plain(self, lines: Sequence[int], var: Sequence[str | int], sid: Sequence[str],
+                   sources: dict[str, Source], lower: npt.NDArray[np.float64],
+                   value: npt.NDArray[np.float64], upper: npt.NDArray[np.float64],
+                   conf: npt.NDArray[np.float64], weight: npt.NDArray[np.float64],
+                   texts: dict[str, list[Any]], times: dict[str, npt.NDArray[np.int64]],
+                   via: list[tuple[str, ...]]) -> None:
+        new = [s for s in sources if s not in self.src_index]
+        if new:
+            first = dict(zip(reversed(sid), range(len(sid) - 1, -1, -1), strict=True))
+            for s in sorted(new, key=first.__getitem__):  # in order of first appearance
+                self._new_source(sources[s], f"line {lines[first[s]]}")
+        vi, si, ui = self.var_index, self.src_index, self.unit_index
+        a = self.arrays
+        a["variable"].append(np.array([vi.setdefault(v, len(vi)) for v in var], np.int64))
+        a["source"].append(np.array([si[s] for s in sid], np.int64))
+        a["lower"].append(lower)
+        a["value"].append(value)
+        a["upper"].append(upper)
+        units = texts["unit"]
+        a["unit"].append(np.full(len(units), -1, np.int64) if units.count(None) == len(units)
+                         else np.array([-1 if u is None else ui.setdefault(u, len(ui))
+                                        for u in units], np.int64))
+        a["confidence"].append(conf)
+        a["weight"].append(weight)
+        a["as_of"].append(times["as_of"])
+        a["published"].append(times["published"])
+        self.lists["via"].extend(via)
+        for c in _TEXTS:
+            self.lists[c].extend(texts[c])
+
+    def table(self) -> ClaimTable:
+        """The table of every row added; a :class:`ClaimFileError` naming the first bad
+        row, with a note per further one, if any broke a rule."""
+        if self.problems:
+            loc, col, msg = self.problems[0]
+            err = ClaimFileError(msg, path=self.path, location=loc, column=col,
+                                 problems=self.problems)
+            for loc2, col2, msg2 in self.problems[1:]:
+                err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
+            raise err
+
+        def joined(c: str) -> Any:
+            parts = self.arrays[c]
+            dtype = np.float64 if c in _NUMBERS else np.int64
+            return (parts[0] if len(parts) == 1 else np.concatenate(parts) if parts
+                    else np.zeros(0, dtype))
+
+        return ClaimTable(
+            variable=joined("variable"), variables=list(self.var_index),
+            source=joined("source"), sources=self.sources, lower=joined("lower"),
+            value=joined("value"), upper=joined("upper"), unit=joined("unit"),
+            units=list(self.unit_index), confidence=joined("confidence"),
+            weight=joined("weight"), as_of=joined("as_of"), published=joined("published"),
+            via=self.lists["via"], document=self.lists["document"],
+            quote=self.lists["quote"], phrase=self.lists["phrase"],
+        )
+
+
+def _plain_keys(vals: Sequence[Any], *kinds: type) -> bool:
+    """Whether every cell of a key column is a non-blank text or an integer (of
+    ``kinds``: texts only for source ids), as the row rules keep them."""
+    found = set(map(type, vals))
+    if not found <= set(kinds or (str, int)):
+        return False
+    if str in found:
+        texts = vals if len(found) == 1 else [v for v in vals if type(v) is str]
+        if "" in texts or any(map(str.isspace, texts)):
+            return False
+    return True
+
+
+def _plain_numbers(vals: Sequence[Any]) -> npt.NDArray[np.float64] | None:
+    """A number column as floats (NaN: not given) when its cells are plain: number
+    texts or empty ones (CSV), or numbers and nulls (JSON), every one finite."""
+    n = len(vals)
+    found = set(map(type, vals))
+    try:
+        if found <= {str}:
+            empty = vals.count("")
+            if empty == n:
+                return np.full(n, np.nan)
+            out = np.array([float(s) if s else math.nan for s in vals], np.float64)
+        elif found <= {int, float, _NONE}:
+            empty = vals.count(None)
+            if empty == n:
+                return np.full(n, np.nan)
+            out = np.array([math.nan if x is None else float(x) for x in vals], np.float64)
+        else:
+            return None
+    except (ValueError, OverflowError):  # " ", "n/a", 10**400: the row rules say what
+        return None
+    return out if n - np.count_nonzero(np.isfinite(out)) == empty else None
+
+
+def _plain_texts(vals: Sequence[Any]) -> list[str | None] | None:
+    """An optional text column, blank cells as ``None``, when every cell is a text or
+    null."""
+    found = set(map(type, vals))
+    if not found <= {str, _NONE}:
+        return None
+    blank = vals.count("") + vals.count(None)
+    if blank == len(vals):
+        return [None] * len(vals)
+    return [None if x is None or not x or x.isspace() else x for x in vals]
+
+
+def _plain_times(vals: Sequence[Any], col: str) -> npt.NDArray[np.int64] | None:
+    """A date column as times, when every cell is an ISO date text, empty, or null."""
+    if not set(map(type, vals)) <= {str, _NONE}:
+        return None
+    if vals.count("") + vals.count(None) == len(vals):
+        return np.full(len(vals), MISSING_TIME)
+    try:
+        times = {x: _time(x, col) for x in dict.fromkeys(vals)}
+    except _RowError:
+        return None
+    return np.fromiter(map(times.__getitem__, vals), np.int64, len(vals))
+
+
+def _plain_via(vals: Sequence[Any]) -> list[tuple[str, ...]] | None:
+    """A via column as tuples of outlets, when every cell is a text (CSV) or a list of
+    texts (JSON)."""
+    found = set(map(type, vals))
+    if found <= {str}:
+        if vals.count("") == len(vals):
+            return [()] * len(vals)
+        via = {x: _via(x) for x in dict.fromkeys(vals)}
+        return list(map(via.__getitem__, vals))
+    if found <= {list, _NONE}:
+        out = [() if x is None else tuple(x) for x in vals]
+        if not set(map(type, itertools.chain.from_iterable(out))) <= {str}:
+            return None
+        return out
+    return None
 
 
 def table_from_records(
@@ -146,102 +496,9 @@ def table_from_records(
     Every row is checked; bad rows raise one :class:`ClaimFileError` naming the first,
     with a note per further row and all of them in ``problems``. No row is dropped.
     """
-    var_index: dict[Any, int] = {}
-    variables: list[Any] = []
-    src_index: dict[str, int] = {}
-    sources: list[Source] = []
-    src_where: list[str] = []
-    unit_index: dict[str, int] = {}
-    units: list[str] = []
-    cols: dict[str, list[Any]] = {k: [] for k in (
-        "variable", "source", "lower", "value", "upper", "unit", "confidence", "weight",
-        "as_of", "published", "via", "document", "quote", "phrase")}
-    problems: list[tuple[str | None, str | None, str]] = []
-    for where, row in records:
-        try:
-            var = _variable(row)
-            sid = _text(row, "source")
-            if sid is None:
-                raise _RowError("source", "a source id is required")
-            lower, value, upper = _number(row, "lower"), _number(row, "value"), _number(
-                row, "upper")
-            if lower is None and value is None and upper is None:
-                raise _RowError("value", "at least one of value, lower and upper is required")
-            if value is not None and lower is None and upper is None:
-                lower = upper = value
-            if lower is not None and upper is not None and lower > upper:
-                raise _RowError("lower", f"lower {lower:g} exceeds upper {upper:g}")
-            if value is not None and ((lower is not None and value < lower)
-                                      or (upper is not None and value > upper)):
-                raise _RowError("value", f"value {value:g} lies outside [lower, upper]")
-            conf = _number(row, "confidence")
-            if conf is not None and not 0 < conf < 1:
-                raise _RowError("confidence", f"expected a probability in (0, 1) (got {conf:g})")
-            weight = _number(row, "weight")
-            if weight is not None and weight <= 0:
-                raise _RowError("weight", f"expected a weight > 0 (got {weight:g})")
-            rel = _number(row, "source_reliability")
-            name = _text(row, "source_name")
-            try:
-                src = Source(id=sid, name=name, reliability=1.0 if rel is None else rel)
-            except ClaimreconError as exc:
-                raise _RowError("source_reliability" if rel is not None else "source",
-                                str(exc)) from None
-            k = src_index.get(sid)
-            if k is None:
-                src_index[sid] = len(sources)
-                sources.append(src)
-                src_where.append(where)
-                k = len(sources) - 1
-            elif sources[k] != src:
-                raise _RowError(
-                    "source_name" if sources[k].name != src.name else "source_reliability",
-                    f"source {sid!r} is defined differently at {src_where[k]} "
-                    f"({sources[k]!r}); every row of one source must agree")
-            unit = _text(row, "unit")
-            as_of, published = _time(row, "as_of"), _time(row, "published")
-            via = _via(row)
-        except _RowError as exc:
-            problems.append((where, exc.column, str(exc)))
-            continue
-        j = var_index.get(var)
-        if j is None:
-            j = var_index[var] = len(variables)
-            variables.append(var)
-        cols["variable"].append(j)
-        cols["source"].append(k)
-        cols["lower"].append(-np.inf if lower is None else lower)
-        cols["value"].append(np.nan if value is None else value)
-        cols["upper"].append(np.inf if upper is None else upper)
-        if unit is None:
-            cols["unit"].append(-1)
-        else:
-            cols["unit"].append(unit_index.setdefault(unit, len(unit_index)))
-            if len(unit_index) > len(units):
-                units.append(unit)
-        cols["confidence"].append(np.nan if conf is None else conf)
-        cols["weight"].append(1.0 if weight is None else weight)
-        cols["as_of"].append(as_of)
-        cols["published"].append(published)
-        cols["via"].append(via)
-        for c in ("document", "quote", "phrase"):
-            cols[c].append(_text(row, c))
-    if problems:
-        loc, col, msg = problems[0]
-        err = ClaimFileError(msg, path=path, location=loc, column=col, problems=problems)
-        for loc2, col2, msg2 in problems[1:]:
-            err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
-        raise err
-    return ClaimTable(
-        variable=np.array(cols["variable"], np.int64), variables=variables,
-        source=np.array(cols["source"], np.int64), sources=sources,
-        lower=np.array(cols["lower"], np.float64), value=np.array(cols["value"], np.float64),
-        upper=np.array(cols["upper"], np.float64), unit=np.array(cols["unit"], np.int64),
-        units=units, confidence=np.array(cols["confidence"], np.float64),
-        weight=np.array(cols["weight"], np.float64),
-        as_of=np.array(cols["as_of"], np.int64), published=np.array(cols["published"], np.int64),
-        via=cols["via"], document=cols["document"], quote=cols["quote"], phrase=cols["phrase"],
-    )
+    rows = _Rows(path)
+    rows.add_rows(records)
+    return rows.table()
 
 
 def _rename(row: Mapping[str, Any], columns: Mapping[str, str] | None) -> Mapping[str, Any]:
@@ -284,9 +541,11 @@ def _check_header(header: Sequence[str], path: str, columns: Mapping[str, str] |
                              location="line 1", column="value")
 
 
-def _csv_records(
+def _csv_chunks(
     f: TextIO, path: str, columns: Mapping[str, str] | None
-) -> Iterator[tuple[str, Mapping[str, Any]]]:
+) -> Iterator[tuple[list[int], dict[str, Sequence[str]]]]:
+    """The rows of a CSV file in chunks: the line each row starts on, and the cells of
+    each schema column the header names (other columns are not read)."""
     reader = csv.reader(f)
     start = 1
     try:
@@ -295,15 +554,26 @@ def _csv_records(
             raise ClaimFileError("the file is empty (expected a header line)", path=path,
                                  location="line 1")
         _check_header(header, path, columns)
+        inverse = {theirs: ours for ours, theirs in (columns or {}).items()}
+        names = [inverse.get(h, h) for h in header]
+        wanted = [(name, i) for i, name in enumerate(names) if name in _SCHEMA]
+        width = len(header)
         start = reader.line_num + 1
+        lines: list[int] = []
+        rows: list[list[str]] = []
         for cells in reader:
             if cells:  # a blank line holds no claim
-                if len(cells) != len(header):
-                    raise ClaimFileError(
-                        f"{len(cells)} cells where the header has {len(header)} columns",
-                        path=path, location=f"line {start}")
-                yield f"line {start}", _rename(dict(zip(header, cells, strict=True)), columns)
+                if len(cells) != width:
+                    raise ClaimFileError(f"{len(cells)} cells where the header has {width} "
+                                         "columns", path=path, location=f"line {start}")
+                lines.append(start)
+                rows.append(cells)
+                if len(rows) == _CHUNK:
+                    yield lines, {name: [r[i] for r in rows] for name, i in wanted}
+                    lines, rows = [], []
             start = reader.line_num + 1
+        if rows:
+            yield lines, {name: [r[i] for r in rows] for name, i in wanted}
     except csv.Error as exc:
         raise ClaimFileError(f"not valid CSV: {exc}", path=path,
                              location=f"line {start}") from None
@@ -327,20 +597,33 @@ def _one_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return row
 
 
-def _jsonl_records(
+#: Reads one line of JSON Lines: NaN and Infinity are kept as the texts they are (so
+#: that the number rules refuse them), and a key twice is an error. One decoder for
+#: every line (``json.loads`` with options builds a new one per call).
+_JSON = json.JSONDecoder(parse_constant=str, object_pairs_hook=_one_each)
+
+
+def _jsonl_chunks(
     f: TextIO, path: str, columns: Mapping[str, str] | None
-) -> Iterator[tuple[str, Mapping[str, Any]]]:
+) -> Iterator[tuple[list[int], dict[str, Sequence[Any]]]]:
+    """The objects of a JSON Lines file in chunks: the line of each, and the values of
+    each schema key (``None`` where an object lacks it)."""
+    lines: list[int] = []
+    rows: list[Mapping[str, Any]] = []
     for n, line in enumerate(f, start=1):
         if not line.strip():
             continue
         where = f"line {n}"
         try:
-            row = json.loads(line, parse_constant=lambda c: c, object_pairs_hook=_one_each)
+            row = _JSON.decode(line)
         except _TwiceError as exc:
             raise ClaimFileError(f"the key {exc.key!r} appears twice", path=path,
                                  location=where, column=exc.key) from None
         except json.JSONDecodeError as exc:
             raise ClaimFileError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path,
+                                 location=where) from None
+        except ValueError as exc:  # an integer of more digits than Python converts
+            raise ClaimFileError(f"cannot read the JSON: {exc}", path=path,
                                  location=where) from None
         if not isinstance(row, dict):
             raise ClaimFileError(f"expected a JSON object (got {type(row).__name__})",
@@ -348,7 +631,13 @@ def _jsonl_records(
         row = _rename(row, columns)
         if not _SCHEMA.issuperset(row):
             _near_misses(list(row), path, where)
-        yield where, row
+        lines.append(n)
+        rows.append(row)
+        if len(rows) == _CHUNK:
+            yield lines, {c: [r.get(c) for r in rows] for c in COLUMNS}
+            lines, rows = [], []
+    if rows:
+        yield lines, {c: [r.get(c) for r in rows] for c in COLUMNS}
 
 
 def read_claims(
@@ -405,8 +694,10 @@ def _read(
     with f:
         try:
             csv.field_size_limit(_LONGEST_CELL)  # a quote may be longer than csv's 131,072
-            records = (_csv_records if fmt == "csv" else _jsonl_records)(f, name, columns)
-            return table_from_records(records, path=name)
+            rows = _Rows(name)
+            for lines, cols in (_csv_chunks if fmt == "csv" else _jsonl_chunks)(f, name, columns):
+                rows.add_columns(lines, cols)
+            return rows.table()
         except UnicodeDecodeError as exc:
             raise ClaimFileError(f"not UTF-8 text ({exc.reason})", path=name,
                                  location=_first_undecodable(p)) from None
@@ -693,7 +984,7 @@ def table_from_frame(
         via = []
         for r, x in enumerate(frame["via"].tolist()):
             try:
-                via.append(_via({"via": x}))
+                via.append(_via(x))
             except _RowError as exc:
                 raise ClaimFileError(str(exc), path=path, location=f"row {r}",
                                      column="via") from None
