@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -215,16 +216,17 @@ def test_converted_claims_are_shown_as_stated_from_a_frame_too() -> None:
 def test_a_conversion_past_the_largest_float_is_an_error_for_that_variable() -> None:
     pytest.importorskip("pint")
     pd = pytest.importorskip("pandas")
-    frame = pd.DataFrame({"variable": ["d", "d", "ok"], "source": ["a", "b", "c"],
-                          "lower": [1.0, -1e306, 1.0], "value": [1.0, None, 1.0],
-                          "upper": [1.0, None, 1.0], "unit": ["m", "km", None]})
+    # (two claims in m, one in km: converted to m, the unit most of them state)
+    frame = pd.DataFrame({"variable": ["d", "d", "d", "ok"], "source": ["a", "b", "e", "c"],
+                          "lower": [1.0, -1e306, 2.0, 1.0], "value": [1.0, None, 2.0, 1.0],
+                          "upper": [1.0, None, 2.0, 1.0], "unit": ["m", "km", "m", None]})
     with pytest.raises(cr.UnitMismatchError, match=r"'km', 'm' \(in 'm' a figure is past"):
         cr.reconcile_all(frame, "range")
     es = cr.reconcile_all(frame, "range", on_error="collect")
     assert list(es) == ["ok"] and isinstance(es.errors["d"], cr.UnitMismatchError)
     claims = cr.ClaimTable.from_pandas(frame).to_claims()
     with pytest.raises(cr.UnitMismatchError, match="past the largest float"):
-        cr.reconcile(claims[:2], "range")
+        cr.reconcile([c for c in claims if c.variable == "d"], "range")
 
 
 def test_repeats_are_found_exactly_in_a_large_table() -> None:
@@ -444,3 +446,29 @@ def test_the_latest_claim_carries_recency_however_small_its_weight() -> None:
     # among the claims that count, it weighs as the smallest normal float
     shares = [c.weight for c in cr.reconcile_all(frame, "weighted")["v"].contributions]
     assert shares == [np.finfo(np.float64).tiny, 1.0]
+
+
+def test_the_unit_claims_are_converted_to_does_not_depend_on_their_order() -> None:
+    # The unit most claims state (ties: the first by name), not the first claim's.
+    pytest.importorskip("pint")
+    claims = [claim("a", unit="km", value=1.2), claim("b", unit="cm", value=150_000.0),
+              claim("c", unit="m", value=1300.0), claim("d", unit="m", value=1400.0)]
+    got = {(e.unit, e.value) for order in itertools.permutations(claims)
+           for e in [cr.reconcile(list(order), "median")]}
+    assert got == {("m", 1300.0)}
+    tied = [claim("a", unit="km", value=1.2), claim("b", unit="m", value=1500.0)]
+    assert {cr.reconcile(order, "range").unit for order in (tied, tied[::-1])} == {"km"}
+
+
+def test_which_of_two_repeats_counts_does_not_depend_on_their_order() -> None:
+    # One figure of one source carried by two outlets, the rows weighted differently:
+    # the heavier row counts, whichever comes first.
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"variable": ["v"] * 3, "source": ["a", "a", "b"],
+                       "value": [10.0, 10.0, 20.0], "weight": [2.0, 0.5, 1.0],
+                       "via": ["outlet-1", "outlet-2", None]})
+    for order in ([0, 1, 2], [1, 0, 2], [2, 1, 0]):
+        e = cr.reconcile_all(df.iloc[order].reset_index(drop=True), "median")["v"]
+        assert e.value == 10.0
+        (kept,) = [c for c in e.contributions if c.claim.source.id == "a"]
+        assert kept.claim.via == ("outlet-1",)

@@ -310,6 +310,14 @@ def test_convergence_is_reported(name: str, pm: pluggy.PluginManager) -> None:
         ("truthfinder", {"initial_trust": 1.0}),
         ("truthfinder", {"similarity_scale": 0}),
         ("truthfinder", {"tol": -1}),
+        # not finite, or not a number at all
+        ("crh", {"prior_claims": math.inf}),
+        ("catd", {"prior_claims": math.inf}),
+        ("truthfinder", {"rho": math.inf}),
+        ("truthfinder", {"gamma": math.inf}),
+        ("truthfinder", {"similarity_scale": math.inf}),
+        ("crh", {"tol": math.nan}),
+        ("crh", {"tol": True}),
     ],
 )
 def test_bad_options_are_refused(
@@ -348,6 +356,51 @@ def test_chi2_quantile_matches_scipy() -> None:
         assert np.allclose(got[~small], want[~small], rtol=1e-4)
     with pytest.raises(ValueError, match=r"0 < p < 0\.5"):
         chi2_lower_quantile(0.5, df)
+    # Far in the tail (a tiny alpha): the quantile is bisected on its logarithm, so
+    # quantiles many orders of magnitude below the degrees of freedom come out right.
+    for p in (1e-6, 1e-20, 5e-101):
+        got = chi2_lower_quantile(p, df)
+        assert np.allclose(got, stats.chi2.ppf(p, df), rtol=1e-9, atol=0)
+    assert chi2_lower_quantile(1e-300, np.array([1.0]))[0] == pytest.approx(4.45e-308, rel=1e-3)
+
+
+def test_numpy_numbers_are_options_too(pm: pluggy.PluginManager) -> None:
+    table = table_of([("v", "a", 1.0), ("v", "b", 2.0), ("w", "a", 1.0), ("w", "b", 9.0)])
+    plain = cr.reconcile_all(table, "crh", plugin_manager=pm, tol=0.001)
+    numpy = cr.reconcile_all(table, "crh", plugin_manager=pm, tol=np.float32(0.001))
+    assert numpy.source_reliability == plain.source_reliability
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_a_range_as_wide_as_the_floats_has_a_finite_figure(name: str) -> None:
+    # A claim without a value is judged by its midpoint: halves added, or the width
+    # overflows and the figure became inf (alone, the claim was not its own estimate).
+    wide = cr.Claim(variable="v", source=cr.Source(id="a"),
+                    quantity=cr.Quantity(lower=-1e308, upper=1e308))
+    e = cr.reconcile([wide], name)
+    assert (e.lower, e.value, e.upper) == (-1e308, 0.0, 1e308)
+    point = cr.Claim(variable="v", source=cr.Source(id="b"), quantity=cr.Quantity(value=5.0))
+    e = cr.reconcile([wide, point], name)
+    assert e.value is not None and math.isfinite(e.value)
+
+
+def test_catd_keeps_its_weight_floor_when_every_claim_agrees(pm: pluggy.PluginManager) -> None:
+    # a and c agree on 400 variables, b on one: with a tiny alpha, b's chi-square
+    # bound falls below the floor, which must still hold.
+    rows = [(v, s, 10.0) for v in range(400) for s in "ac"] + [(0, "b", 10.0)]
+    es = cr.reconcile_all(table_of(rows), "catd", plugin_manager=pm, alpha=1e-11)
+    assert es.source_reliability is not None
+    assert min(es.source_reliability.values()) >= 1e-12
+
+
+def test_truthfinder_trust_stays_below_one(pm: pluggy.PluginManager) -> None:
+    # Thirty sources agree on three variables: their facts' confidence rounds to 1,
+    # and trust is capped at 1 - 1e-12, as documented.
+    rows = [(v, f"s{i}", 100.0 + v) for v in range(3) for i in range(30)]
+    rows += [(3, "s0", 999.0), (3, "s1", 5.0)]
+    es = cr.reconcile_all(table_of(rows), "truthfinder", plugin_manager=pm)
+    assert es.source_reliability is not None
+    assert max(es.source_reliability.values()) == 1.0 - 1e-12
 
 
 # -- accuracy on a public benchmark --------------------------------------------------------

@@ -180,7 +180,9 @@ def _repeats(table: ClaimTable) -> tuple[IntArray, IntArray]:
     """The repeats in ``table`` and the row each repeats.
 
     A repeat has the same variable, source id, quantity and ``as_of`` as another row;
-    the earliest published survives (ties: the first document name, then input order).
+    the earliest published survives (ties: the first document name, then the heaviest
+    row weight, then input order: repeats tied on all of these count alike, so which one
+    survives does not change an estimate).
     Only rows whose (variable, source) pair may occur twice are compared: a hash of the
     pair into about ``2n`` buckets finds them without sorting the table.
     """
@@ -215,14 +217,15 @@ def _repeats(table: ClaimTable) -> tuple[IntArray, IntArray]:
     published = table.published[cand]
     pub_key = np.where(published == np.iinfo(np.int64).min, np.iinfo(np.int64).max, published)
     docs = [table.document_of(int(i)) for i in cand]
-    doc_order = sorted(range(len(cand)), key=lambda j: (docs[j] is None, docs[j] or ""))
-    doc_rank = np.empty(len(cand), np.int64)
-    doc_rank[doc_order] = np.arange(len(cand))
+    # Equal names rank equal (a rank per row made input order decide before the weight).
+    names = sorted(set(docs), key=lambda d: (d is None, d or ""))
+    rank_of = {d: r for r, d in enumerate(names)}
+    doc_rank = np.array([rank_of[d] for d in docs], np.int64)
     keys = (
         table.variable[cand], table.source[cand], table.lower[cand], value,
         table.upper[cand], table.unit[cand], conf, table.as_of[cand], qcode,
     )
-    order = np.lexsort((cand, doc_rank, pub_key, *reversed(keys)))
+    order = np.lexsort((cand, -table.weight[cand], doc_rank, pub_key, *reversed(keys)))
     differs = np.zeros(len(cand) - 1, bool)
     for k in keys:
         ks = k[order]
@@ -961,8 +964,10 @@ class Estimates(Mapping[Variable, Estimate]):
 
     @property
     def source_reliability(self) -> Mapping[str, float] | None:
-        """The source reliability a learning strategy estimated, by source id, or
-        ``None`` for strategies that do not learn it."""
+        """The source reliability a learning strategy estimated, by source id; ``None``
+        where no strategy of the run learns it, or where several did (a mapping that
+        gives some variables to ``crh`` and others to ``catd`` learns twice: run each
+        on its variables to read what it learned)."""
         for p in self._parts:
             if p.source_reliability is not None:
                 return dict(p.source_reliability)

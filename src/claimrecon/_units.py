@@ -41,11 +41,19 @@ def _factor_convert(x: npt.NDArray[np.float64], unit: str, target: str) -> npt.N
     return out
 
 
+def _target(codes: npt.NDArray[np.int64], units: Sequence[str]) -> int:
+    """The code of the unit most of ``codes`` state (ties: the first by name)."""
+    counts = np.bincount(codes, minlength=len(units))
+    most = np.flatnonzero(counts == counts.max()).tolist()
+    return int(min(most, key=units.__getitem__))
+
+
 def convert_units(
     table: ClaimTable, seg_code: npt.NDArray[np.int64], segments: Sequence[int]
 ) -> tuple[ClaimTable, dict[int, str]]:
     """Convert the claims of ``segments`` (variables whose claims state different
-    units) to the unit of their first claim that states one, where pint can.
+    units) to the unit that most of their claims state (ties: the first unit in
+    alphabetical order; never the order of the claims), where pint can.
 
     :returns: the table with converted figures (for the computation only: the
         account of each estimate shows the claims as stated), and the segments that
@@ -60,7 +68,7 @@ def convert_units(
     for k in segments:
         rows = np.flatnonzero(seg_code == k)
         codes = table.unit[rows]
-        target_code = int(codes[codes >= 0][0])
+        target_code = _target(codes[codes >= 0], table.units)
         target = table.units[target_code]
         try:
             for code in sorted(set(codes[codes >= 0].tolist()) - {target_code}):

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import numbers
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -45,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._strategy import Reduction, Segments
-from ._kernels import _all, padded, padded_at, padded_width
+from ._kernels import _all, midpoint_or_value, padded, padded_at, padded_width
 
 __all__ = [
     "DEVIATIONS",
@@ -66,7 +67,6 @@ __all__ = [
     "central_range",
     "check_options",
     "chi2_lower_quantile",
-    "claim_figures",
     "distributed",
     "finish",
     "learn",
@@ -90,27 +90,20 @@ WEIGHT_FLOOR = 1e-12
 TOLERANCE = 1e-9
 
 
+def is_number(x: object) -> bool:
+    """Whether an option value is a finite real number (``True`` is not one; numpy's
+    numbers are)."""
+    return type(x) is not bool and isinstance(x, numbers.Real) and math.isfinite(x)
+
+
 def check_options(name: str, *, max_iter: object, tol: object, coverage: object) -> None:
     """Refuse option values that cannot work, naming the strategy."""
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
         raise ValueError(f"{name}: max_iter must be an integer >= 0 (got {max_iter!r})")
-    if not isinstance(tol, (int, float)) or not tol >= 0:
-        raise ValueError(f"{name}: tol must be a number >= 0 (got {tol!r})")
-    if not isinstance(coverage, (int, float)) or not 0 <= coverage <= 1:
+    if not is_number(tol) or not tol >= 0:  # type: ignore[operator]
+        raise ValueError(f"{name}: tol must be a finite number >= 0 (got {tol!r})")
+    if not is_number(coverage) or not 0 <= coverage <= 1:  # type: ignore[operator]
         raise ValueError(f"{name}: coverage must be a number in [0, 1] (got {coverage!r})")
-
-
-def claim_figures(segs: Segments) -> FloatArray:
-    """Each claim's figure: its value, else its midpoint if both bounds are given,
-    else ``NaN``."""
-    no_value = np.isnan(segs.value)
-    if not np.count_nonzero(no_value):  # every claim states a value (the usual case)
-        return segs.value
-    lower, upper = segs.lower, segs.upper
-    bounded = np.isfinite(lower) & np.isfinite(upper)
-    lo, up = np.where(bounded, lower, 0.0), np.where(bounded, upper, 0.0)
-    mid = np.where(bounded, lo + (up - lo) / 2, np.nan)
-    return np.where(no_value, mid, segs.value)
 
 
 def relative_deviation(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -322,7 +315,7 @@ class Problem:
 
     def __init__(self, segs: Segments) -> None:
         self.segs = segs
-        self.x = claim_figures(segs)
+        self.x = midpoint_or_value(segs)
         has = ~np.isnan(self.x)
         self.contested: BoolArray = np.repeat(segs.sum(has) >= 2, segs.counts) & has
         self.n_src = len(segs.sources)
@@ -760,10 +753,11 @@ def shard_median(shards: Shards, attr: str) -> float | None:
 
 # -- the chi-square quantile (CATD), numpy only -------------------------------------------
 
-#: Above this many degrees of freedom the Wilson-Hilferty approximation is used; its
-#: relative error there is below 1e-4 for p >= 0.001 (7e-6 at CATD's default p =
-#: 0.025), far below what the weights need.
+#: Above this many degrees of freedom, and for p of at least _WH_P, the Wilson-Hilferty
+#: approximation is used; its relative error there is below 1e-4 (7e-6 at CATD's default
+#: p = 0.025), far below what the weights need.
 _WH_DF = 400.0
+_WH_P = 0.001
 
 # Standard normal quantiles, by Acklam's rational approximation (relative error < 1.2e-9).
 _A = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
@@ -792,32 +786,36 @@ def _normal_quantile(p: float) -> float:
 
 def _lower_gamma_regularized(a: FloatArray, x: FloatArray) -> FloatArray:
     """``P(a, x)``, the regularised lower incomplete gamma function, by its power
-    series; accurate for ``x <= a + 1`` (all a lower-tail chi-square quantile needs)."""
+    series; accurate for ``x <= a + 1`` (all a lower-tail chi-square quantile needs).
+    The series takes about ``9 sqrt(a)`` terms near ``x = a``."""
     lg = np.array([math.lgamma(float(v) + 1.0) for v in a.tolist()])
     with np.errstate(divide="ignore"):
         logx = np.log(x)
     term = np.ones_like(x)
     total = np.ones_like(x)
-    for n in range(1, 2000):
+    n = 1
+    while (term > 1e-17 * total).any():
         term = term * x / (a + n)
         total = total + term
-        if not (term > 1e-17 * total).any():
-            break
-    out = np.exp(a * logx - x - lg) * total
+        n += 1
+    with np.errstate(under="ignore"):
+        out = np.exp(a * logx - x - lg) * total
     return np.where(x > 0, out, 0.0)
 
 
 def chi2_lower_quantile(p: float, df: FloatArray) -> FloatArray:
     """The ``p`` quantile of the chi-square distribution with ``df`` degrees of freedom,
     for ``0 < p < 0.5`` (the lower tail CATD needs): to about 1e-12 (relative) by
-    bisection on the regularised incomplete gamma function for ``df <= 400``, by the
-    Wilson-Hilferty approximation above (relative error below 1e-4 for
-    ``p >= 0.001``). numpy only: claimrecon does not depend on scipy."""
+    bisection, on the logarithm of the quantile, of the regularised incomplete gamma
+    function; by the Wilson-Hilferty approximation where ``df > 400`` and
+    ``p >= 0.001`` (relative error below 1e-4 there). A quantile below twice the
+    smallest normal float (4.45e-308) comes out as that (never 0, which would leave
+    CATD no weight to scale by). numpy only: claimrecon does not depend on scipy."""
     if not 0 < p < 0.5:
         raise ValueError(f"chi2_lower_quantile needs 0 < p < 0.5 (got {p!r})")
     df = np.asarray(df, np.float64)
     out = np.empty_like(df)
-    big = df > _WH_DF
+    big = (df > _WH_DF) if p >= _WH_P else np.zeros(df.shape, bool)
     if big.any():
         k = df[big]
         z = _normal_quantile(p)
@@ -830,16 +828,20 @@ def chi2_lower_quantile(p: float, df: FloatArray) -> FloatArray:
         todo = np.array([k for k, q in zip(uniq.tolist(), known, strict=True) if q is None])
         if len(todo):
             a = todo / 2.0
-            lo = np.zeros_like(a)
-            hi = a.copy()  # the lower-tail quantile of Gamma(a) lies below its mean a
+            # The quantile of Gamma(a) lies below its mean a, and a tiny p puts it many
+            # orders of magnitude below: bisect its logarithm (80 halvings of at most
+            # 720 leave 1e-21, relative).
+            lo = np.full_like(a, math.log(np.finfo(np.float64).tiny))
+            hi = np.log(a)
             for _ in range(80):
                 mid = (lo + hi) / 2.0
-                below = _lower_gamma_regularized(a, mid) < p
+                below = _lower_gamma_regularized(a, np.exp(mid)) < p
                 lo = np.where(below, mid, lo)
                 hi = np.where(below, hi, mid)
             if len(_CHI2_CACHE) > 100_000:
                 _CHI2_CACHE.clear()
-            for k, q in zip(todo.tolist(), (lo + hi).tolist(), strict=True):
+            for k, q in zip(todo.tolist(), (2.0 * np.exp((lo + hi) / 2.0)).tolist(),
+                            strict=True):
                 _CHI2_CACHE[p, k] = q
         out[small] = np.array([_CHI2_CACHE[p, k] for k in uniq.tolist()])[inverse]
     return out

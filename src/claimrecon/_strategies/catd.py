@@ -58,6 +58,7 @@ from ._truth import (
     check_options,
     chi2_lower_quantile,
     finish,
+    is_number,
     learn,
     problem_counts,
     run_method,
@@ -113,10 +114,10 @@ def _check(options: Mapping[str, Any]) -> None:
         raise ValueError(f"catd: errors must be 'laplace' or 'normal' (got {errors!r})")
     if deviation not in DEVIATIONS:
         raise ValueError(f"catd: deviation must be 'spread' or 'relative' (got {deviation!r})")
-    if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+    if not is_number(alpha) or not 0 < alpha < 1:
         raise ValueError(f"catd: alpha must be in (0, 1) (got {alpha!r})")
-    if not isinstance(prior_claims, (int, float)) or not prior_claims > 0:
-        raise ValueError(f"catd: prior_claims must be > 0 (got {prior_claims!r})")
+    if not is_number(prior_claims) or not prior_claims > 0:
+        raise ValueError(f"catd: prior_claims must be a finite number > 0 (got {prior_claims!r})")
 
 
 def _make(segs: Segments, **options: Any) -> ProblemShard:
@@ -136,7 +137,7 @@ def _fit(shards: Shards, *, alpha: float, errors: str, deviation: str, estimate:
     def source_weights(losses: Losses) -> FloatArray:
         mean_d = losses.total / losses.count
         if not mean_d > 0:  # every contested claim agrees: the bound's numerator only
-            return q / float(q[present].max())
+            return np.maximum(q / float(q[present].max()), WEIGHT_FLOOR)
         # (The factor 2 of the Laplace bound is common to all: the scaling drops it.)
         w = q / (losses.by_source + prior_claims * mean_d)
         return np.maximum(w / float(w[present].max()), WEIGHT_FLOOR)

@@ -43,6 +43,7 @@ from ._truth import (
     Shards,
     check_options,
     finish,
+    is_number,
     learn,
     problem_counts,
     run_method,
@@ -97,8 +98,8 @@ def _check(options: Mapping[str, Any]) -> None:
         raise ValueError(f"crh: aggregate must be 'mean' or 'sum' (got {aggregate!r})")
     if deviation not in DEVIATIONS:
         raise ValueError(f"crh: deviation must be 'spread' or 'relative' (got {deviation!r})")
-    if not isinstance(prior_claims, (int, float)) or not prior_claims > 0:
-        raise ValueError(f"crh: prior_claims must be > 0 (got {prior_claims!r})")
+    if not is_number(prior_claims) or not prior_claims > 0:
+        raise ValueError(f"crh: prior_claims must be a finite number > 0 (got {prior_claims!r})")
 
 
 def _make(segs: Segments, **options: Any) -> ProblemShard:

@@ -30,6 +30,7 @@ import numpy as np
 
 from .._plugins import hookimpl
 from .._strategy import Reduction, Segments, Strategy
+from ._kernels import midpoint_or_value
 from ._truth import (
     METHODS,
     TOLERANCE,
@@ -43,7 +44,7 @@ from ._truth import (
     Sorted,
     central_range,
     check_options,
-    claim_figures,
+    is_number,
     relative_deviation,
     reliability_by_code,
     run_method,
@@ -152,17 +153,17 @@ def _check(options: Mapping[str, Any]) -> None:
                   coverage=options["coverage"])
     for name, lo, hi in (("initial_trust", 0.0, 1.0), ("base_sim", 0.0, 1.0)):
         val = options[name]
-        if not isinstance(val, (int, float)) or not lo < val < hi:
+        if not is_number(val) or not lo < val < hi:
             raise ValueError(f"truthfinder: {name} must be in ({lo}, {hi}) (got {val!r})")
     for name in ("gamma", "rho"):
         val = options[name]
-        if not isinstance(val, (int, float)) or not val >= 0:
-            raise ValueError(f"truthfinder: {name} must be >= 0 (got {val!r})")
+        if not is_number(val) or not val >= 0:
+            raise ValueError(f"truthfinder: {name} must be a finite number >= 0 (got {val!r})")
     similarity_scale = options["similarity_scale"]
     if similarity_scale is not None and not (
-        isinstance(similarity_scale, (int, float)) and similarity_scale > 0
+        is_number(similarity_scale) and similarity_scale > 0
     ):
-        raise ValueError("truthfinder: similarity_scale must be > 0 or None "
+        raise ValueError("truthfinder: similarity_scale must be a finite number > 0 or None "
                          f"(got {similarity_scale!r})")
 
 
@@ -174,7 +175,7 @@ class _Shard(Shard):
         super().__init__(segs)
         self.prior = segs.weight
         self.prior_max = float(self.prior.max())
-        x = claim_figures(segs)
+        x = midpoint_or_value(segs)
         self.has: BoolArray = ~np.isnan(x)
         contested = np.repeat(segs.sum(self.has) >= 2, segs.counts) & self.has
         self.src_present: BoolArray = np.bincount(segs.source, minlength=len(segs.sources)) > 0
@@ -231,7 +232,7 @@ def _confidence(
     and the sums of the confidences of each source's contested claims."""
     if not shard.nf:
         return np.zeros(0), np.zeros(shard.n_fit)
-    tau = -np.log1p(-np.minimum(shard.gather(trust), _T_MAX))
+    tau = -np.log1p(-shard.gather(trust))  # trust <= _T_MAX: tau <= 27.6
     nf, f_seg = shard.nf, shard.f_seg
     sigma = np.bincount(shard.r_fact, weights=shard.row_weight(prior_max) * tau[shard.r_src],
                         minlength=nf)
@@ -278,7 +279,7 @@ def _fit(shards: Shards, *, initial_trust: float, gamma: float, rho: float, base
         scale = median if median is not None and median > 0 else 1.0
     n_contested = consts.n_contested
     learns = n_contested > 0
-    trust = np.full(len(n_contested), float(initial_trust))
+    trust = np.full(len(n_contested), min(float(initial_trust), _T_MAX))
     step = (_confidence, _add)
     args = (scale, consts.prior_max, gamma, rho, base_sim)
     sums = shards.run(*step, trust, *args)
@@ -288,7 +289,7 @@ def _fit(shards: Shards, *, initial_trust: float, gamma: float, rho: float, base
         for _ in range(max_iter):
             iterations += 1
             mean_conf = sums / np.maximum(n_contested, 1)
-            new = np.where(learns, mean_conf, trust)
+            new = np.where(learns, np.minimum(mean_conf, _T_MAX), trust)
             change = float(np.abs(new - trust).max())
             trust = new
             sums = shards.run(*step, trust, *args)
