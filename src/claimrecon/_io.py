@@ -1068,37 +1068,61 @@ def table_frame(table: ClaimTable) -> Any:
                                       copy=False) for k, c in columns.items()}, copy=False)
 
 
-def _cell(x: float) -> Any:
-    return None if not math.isfinite(x) else (int(x) if x.is_integer() and abs(x) < 2**53 else x)
+def _cells(x: npt.NDArray[np.float64], given: npt.NDArray[np.bool_] | None = None) -> list[Any]:
+    """Figures as file cells: ``None`` where not finite (or not ``given``), an integer
+    where integral and exact (below 2**53), else the float."""
+    finite = np.isfinite(x) if given is None else np.isfinite(x) & given
+    out = x.astype(object)
+    whole = finite & (np.abs(x) < 2**53)
+    whole[whole] = x[whole] == np.trunc(x[whole])
+    out[whole] = x[whole].astype(np.int64).astype(object)
+    out[~finite] = None
+    return out.tolist()  # type: ignore[no-any-return]
 
 
-def table_records(table: ClaimTable) -> Iterator[dict[str, Any]]:
-    """The rows of a table as schema dicts (``None`` = not given)."""
-    for i in range(len(table)):
-        src = table.sources[int(table.source[i])]
-        u = int(table.unit[i])
-        lo, v, up = float(table.lower[i]), float(table.value[i]), float(table.upper[i])
-        point = lo == up == v
-        conf = float(table.confidence[i])
-        a, p = from_time(int(table.as_of[i])), from_time(int(table.published[i]))
-        yield {
-            "variable": table.variables[int(table.variable[i])],
-            "source": src.id,
-            "value": _cell(v),
-            "lower": None if point else _cell(lo),
-            "upper": None if point else _cell(up),
-            "unit": None if u < 0 else table.units[u],
-            "confidence": None if math.isnan(conf) else conf,
-            "as_of": None if a is None else a.isoformat(),
-            "published": None if p is None else p.isoformat(),
-            "weight": None if table.weight[i] == 1.0 else float(table.weight[i]),
-            "source_name": src.name,
-            "source_reliability": None if src.reliability == 1.0 else src.reliability,
-            "via": list(table.via[i]) if table.via is not None else [],
-            "document": table.document[i] if table.document is not None else None,
-            "quote": table.quote[i] if table.quote is not None else None,
-            "phrase": table.phrase[i] if table.phrase is not None else None,
-        }
+def _iso_times(t: npt.NDArray[np.int64]) -> list[str | None]:
+    """Times as ISO texts (a date at midnight), ``None`` where not given; each
+    distinct time formatted once."""
+    uniq, inverse = np.unique(t, return_inverse=True)
+    texts = [None if d is None else d.isoformat()
+             for d in (from_time(int(u)) for u in uniq.tolist())]
+    return object_array(texts)[inverse].tolist()  # type: ignore[no-any-return]
+
+
+def table_columns(table: ClaimTable) -> dict[str, list[Any]]:
+    """The table in the claims schema, column by column, as files hold it: ``None``
+    where a cell is not given (a point claim's bounds, a weight or reliability of 1)."""
+    n = len(table)
+    lo, v, up = table.lower, table.value, table.upper
+    interval = ~((lo == up) & (lo == v))
+    sources = table.sources
+    none: list[Any] = [None] * n
+
+    def by_source(items: list[Any]) -> list[Any]:
+        return object_array(items)[table.source].tolist()  # type: ignore[no-any-return]
+
+    def texts(col: Sequence[Any] | None) -> list[Any]:
+        return none if col is None else list(col)
+
+    return {
+        "variable": object_array(table.variables)[table.variable].tolist(),
+        "source": by_source([s.id for s in sources]),
+        "value": _cells(v),
+        "lower": _cells(lo, interval),
+        "upper": _cells(up, interval),
+        "unit": object_array([*table.units, None])[table.unit].tolist(),
+        "confidence": [None if math.isnan(c) else c for c in table.confidence.tolist()],
+        "as_of": _iso_times(table.as_of),
+        "published": _iso_times(table.published),
+        "weight": [None if w == 1.0 else w for w in table.weight.tolist()],
+        "source_name": by_source([s.name for s in sources]),
+        "source_reliability": by_source([None if s.reliability == 1.0 else s.reliability
+                                         for s in sources]),
+        "via": [[]] * n if table.via is None else [list(x) for x in table.via],
+        "document": texts(table.document),
+        "quote": texts(table.quote),
+        "phrase": texts(table.phrase),
+    }
 
 
 def write_claims(table: ClaimTable, path: str | os.PathLike[str], *,
@@ -1106,17 +1130,19 @@ def write_claims(table: ClaimTable, path: str | os.PathLike[str], *,
     """Write ``table`` as CSV, JSON Lines or Parquet (see :meth:`ClaimTable.write`)."""
     p = Path(path)
     fmt = format or _FORMATS.get(p.suffix.lower())
-    if fmt == "jsonl":
-        with open(p, "w", encoding="utf-8") as f:
-            for rec in table_records(table):
-                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    elif fmt == "csv":
-        with open(p, "w", encoding="utf-8", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=COLUMNS)
-            w.writeheader()
-            for rec in table_records(table):
-                rec["via"] = ";".join(rec["via"])
-                w.writerow({k: "" if val is None else val for k, val in rec.items()})
+    if fmt in ("jsonl", "csv"):
+        cols = table_columns(table)
+        rows = zip(*(cols[c] for c in COLUMNS), strict=True)
+        with open(p, "w", encoding="utf-8", newline="" if fmt == "csv" else None) as f:
+            if fmt == "jsonl":
+                encode = json.JSONEncoder(ensure_ascii=False).encode  # one for every line
+                f.writelines(encode(dict(zip(COLUMNS, row, strict=True))) + "\n"
+                             for row in rows)
+            else:  # (csv writes None as an empty cell)
+                cols["via"] = [";".join(x) for x in cols["via"]]
+                w = csv.writer(f)
+                w.writerow(COLUMNS)
+                w.writerows(zip(*(cols[c] for c in COLUMNS), strict=True))
     elif fmt == "parquet":
         frame = table_frame(table)
         try:
