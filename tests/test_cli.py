@@ -139,7 +139,7 @@ def test_json_is_written_one_estimate_at_a_time_as_json_dumps_would(tmp_path: Pa
     es = cr.reconcile_all(cr.read_claims(path), on_error="collect")
     expected = json.dumps({
         "estimates": [e.to_dict() for e in es.values()],
-        "errors": {str(v): str(err) for v, err in es.errors.items()},
+        "errors": [{"variable": v, "error": str(err)} for v, err in es.errors.items()],
     }, indent=2, ensure_ascii=False)
     assert out.startswith(expected + "\n")
     assert code == 1  # a variable failed (the units disagree)
@@ -157,3 +157,34 @@ def test_many_variables_print_as_plain_columns_every_one_of_them(
     lines = out.splitlines()
     assert lines[1] == "variable\testimate\tused\texcluded\tconflict"
     assert [ln.split("\t")[:2] for ln in lines[2:]] == [["a", "1"], ["b", "2"], ["c", "3"]]
+
+
+def test_json_errors_keep_variables_that_print_alike(tmp_path: Path) -> None:
+    # The variables 1 and "1" differ; as keys of a JSON object they would meet and
+    # one error would be lost.
+    p = tmp_path / "c.jsonl"
+    rows = [{"variable": v, "source": s, "value": 1.0, "unit": u}
+            for v in (1, "1") for s, u in (("a", "km"), ("b", "kg"))]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, out = run("reconcile", str(p), "-f", "json", "--collect-errors")
+    errors = json.loads(out)["errors"]
+    assert code == 1 and [e["variable"] for e in errors] == [1, "1"]
+
+
+def test_names_and_units_are_shown_as_written_not_as_markup(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text("variable,source,value,unit\ndeaths [bold],a,1,[i]people\n[red]x[/red],a,3,\n",
+                 encoding="utf-8")
+    code, out = run("reconcile", str(p))
+    assert code == 0
+    assert "deaths [bold]" in out and "[i]people" in out and "[red]x[/red]" in out
+
+
+def test_markdown_gives_the_figures_exactly(tmp_path: Path) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text("variable,source,value\ntroops,a,1234567\ntroops,b,1234987\nx,a,0.1\n",
+                 encoding="utf-8")
+    code, out = run("reconcile", str(p), "-s", "range", "-f", "markdown")
+    assert code == 0
+    assert "| 1234567 |  | 1234987 |" in out  # not 1.23457e+06
+    assert "| 0.1 | 0.1 | 0.1 |" in out

@@ -375,3 +375,11 @@ def test_the_module_example_runs() -> None:
 
     result = doctest.testmod(crd, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_header_problem_is_reported_once_for_all_partitions() -> None:
+    frame = pd.DataFrame({"variable": list("abcd"), "source": list("stst"),
+                          "value": [1.0, 2.0, 3.0, 4.0], "Upper": [2.0, 3.0, 4.0, 5.0]})
+    with pytest.raises(cr.ClaimFileError, match="did you mean 'upper'") as info:
+        crd.reconcile_all(split(frame, 3), "range").compute()
+    assert len(info.value.problems) == 1 and not getattr(info.value, "__notes__", [])

@@ -536,3 +536,60 @@ def test_the_column_pass_of_the_readers_agrees_with_the_row_rules(
     for i in range(0, n, chunk):
         by_chunks.add_columns(lines[i:i + chunk], {c: v[i:i + chunk] for c, v in cols.items()})
     assert _outcome(by_chunks) == _outcome(by_rows)
+
+
+def test_a_frame_refuses_true_as_a_variable() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": [True, False], "source": ["a", "b"], "value": [1.0, 2.0]})
+    with pytest.raises(cr.ClaimFileError, match="row 0, column 'variable': expected a string "
+                       r"or an integer \(got True\)") as info:
+        cr.reconcile_all(frame)
+    assert len(info.value.problems) == 2
+
+
+def test_a_frame_via_of_pandas_na_is_no_outlet() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["t", "t"], "source": ["a", "b"], "value": [1.0, 2.0],
+                          "via": pd.array(["Reuters", None], dtype="string")})
+    table = cr.ClaimTable.from_pandas(frame)
+    assert table.via == (("Reuters",), ())
+
+
+@pytest.mark.parametrize("column", ["source", "unit", "source_name", "quote"])
+def test_a_parquet_list_where_a_text_belongs_is_refused(tmp_path: Path, column: str) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    cols = {"variable": pa.array(["t", "t"]), "source": pa.array(["a", "b"]),
+            "value": pa.array([1.0, 2.0]), column: pa.array([["x"], ["y"]])}
+    p = tmp_path / "lists.parquet"
+    pq.write_table(pa.table(cols), p)
+    with pytest.raises(cr.ClaimFileError, match=f"row 0, column '{column}': expected a text"):
+        cr.read_claims(p)
+
+
+def test_a_damaged_parquet_file_is_a_claim_file_error(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    p = tmp_path / "bad.parquet"
+    not_utf8 = pa.array([b"a", b"\xff"], pa.binary()).view(pa.string())
+    pq.write_table(pa.table({"variable": ["t", "t"], "source": not_utf8, "value": [1.0, 2.0]}), p)
+    with pytest.raises(cr.ClaimFileError, match="Invalid UTF8"):
+        cr.read_claims(p)
+    with pytest.raises(cr.ClaimFileError, match="not valid"):
+        cr.ClaimTable.from_arrow(pq.read_table(p))
+    t = pa.table({"variable": ["t"], "source": ["a"], "value": [1.0]})
+    for metadata in (b"{broken", b"{}"):  # pandas' own metadata, damaged
+        pq.write_table(t.replace_schema_metadata({b"pandas": metadata}), p)
+        with pytest.raises(cr.ClaimFileError, match="cannot read the file as Parquet"):
+            cr.read_claims(p)
+
+
+def test_a_json_escape_of_half_a_character_is_refused(tmp_path: Path) -> None:
+    p = _write(tmp_path, "half.jsonl",
+               '{"variable": "t\\ud800", "source": "a", "value": 1}\n'
+               '{"variable": "t\\ud83d\\ude00", "source": "a", "value": 1}\n')
+    with pytest.raises(cr.ClaimFileError, match="line 1, column 'variable': not text"):
+        cr.read_claims(p)
+    p.write_text('{"variable": "t\\ud83d\\ude00", "source": "a", "value": 1}\n',
+                 encoding="utf-8")
+    assert cr.read_claims(p).variables == ("t\U0001f600",)  # a whole pair is one character

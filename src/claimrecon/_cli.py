@@ -56,7 +56,7 @@ def _date(c: Claim) -> str:
 
 
 def _claims_table(variable: object, claims: Sequence[Claim], repeats: dict[int, str]) -> Table:
-    t = Table(title=f"[bold]{variable}[/]: {len(claims)} claims", title_justify="left",
+    t = Table(title=f"[bold]{escape(str(variable))}[/]: {len(claims)} claims", title_justify="left",
               show_lines=False, expand=False)
     t.add_column("source (origin)")
     t.add_column("via")
@@ -68,12 +68,12 @@ def _claims_table(variable: object, claims: Sequence[Claim], repeats: dict[int, 
         q = c.quantity
         note = repeats.get(id(c))
         t.add_row(
-            c.source.label,
-            "; ".join(c.via),
+            escape(c.source.label),
+            escape("; ".join(c.via)),
             _date(c),
-            repr(c.phrase) if c.phrase else "",
-            describe_range(q.value, q.lower, q.upper),
-            (c.document or "") + (f"\n[dim]{note}[/]" if note else ""),
+            escape(repr(c.phrase)) if c.phrase else "",
+            escape(describe_range(q.value, q.lower, q.upper)),
+            escape(c.document or "") + (f"\n[dim]{escape(note)}[/]" if note else ""),
         )
     return t
 
@@ -87,7 +87,8 @@ def _estimates_table(estimates: Sequence[Estimate]) -> Table:
     t.add_column("notes")
     for e in estimates:
         notes = sorted({x.reason for x in e.excluded if not x.reason.startswith("repeats")})
-        t.add_row(e.strategy, str(e), str(e.n_used), str(e.n_excluded), "; ".join(notes))
+        t.add_row(escape(e.strategy), escape(str(e)), str(e.n_used), str(e.n_excluded),
+                  escape("; ".join(notes)))
     return t
 
 
@@ -125,7 +126,7 @@ def demo(strategies: tuple[str, ...]) -> None:
         first = results[names[0]][variable]
         repeats = {id(x.claim): x.reason for x in first.excluded if x.reason.startswith("repeats")}
         if variable in described:
-            con.print(f"[dim]{described[variable]}[/]")
+            con.print(f"[dim]{escape(described[variable])}[/]")
         con.print(_claims_table(variable, cs, repeats))
         ests = [results[n][variable] for n in names]
         con.print(_estimates_table(ests))
@@ -160,9 +161,14 @@ def _summaries(es: Estimates) -> list[tuple[str, str, str, str, str, str, str, s
     ):
         lo_, val_, up_ = (None if x != x or abs(x) == math.inf else x for x in (lo, val, up))
         out.append((str(v), strat, describe_range(val_, lo_, up_, unit),
-                    *("" if x is None else f"{x:g}" for x in (lo_, val_, up_)),
+                    *("" if x is None else _exact(x) for x in (lo_, val_, up_)),
                     str(used), str(excl), bool(conflict)))
     return out
+
+
+def _exact(x: float) -> str:
+    """A figure as its shortest exact text: 1234567 (not 1.23457e+06), 0.1, 1e+300."""
+    return str(int(x)) if x.is_integer() and abs(x) < 2**53 else repr(x)
 
 
 #: Above this many variables the table format prints tab-separated columns, not a
@@ -171,11 +177,12 @@ DRAWN_TABLE_ROWS = 10_000
 
 
 def _echo_json(es: Estimates) -> None:
-    """Write ``{"estimates": [...], "errors": {...}}`` as ``json.dumps(..., indent=2)``
+    """Write ``{"estimates": [...], "errors": [...]}`` as ``json.dumps(..., indent=2)``
     would, one estimate at a time: a file of millions of claims never holds every
-    estimate's account in memory at once."""
-    errors = json.dumps({str(v): str(err) for v, err in es.errors.items()}, indent=2,
-                        ensure_ascii=False).replace("\n", "\n  ")
+    estimate's account in memory at once. Each error is ``{"variable": ..., "error":
+    ...}`` (a list, not an object keyed by variable: the keys 1 and "1" would meet)."""
+    errors = json.dumps([{"variable": v, "error": str(err)} for v, err in es.errors.items()],
+                        indent=2, ensure_ascii=False).replace("\n", "\n  ")
     first = True
     for est in es._stream():
         text = json.dumps(est.to_dict(), indent=2, ensure_ascii=False)
@@ -258,7 +265,7 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
                           ("excluded", "right"), ("conflict", "left")):
             t.add_column(col, justify=just)  # type: ignore[arg-type]
         for v, _, phrase, _, _, _, used, excl, conflict in _summaries(es):
-            t.add_row(v, phrase, used, excl, "yes" if conflict else "")
+            t.add_row(escape(v), escape(phrase), used, excl, "yes" if conflict else "")
         con.print(t)
         for failed, problem in es.errors.items():
             con.print(f"[red]{escape(str(failed))}[/]: {escape(str(problem))}")
@@ -303,15 +310,16 @@ def strategies() -> None:
     t.add_column("summary")
     for i in infos:
         clash = " [red](name clash)[/]" if counts[i.name] > 1 else ""
-        t.add_row(i.name + clash, i.plugin, i.strategy.summary)
+        t.add_row(escape(i.name) + clash, escape(i.plugin), escape(i.strategy.summary))
     con = _console()
     con.print(t)
     for name, n in counts.items():
         if n > 1:
-            con.print(f"[red]clash:[/] {name!r} is provided by {n} plugins; asking for it "
-                      "raises AmbiguousStrategyError. Block one with CLAIMRECON_DISABLE_PLUGINS.")
+            con.print(f"[red]clash:[/] {escape(repr(name))} is provided by {n} plugins; "
+                      "asking for it raises AmbiguousStrategyError. Block one with "
+                      "CLAIMRECON_DISABLE_PLUGINS.")
     for plugin, err in broken_plugins().items():
-        con.print(f"[red]broken plugin[/] {plugin!r}: {err}")
+        con.print(f"[red]broken plugin[/] {escape(repr(plugin))}: {escape(str(err))}")
 
 
 @main.command()
@@ -327,9 +335,9 @@ def parse(phrase: str, unit: str | None) -> None:
         _fail(str(exc))
         return
     con = _console()
-    con.print(f"{phrase!r} -> {q.describe()}")
+    con.print(escape(f"{phrase!r} -> {q.describe()}"))
     for field in ("lower", "value", "upper", "unit", "confidence"):
         x = getattr(q, field)
         shown = "unbounded" if x is None and field in ("lower", "upper") else (
             "-" if x is None else x)
-        con.print(f"  {field:<10} {shown}")
+        con.print(escape(f"  {field:<10} {shown}"))

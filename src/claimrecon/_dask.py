@@ -123,7 +123,8 @@ def _file_problems(exc: ClaimFileError, rows: IntArray) -> list[Problem]:
 def file_error(problems: Sequence[Problem]) -> ClaimFileError:
     """One ClaimFileError naming the first problem, a note per further one (as the
     reader raises it for one frame)."""
-    located = [(None if r < 0 else f"row {r}", c, m) for r, c, m in sorted(problems)]
+    # (A problem of no row, the header's, is found by every partition: said once.)
+    located = [(None if r < 0 else f"row {r}", c, m) for r, c, m in sorted(set(problems))]
     loc, col, msg = located[0]
     err = ClaimFileError(msg, location=loc, column=col, problems=located)
     for loc2, col2, msg2 in located[1:]:

@@ -124,14 +124,14 @@ def _time_of(x: Any, col: str) -> int:
 
 
 def _via(x: Any) -> tuple[str, ...]:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ()
     if isinstance(x, str):
         return tuple(p.strip() for p in x.split(";") if p.strip())
     if isinstance(x, (list, tuple, np.ndarray)):
         if not all(isinstance(p, str) for p in x):
             raise _RowError("via", f"expected a list of outlet names (got {_shown(list(x))})")
         return tuple(x)
+    if _missing(x):  # None, NaN, pandas' NA
+        return ()
     raise _RowError("via", f"expected outlets separated by ';' or a list (got {_shown(x)})")
 
 
@@ -628,6 +628,17 @@ def _jsonl_chunks(
         if not isinstance(row, dict):
             raise ClaimFileError(f"expected a JSON object (got {type(row).__name__})",
                                  path=path, location=where)
+        if "\\u" in line:  # an escape may stand for half a character: no text
+            for key, x in row.items():
+                for t in (x if isinstance(x, list) else [x]):
+                    if isinstance(t, str) and not t.isascii():
+                        try:
+                            t.encode("utf-8")
+                        except UnicodeEncodeError:
+                            raise ClaimFileError(
+                                f"not text: {_shown(t)} holds half of a character (a lone "
+                                "surrogate escape)", path=path, location=where,
+                                column=key) from None
         row = _rename(row, columns)
         if not _SCHEMA.issuperset(row):
             _near_misses(list(row), path, where)
@@ -679,11 +690,14 @@ def _read(
         import pyarrow as pa
 
         try:
-            frame = pq.read_table(p).to_pandas()
+            arrow = pq.read_table(p)
+            arrow.validate(full=True)  # texts that are not UTF-8, among other damage
+            frame = arrow.to_pandas()
         except FileNotFoundError as exc:
             raise ClaimFileError(f"cannot open the file: {exc.strerror or 'no such file'}",
                                  path=name) from None
-        except (OSError, pa.ArrowException) as exc:  # not Parquet, or damaged
+        # Not Parquet, damaged, or pandas metadata that pandas cannot follow.
+        except (OSError, pa.ArrowException, ValueError, KeyError, TypeError) as exc:
             raise ClaimFileError(f"cannot read the file as Parquet: {exc}", path=name) from None
         return table_from_frame(frame, path=name, columns=columns)
     try:
@@ -703,6 +717,51 @@ def _read(
                                  location=_first_undecodable(p)) from None
         finally:
             csv.field_size_limit(limit)
+
+
+def _not_text(x: Any) -> bool:
+    """Whether a cell is a JSON object or array, a list or an array: no text, no key."""
+    return isinstance(x, (dict, list, tuple, np.ndarray))
+
+
+def _non_texts(problems: list[tuple[int, str, str]], codes: Any, uniques: list[Any],
+               column: str) -> None:
+    """Rows whose key or text is a list, an array or a mapping."""
+    bad = [i for i, u in enumerate(uniques) if _not_text(u)]
+    if bad:
+        _frame_problems(problems, np.isin(codes, bad), column,
+                        lambda r: f"expected a text (got {_shown(uniques[codes[r]])})")
+
+
+def _factorize(column: Any, name: str, path: str | None) -> tuple[Any, Any]:
+    """``pandas.factorize`` of a frame's column; a cell it cannot hash (a list, an
+    array) is a ClaimFileError at its row."""
+    import pandas as pd
+
+    try:
+        return pd.factorize(column, use_na_sentinel=True)
+    except TypeError:
+        for r, x in enumerate(column.tolist()):
+            try:
+                hash(x)
+            except TypeError:
+                raise ClaimFileError(f"expected a text (got {_shown(x)})", path=path,
+                                     location=f"row {r}", column=name) from None
+        raise
+
+
+def _raise_problems(problems: list[tuple[int, str, str]], path: str | None) -> None:
+    """Raise one ClaimFileError naming the first bad row of a frame (rows 0-based),
+    with a note per further one; nothing if there is none."""
+    if not problems:
+        return
+    problems.sort()
+    located = [(f"row {r}", c, m) for r, c, m in problems]
+    loc, col0, msg = located[0]
+    err = ClaimFileError(msg, path=path, location=loc, column=col0, problems=located)
+    for loc2, col2, msg2 in located[1:]:
+        err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
+    raise err
 
 
 def _blank(problems: list[tuple[int, str, str]], codes: Any, uniques: list[Any],
@@ -809,6 +868,13 @@ def table_from_frame(
     import pandas as pd
 
     mod = type(frame).__module__.split(".")[0]
+    if mod == "pyarrow":
+        import pyarrow as pa
+
+        try:
+            frame.validate(full=True)  # texts that are not UTF-8, among other damage
+        except pa.ArrowException as exc:
+            raise ClaimFileError(f"the Arrow table is not valid: {exc}", path=path) from None
     if mod in ("pyarrow", "polars"):
         frame = frame.to_pandas()
     if columns:
@@ -865,30 +931,31 @@ def table_from_frame(
     # string column is pyarrow's, which runs without the GIL: on two cores the two
     # overlap). The thread gets the column, not the frame.
     source = frame["source"]
-    with _beside(lambda: pd.factorize(source, use_na_sentinel=True),
+    with _beside(lambda: _factorize(source, "source", path),
                  threaded=n >= _THREAD_ROWS) as source_codes:
         var_raw = frame["variable"]
         dense = (factorize_ints(var_raw.to_numpy()) if isinstance(var_raw.dtype, np.dtype)
                  else None)  # numpy integer keys (never missing): no hash table needed
-        var_codes, var_uniques = dense or pd.factorize(var_raw, use_na_sentinel=True)
-        _frame_problems(problems, var_codes < 0, "variable", "a variable is required")
+        var_codes, var_uniques = dense or _factorize(var_raw, "variable", path)
+        if dense is None:  # (integer keys are never missing)
+            _frame_problems(problems, var_codes < 0, "variable", "a variable is required")
         variables: list[Any] = var_uniques.tolist()
         if not (isinstance(var_uniques.dtype, np.dtype) and var_uniques.dtype.kind in "iub"):
             _blank(problems, var_codes, variables, "variable")  # no text among numbers
-        kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "fO" else set()
-        for u in (variables if kinds - {str, int} else ()):
-            if isinstance(u, float) and not u.is_integer():
-                raise ClaimFileError(f"expected a string or an integer (got {u!r})", path=path,
-                                     location=f"row {int(np.flatnonzero(var_raw == u)[0])}",
-                                     column="variable")
-        if kinds - {str, int}:
-            variables = [int(u) if isinstance(u, float) else u if isinstance(u, (str, int))
-                         else str(u) for u in variables]
+        kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "bfO" else set()
+        if kinds - {str, int}:  # True, 1.5 or a list is no key; 2.0 is 2
+            not_keys = [i for i, u in enumerate(variables) if _not_text(u)
+                        or isinstance(u, bool) or (isinstance(u, float) and not u.is_integer())]
+            _frame_problems(problems, np.isin(var_codes, not_keys), "variable", lambda r: (
+                f"expected a string or an integer (got {_shown(variables[var_codes[r]])})"))
+            variables = [int(u) if isinstance(u, float) and u.is_integer() else
+                         u if isinstance(u, (str, int)) else str(u) for u in variables]
         lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
         conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
         src_codes, src_uniques = source_codes()
     _frame_problems(problems, src_codes < 0, "source", "a source id is required")
     _blank(problems, src_codes, src_uniques.tolist(), "source")
+    _non_texts(problems, src_codes, src_uniques.tolist(), "source")
     has = set(header)
     # Missing bounds: a value alone is a point, otherwise the side is unbounded. Each
     # rewrite runs only where some row needs it (a full column pass costs).
@@ -922,6 +989,10 @@ def table_from_frame(
 
     # one definition per source: name and reliability agree across its rows
     names = frame["source_name"] if "source_name" in frame.columns else None
+    if names is not None and names.dtype == object:
+        cells = names.tolist()
+        _frame_problems(problems, [_not_text(x) for x in cells], "source_name",
+                        lambda r: f"expected a text (got {_shown(cells[r])})")
     checked = [(c, v) for c, v in (("source_reliability", rel if "source_reliability" in
                                       frame.columns else None), ("source_name", names))
                if v is not None]
@@ -945,14 +1016,7 @@ def table_from_frame(
 
     as_of = _frame_times(frame, "as_of", problems, shared)
     published = _frame_times(frame, "published", problems, shared)
-    if problems:
-        problems.sort()
-        located = [(f"row {r}", c, m) for r, c, m in problems]
-        loc, col0, msg = located[0]
-        err = ClaimFileError(msg, path=path, location=loc, column=col0, problems=located)
-        for loc2, col2, msg2 in located[1:]:
-            err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
-        raise err
+    _raise_problems(problems, path)
 
     if names is None and "source_reliability" not in has:
         sources = [Source(id=str(sid)) for sid in src_uniques.tolist()]
@@ -969,7 +1033,10 @@ def table_from_frame(
                                     rel[first].tolist(), strict=True)
         ]
     if "unit" in frame.columns:
-        unit_codes, unit_uniques = pd.factorize(frame["unit"], use_na_sentinel=True)
+        unit_codes, unit_uniques = _factorize(frame["unit"], "unit", path)
+        unit_problems: list[tuple[int, str, str]] = []
+        _non_texts(unit_problems, unit_codes, unit_uniques.tolist(), "unit")
+        _raise_problems(unit_problems, path)
         units = [str(u) for u in unit_uniques.tolist()]
     else:
         unit_codes, units = None, []
@@ -977,7 +1044,11 @@ def table_from_frame(
     def texts(col: str) -> list[str | None] | None:
         if col not in frame.columns:
             return None
-        return [None if _missing(x) else str(x) for x in frame[col].tolist()]
+        cells = frame[col].tolist()
+        bad = [r for r, x in enumerate(cells) if _not_text(x)]
+        _raise_problems([(r, col, f"expected a text (got {_shown(cells[r])})") for r in bad],
+                        path)
+        return [None if _missing(x) else str(x) for x in cells]
 
     via = None
     if "via" in frame.columns:
