@@ -593,3 +593,25 @@ def test_a_json_escape_of_half_a_character_is_refused(tmp_path: Path) -> None:
     p.write_text('{"variable": "t\\ud83d\\ude00", "source": "a", "value": 1}\n',
                  encoding="utf-8")
     assert cr.read_claims(p).variables == ("t\U0001f600",)  # a whole pair is one character
+
+
+def test_reading_and_writing_leave_the_garbage_collector_as_they_found_it(
+    tmp_path: Path,
+) -> None:
+    # Files are read and written with Python's cyclic collector paused; it must run
+    # again afterwards (also after a bad file), and stay off if it was off.
+    import gc
+
+    good = _write(tmp_path, "good.csv", "variable,source,value\nv,a,1\n")
+    bad = _write(tmp_path, "bad.csv", "variable,source,value\nv,a,x\n")
+    assert gc.isenabled()
+    cr.read_claims(good).write(tmp_path / "out.jsonl")
+    with pytest.raises(cr.ClaimFileError):
+        cr.read_claims(bad)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        cr.read_claims(good)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
