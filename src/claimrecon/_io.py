@@ -697,6 +697,7 @@ def _read(
             arrow = pq.read_table(p)
             arrow.validate(full=True)  # texts that are not UTF-8, among other damage
             frame = arrow.to_pandas()
+            del arrow  # (not held while the frame is read)
         except FileNotFoundError as exc:
             raise ClaimFileError(f"cannot open the file: {exc.strerror or 'no such file'}",
                                  path=name) from None
