@@ -188,3 +188,12 @@ def test_markdown_gives_the_figures_exactly(tmp_path: Path) -> None:
     assert code == 0
     assert "| 1234567 |  | 1234987 |" in out  # not 1.23457e+06
     assert "| 0.1 | 0.1 | 0.1 |" in out
+
+
+def test_a_line_break_in_a_name_does_not_break_the_markdown_row(tmp_path: Path) -> None:
+    p = tmp_path / "c.jsonl"
+    p.write_text(json.dumps({"variable": "troops\nin Kursk", "source": "a", "value": 1}) + "\n",
+                 encoding="utf-8")
+    code, out = run("reconcile", str(p), "-f", "markdown")
+    assert code == 0
+    assert out.splitlines()[2].startswith("| troops\\nin Kursk | weighted |")

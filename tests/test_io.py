@@ -615,3 +615,31 @@ def test_reading_and_writing_leave_the_garbage_collector_as_they_found_it(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_list_name_one_source_repeats_is_refused_by_row(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    p = tmp_path / "names.parquet"
+    pq.write_table(pa.table({"variable": ["t", "u"], "source": ["a", "a"], "value": [1.0, 2.0],
+                             "source_name": pa.array([["A"], ["A"]])}), p)
+    with pytest.raises(cr.ClaimFileError, match="row 0, column 'source_name': expected a text"):
+        cr.read_claims(p)
+
+
+def test_every_bad_via_of_a_frame_is_named() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": list("abcd"), "source": list("stst"),
+                          "value": [1.0, 2.0, 3.0, 4.0],
+                          "via": pd.Series(["AP", 5, "AP", 7], dtype=object)})
+    with pytest.raises(cr.ClaimFileError, match="row 1, column 'via'") as info:
+        cr.reconcile_all(frame)
+    assert [loc for loc, _, _ in info.value.problems] == ["row 1", "row 3"]
+
+
+def test_a_source_defined_twice_is_named_by_its_id() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["a", "b"], "source": [0, 0], "value": [1.0, 2.0],
+                          "source_name": ["S", "T"]})
+    with pytest.raises(cr.ClaimFileError, match="source '0' is defined differently"):
+        cr.reconcile_all(frame)

@@ -193,14 +193,21 @@ def _echo_json(es: Estimates) -> None:
     click.echo(f'  "errors": {errors}\n}}')
 
 
+def _md_cell(text: str) -> str:
+    """A Markdown table cell: a '|' escaped, a line break written as \\n (it would end
+    the row)."""
+    return text.replace("|", "\\|").replace("\r\n", "\\n").replace("\n", "\\n").replace(
+        "\r", "\\n")
+
+
 def _markdown(es: Estimates) -> str:
     lines = ["| variable | strategy | estimate | lower | value | upper | used | excluded |",
              "|---|---|---|---|---|---|---|---|"]
     for row in _summaries(es):
         cells = row[:8]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
     for v, err in es.errors.items():
-        lines.append(f"| {v} | error: {err} | | | | | | |")
+        lines.append(f"| {_md_cell(str(v))} | error: {_md_cell(str(err))} | | | | | | |")
     return "\n".join(lines)
 
 

@@ -1024,16 +1024,17 @@ def table_from_frame(
     for col, vals in checked:
         if not same_src.any():
             continue
-        v: Any = np.asarray(vals, dtype=object)[order] if col == "source_name" else vals[order]
+        v: Any = (object_array(vals.tolist())[order] if col == "source_name"  # lists stay cells
+                  else vals[order])
         if col == "source_name":
-            v = [None if pd.isna(x) else x for x in v.tolist()]
+            v = [repr(x) if _not_text(x) else None if pd.isna(x) else x for x in v.tolist()]
             differs = np.array([a != b for a, b in zip(v[1:], v[:-1], strict=True)], bool)
         else:
             differs = ~((v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1])))
         bad = np.zeros(n, bool)
         bad[order[1:][same_src & differs]] = True
         _frame_problems(problems, bad, col, lambda r, col=col: (
-            f"source {src_uniques[src_codes[r]]!r} is defined differently in another row; "
+            f"source {str(src_uniques[src_codes[r]])!r} is defined differently in another row; "
             f"every row of one source must agree on {col}"))
 
     as_of = _frame_times(frame, "as_of", problems, shared)
@@ -1075,12 +1076,13 @@ def table_from_frame(
     via = None
     if "via" in frame.columns:
         via = []
+        via_problems: list[tuple[int, str, str]] = []
         for r, x in enumerate(frame["via"].tolist()):
             try:
                 via.append(_via(x))
-            except _RowError as exc:
-                raise ClaimFileError(str(exc), path=path, location=f"row {r}",
-                                     column="via") from None
+            except _RowError as exc:  # every bad row is named, as for other columns
+                via_problems.append((r, "via", str(exc)))
+        _raise_problems(via_problems, path)
     table = ClaimTable(
         variable=var_codes.astype(np.int64, copy=False), variables=variables,
         source=src_codes.astype(np.int64, copy=False), sources=sources,
