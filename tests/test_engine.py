@@ -472,3 +472,24 @@ def test_which_of_two_repeats_counts_does_not_depend_on_their_order() -> None:
         assert e.value == 10.0
         (kept,) = [c for c in e.contributions if c.claim.source.id == "a"]
         assert kept.claim.via == ("outlet-1",)
+
+
+def test_weights_near_the_sum_limit_are_judged_alike_alone_and_among_many() -> None:
+    # 49 weights whose largest times 49 is just under 2**1022: alone, nothing is
+    # rescaled; beside a variable whose weight underflows (which sends the call down
+    # the rescaling path) the variable must be judged by the same test, not by a
+    # quotient that rounds the other way.
+    pd = pytest.importorskip("pandas")
+    n = 49
+    top = 2.0**1022 / n
+    assert top * n < 2.0**1022  # so alone nothing is rescaled
+    values = [float(1 + (37 * i) % 997) for i in range(n)]
+    a = pd.DataFrame({"variable": "a", "source": [f"s{i}" for i in range(n)],
+                      "value": values, "weight": [top / (1 + i % 7) for i in range(n)]})
+    b = pd.DataFrame({"variable": ["b"], "source": ["t"], "value": [1.0], "weight": [1e-310]})
+    for name in _PLAIN:
+        alone = cr.reconcile_all(a, name)["a"]
+        among = cr.reconcile_all(pd.concat([a, b], ignore_index=True), name)["a"]
+        assert (among.lower, among.value, among.upper) == (alone.lower, alone.value,
+                                                           alone.upper), name
+        assert [c.weight for c in among.contributions] == [c.weight for c in alone.contributions]

@@ -702,7 +702,9 @@ def _fit_weights(weight: FloatArray, table: ClaimTable, reliability: FloatArray,
         return weight  # the common case: two passes, nothing to rescale
     top = extreme_at(np.maximum, weight, seg_code, m)
     off = extreme_at(np.minimum, live, seg_code, m) < _TINY
-    off |= top >= _SUM_LIMIT / seg_total
+    with np.errstate(over="ignore"):  # past the largest float: inf, which is off
+        # the product, as the test above takes it (a quotient rounds the other way)
+        off |= top * seg_total >= _SUM_LIMIT
     rows = np.flatnonzero(off[seg_code])
     with np.errstate(divide="ignore"):  # a hook's 0: log 0 = -inf, weight 0
         logw = np.log(reliability[table.source[rows]]) + np.log(table.weight[rows])
