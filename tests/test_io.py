@@ -643,3 +643,33 @@ def test_a_source_defined_twice_is_named_by_its_id() -> None:
                           "source_name": ["S", "T"]})
     with pytest.raises(cr.ClaimFileError, match="source '0' is defined differently"):
         cr.reconcile_all(frame)
+
+
+@pytest.mark.parametrize("form", ["frame", "csv", "jsonl", "parquet"])
+def test_blank_texts_reconcile_alike_from_claims_frames_and_files(form: str,
+                                                                 tmp_path: Path) -> None:
+    # A blank document or unit reads as none from every format; a Claim made with one
+    # holds None too, so the same claims give the same estimate and the same account
+    # (the repeat of b.txt is set aside whichever form they come in).
+    pytest.importorskip("pandas")
+    if form == "parquet":
+        pytest.importorskip("pyarrow")
+    s, t = cr.Source(id="s"), cr.Source(id="t")
+    claims = [cr.Claim(variable="v", quantity=cr.Quantity(value=5), source=s, document="b.txt"),
+              cr.Claim(variable="v", quantity=cr.Quantity(value=5), source=s, document=""),
+              cr.Claim(variable="v", quantity=cr.Quantity(value=6, unit=" "), source=t),
+              cr.Claim(variable="v", quantity=cr.Quantity(value=7, unit="km"), source=t,
+                       document="c.txt")]
+    table = cr.ClaimTable.from_claims(claims)
+    if form == "frame":
+        data: Any = table.to_pandas()
+    else:
+        path = tmp_path / f"claims.{form}"
+        table.write(path)
+        data = cr.read_claims(path)
+    want, got = cr.reconcile_all(claims, "weighted")["v"], cr.reconcile_all(data, "weighted")["v"]
+    assert (got.lower, got.value, got.upper, got.unit) == (want.lower, want.value, want.upper,
+                                                          want.unit) == (6.0, 6.0, 6.0, "km")
+    assert [c.claim for c in got.contributions] == [c.claim for c in want.contributions]
+    assert [(x.claim, x.reason) for x in got.excluded] == [(x.claim, x.reason)
+                                                           for x in want.excluded]

@@ -38,6 +38,23 @@ def test_claim_fields_of_the_wrong_type_are_refused() -> None:
         cr.Claim(variable=1.5, quantity=q, source=src)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("variable", ["", "  "])
+def test_a_blank_variable_is_refused_as_files_and_frames_refuse_it(variable: str) -> None:
+    with pytest.raises(cr.InvalidClaimError, match="variable must be a non-empty string"):
+        cr.Claim(variable=variable, quantity=cr.Quantity(value=1), source=cr.Source(id="x"))
+
+
+def test_blank_texts_are_none_as_a_blank_cell_reads() -> None:
+    c = cr.Claim(variable="v", quantity=cr.Quantity(value=1, unit=" "),
+                 source=cr.Source(id="x", name="", kind=" "), document="", quote=" ",
+                 phrase="\t")
+    assert (c.document, c.quote, c.phrase) == (None, None, None)
+    assert (c.source.name, c.source.kind, c.quantity.unit) == (None, None, None)
+    kept = cr.Claim(variable="v", quantity=cr.Quantity(value=1, unit=" km"),
+                    source=cr.Source(id="x"), document=" a.txt")
+    assert (kept.document, kept.quantity.unit) == (" a.txt", " km")  # texts kept as given
+
+
 def test_claim_keeps_the_type_of_its_variable() -> None:
     c = cr.Claim(variable=7, quantity=cr.Quantity(value=1), source=cr.Source(id="x"))
     assert c.variable == 7 and isinstance(c.variable, int)

@@ -21,11 +21,13 @@ Variable = str | int
 
 
 def _optional_str(name: str, value: object) -> str | None:
+    """A text, or ``None`` for none: a blank text is none, as a blank cell of a file
+    or frame reads, so a claim keeps its meaning through every format."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidClaimError(f"{name} must be a string or None (got {describe(value)})")
-    return value
+    return value if value.strip() else None
 
 
 def _source_name(value: object) -> str | None:
@@ -81,7 +83,7 @@ class Source:
 
     :param id: a stable identifier, e.g. ``"sk-nis"``. A figure an article does not
         attribute gets ``"unattributed:<document>"``.
-    :param name: a readable name.
+    :param name: a readable name (a blank text is ``None``).
     :param kind: free text such as ``"government"``, ``"agency"``, ``"person"``.
     :param reliability: a prior weight in (0, 1]; 1.0 when none is given.
     :raises InvalidSourceError: an empty id, or a reliability outside (0, 1].
@@ -101,6 +103,9 @@ class Source:
 def _variable(value: object) -> Variable:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InvalidClaimError(f"variable must be a str or an int (got {describe(value)})")
+    if isinstance(value, str) and not value.strip():  # as files and frames refuse it
+        raise InvalidClaimError("variable must be a non-empty string or an int (got an "
+                                "empty one)")
     if isinstance(value, int) and type(value) is not int:  # numpy ints and the like
         return int(value)
     return value
@@ -152,7 +157,8 @@ def _via(value: object) -> tuple[str, ...]:
 class Claim:
     """One statement of a figure about one variable, with its provenance.
 
-    :param variable: what the figure is about (a str or an int; its type is kept).
+    :param variable: what the figure is about (a non-empty str or an int; its type is
+        kept).
     :param quantity: the figure with its range.
     :param source: the origin: who made the estimate.
     :param as_of: when the figure holds (a date or a datetime; a
@@ -162,7 +168,11 @@ class Claim:
     :param document: the document it was read from.
     :param quote: the sentence that states it.
     :param phrase: the verbatim hedged figure, e.g. ``"up to about 15,000"``.
-    :raises InvalidClaimError: a field of the wrong type.
+
+    A blank ``document``, ``quote`` or ``phrase`` is ``None``, as a blank cell of a
+    file or frame reads.
+
+    :raises InvalidClaimError: a field of the wrong type, or a blank variable.
     """
 
     variable: Variable = attrs.field(converter=_variable)

@@ -44,7 +44,7 @@ def _as_upper(value: object) -> float | None:
 
 
 def _as_unit(unit: object) -> str | None:
-    if unit is None or unit == "":
+    if unit is None or (isinstance(unit, str) and not unit.strip()):  # blank: no unit
         return None
     if not isinstance(unit, str):
         raise InvalidQuantityError(f"unit must be a string or None (got {describe(unit)})")
@@ -130,7 +130,8 @@ class Quantity:
     :param value: the central figure, if one was stated.
     :param lower: the lowest plausible figure; ``None`` for unbounded below.
     :param upper: the highest plausible figure; ``None`` for unbounded above.
-    :param unit: the unit, free text (``"troops"``, ``"USD"``); ``None`` goes with any.
+    :param unit: the unit, free text (``"troops"``, ``"USD"``); ``None`` goes with any
+        (a blank text is ``None``).
     :param confidence: the probability that the truth lies in ``[lower, upper]``;
         ``None`` for a plain range.
     :param quantiles: expert quantiles as ``(probability, value)`` pairs, kept sorted.
