@@ -673,3 +673,27 @@ def test_blank_texts_reconcile_alike_from_claims_frames_and_files(form: str,
     assert [c.claim for c in got.contributions] == [c.claim for c in want.contributions]
     assert [(x.claim, x.reason) for x in got.excluded] == [(x.claim, x.reason)
                                                            for x in want.excluded]
+
+
+@pytest.mark.parametrize("into", ["frame", "csv", "jsonl", "parquet"])
+def test_claims_with_quantiles_are_not_converted_without_them(into: str,
+                                                              tmp_path: Path) -> None:
+    # The claims schema has no quantiles column. Two claims of one expert that differ
+    # only in their quantiles are two claims; without the quantiles a frame or file
+    # would hold one and its repeat, and another estimate: refused, not dropped.
+    pytest.importorskip("pandas")
+    e = cr.Source(id="expert")
+    claims = [cr.Claim(variable="v", source=e, quantity=cr.Quantity(
+                  value=5, lower=1, upper=9, quantiles=[(0.05, 1), (0.5, 5), (0.95, 9)])),
+              cr.Claim(variable="v", source=e, quantity=cr.Quantity(value=5, lower=1, upper=9)),
+              cr.Claim(variable="v", source=e, quantity=cr.Quantity(
+                  value=5, lower=1, upper=9, quantiles=[(0.05, 2), (0.5, 5), (0.95, 8)]))]
+    table = cr.ClaimTable.from_claims(claims)
+    path = tmp_path / f"claims.{into}"
+    convert = table.to_pandas if into == "frame" else lambda: table.write(path)
+    with pytest.raises(ValueError, match=r"2 of them state quantiles \(the first at row 0\)"):
+        convert()
+    assert not path.exists()  # refused before a file is begun
+    # Without quantiles the same claims convert as before.
+    plain = cr.ClaimTable.from_claims(claims[1:2])
+    assert plain.to_pandas()["value"].tolist() == [5.0]

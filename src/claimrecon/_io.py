@@ -1124,11 +1124,27 @@ def _frame_times(
     return shared.own(raw, us)
 
 
+def refuse_quantiles(table: ClaimTable, into: str) -> None:
+    """Raise ValueError when claims of ``table`` state quantiles: the claims schema has
+    no column for them, and a frame or file without them would be other claims (two
+    claims that differ only in their quantiles would become one and its repeat)."""
+    if table.quantiles is None:
+        return
+    rows = [i for i, q in enumerate(table.quantiles) if q is not None]
+    if rows:
+        raise ValueError(
+            f"cannot make {into} of these claims: {len(rows)} of them state quantiles "
+            f"(the first at row {rows[0]}), which the claims schema has no column for; "
+            "keep them as Claim objects or a ClaimTable")
+
+
 def table_frame(table: ClaimTable) -> Any:
     """The table as a pandas DataFrame in the claims schema, column by column: the
     figures as floats (a bound that is not given, or a point claim's, is NaN), the
     times as ``datetime64[us]`` (NaT when not given), texts and keys as objects."""
     import pandas as pd
+
+    refuse_quantiles(table, "a data frame")
 
     lo, v, up = table.lower, table.value, table.upper
     point = (lo == up) & (lo == v)
@@ -1240,6 +1256,8 @@ def write_claims(table: ClaimTable, path: str | os.PathLike[str], *,
     """Write ``table`` as CSV, JSON Lines or Parquet (see :meth:`ClaimTable.write`)."""
     p = Path(path)
     fmt = format or _FORMATS.get(p.suffix.lower())
+    if fmt in _FORMATS.values():
+        refuse_quantiles(table, f"a {fmt} file")  # before the file is opened
     if fmt in ("jsonl", "csv"):
         with _collector_paused():
             _write_text(table, p, fmt)
