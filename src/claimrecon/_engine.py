@@ -1021,7 +1021,9 @@ class Estimates(Mapping[Variable, Estimate]):
 
     def claims_to_pandas(self) -> Any:
         """One row per input claim, in input order: variable, source, weight (its
-        share, 0 if excluded), excluded, reason (needs pandas)."""
+        share, 0 if excluded), excluded, reason (needs pandas). A share too small for a
+        float (a weight below about 5e-324 times the variable's total) shows as 0 for a
+        claim that counts: ``excluded`` tells the two apart."""
         import pandas as pd
 
         p = self._parts[0]

@@ -217,7 +217,8 @@ class Claim:
 
 @attrs.frozen(kw_only=True)
 class Contribution:
-    """A claim that counted, with its share of the weight (shares sum to 1)."""
+    """A claim that counted, with its share of the weight (shares sum to 1; a share
+    too small for a float, below about 5e-324 of the total, shows as 0)."""
 
     claim: Claim
     weight: float
