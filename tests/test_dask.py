@@ -280,6 +280,18 @@ def test_a_source_defined_two_ways_in_two_partitions_is_a_bad_row() -> None:
     assert "row 25" in str(dask_err.value)
 
 
+def test_a_source_given_two_kinds_in_two_partitions_is_a_bad_row() -> None:
+    frame = contested_frame(n=40, n_src=3)
+    frame["source_kind"] = "agency"
+    frame.loc[25, "source_kind"] = "person"  # differs from the rows before it
+    with pytest.raises(cr.ClaimFileError) as mem_err:
+        cr.reconcile_all(frame)
+    with pytest.raises(cr.ClaimFileError) as dask_err:
+        crd.reconcile_all(split(frame, 4)).compute()
+    assert dask_err.value.problems == mem_err.value.problems
+    assert "row 25, column 'source_kind'" in str(dask_err.value)
+
+
 def test_a_failing_variable_raises_as_in_memory_or_is_collected() -> None:
     frame = contested_frame(n=80, n_var=8)
     frame["unit"] = "troops"

@@ -317,7 +317,8 @@ def test_a_table_becomes_a_typed_frame_column_by_column() -> None:
     df = cr.ClaimTable.from_claims(claims).to_pandas()
     assert list(df.columns) == ["variable", "source", "value", "lower", "upper", "unit",
                                 "confidence", "as_of", "published", "weight", "source_name",
-                                "source_reliability", "via", "document", "quote", "phrase"]
+                                "source_kind", "source_reliability", "via", "document", "quote",
+                                "phrase"]
     assert {c: str(df[c].dtype) for c in ("value", "lower", "upper", "weight", "as_of")} == {
         "value": "float64", "lower": "float64", "upper": "float64", "weight": "float64",
         "as_of": "datetime64[us]"}
@@ -697,3 +698,48 @@ def test_claims_with_quantiles_are_not_converted_without_them(into: str,
     # Without quantiles the same claims convert as before.
     plain = cr.ClaimTable.from_claims(claims[1:2])
     assert plain.to_pandas()["value"].tolist() == [5.0]
+
+
+@pytest.mark.parametrize("form", ["frame", "csv", "jsonl", "parquet"])
+def test_a_source_kind_survives_every_format(form: str, tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    if form == "parquet":
+        pytest.importorskip("pyarrow")
+    gov = cr.Source(id="kr-mnd", name="Defense Ministry", kind="government", reliability=0.9)
+    claims = [cr.Claim(variable="troops", quantity=cr.Quantity(value=12_000), source=gov),
+              cr.Claim(variable="troops", quantity=cr.Quantity(value=14_000),
+                       source=cr.Source(id="nis")),
+              cr.Claim(variable="dead", quantity=cr.Quantity(value=1_200), source=gov)]
+    table = cr.ClaimTable.from_claims(claims)
+    if form == "frame":
+        back = cr.ClaimTable.from_pandas(table.to_pandas())
+    else:
+        path = tmp_path / f"claims.{form}"
+        table.write(path)
+        back = cr.read_claims(path)
+    assert back.to_claims() == claims
+
+
+@pytest.mark.parametrize("rows", [3, 70_000])  # row by row; a chunk column by column first
+def test_a_source_given_two_kinds_is_refused_at_its_line(rows: int, tmp_path: Path) -> None:
+    path = tmp_path / "claims.csv"
+    lines = ["variable,source,value,source_kind"]
+    lines += [f"v{i},s,{i},agency" for i in range(rows - 1)] + ["w,s,1,person"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(cr.ClaimFileError) as info:
+        cr.read_claims(path)
+    assert str(info.value).startswith(f"{path}, line {rows + 1}, column 'source_kind': "
+                                      "source 's' is defined differently at line 2")
+
+
+def test_a_frame_source_given_two_kinds_is_refused_by_row() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["a", "b", "c"], "source": ["s", "s", "t"],
+                          "value": [1.0, 2.0, 3.0],
+                          "source_kind": ["agency", "person", None]})
+    with pytest.raises(cr.ClaimFileError, match=r"row 1, column 'source_kind': source 's' "
+                                                r"is defined differently"):
+        cr.ClaimTable.from_pandas(frame)
+    frame.loc[1, "source_kind"] = "agency"
+    table = cr.ClaimTable.from_pandas(frame)
+    assert [(s.id, s.kind) for s in table.sources] == [("s", "agency"), ("t", None)]

@@ -29,8 +29,8 @@ __all__ = ["COLUMNS", "read_claims", "table_from_frame", "table_from_records", "
 #: The columns of the claims schema, in the order files are written.
 COLUMNS = (
     "variable", "source", "value", "lower", "upper", "unit", "confidence", "as_of",
-    "published", "weight", "source_name", "source_reliability", "via", "document",
-    "quote", "phrase",
+    "published", "weight", "source_name", "source_kind", "source_reliability", "via",
+    "document", "quote", "phrase",
 )
 _REQUIRED = ("variable", "source")
 _SCHEMA = frozenset(COLUMNS)
@@ -211,8 +211,10 @@ class _Rows:
                     raise _RowError("weight", f"expected a weight > 0 (got {weight:g})")
                 rel = _number(row.get("source_reliability"), "source_reliability")
                 name = _text(row.get("source_name"), "source_name")
+                kind = _text(row.get("source_kind"), "source_kind")
                 try:
-                    src = Source(id=sid, name=name, reliability=1.0 if rel is None else rel)
+                    src = Source(id=sid, name=name, kind=kind,
+                                 reliability=1.0 if rel is None else rel)
                 except ClaimreconError as exc:
                     raise _RowError("source_reliability" if rel is not None else "source",
                                     str(exc)) from None
@@ -222,6 +224,7 @@ class _Rows:
                 elif self.sources[k] != src:
                     raise _RowError(
                         "source_name" if self.sources[k].name != src.name
+                        else "source_kind" if self.sources[k].kind != src.kind
                         else "source_reliability",
                         f"source {sid!r} is defined differently at {self.src_where[k]} "
                         f"({self.sources[k]!r}); every row of one source must agree")
@@ -305,9 +308,10 @@ class _Rows:
         rel = nums["source_reliability"]
         rel[np.isnan(rel)] = 1.0
         names = _plain_texts(cols["source_name"]) if "source_name" in cols else [None] * n
-        if names is None:
+        kinds = _plain_texts(cols["source_kind"]) if "source_kind" in cols else [None] * n
+        if names is None or kinds is None:
             return None
-        sources = self._plain_sources(sid, names, rel)
+        sources = self._plain_sources(sid, names, kinds, rel)
         if sources is None:
             return None
         texts: dict[str, list[Any]] = {}
@@ -328,12 +332,14 @@ class _Rows:
         return (var, sid, sources, lower, value, upper, conf, weight, texts, times, via)
 
     def _plain_sources(self, sid: Sequence[str], names: Sequence[str | None],
+                       kinds: Sequence[str | None],
                        rel: npt.NDArray[np.float64]) -> dict[str, Source] | None:
         """The chunk's sources by id, when each is defined one way, and as the rows
         before defined it; else ``None``."""
         found: dict[str, Source] = {}
-        if names.count(None) == len(names) and not np.count_nonzero(rel != 1.0):
-            # No names nor reliabilities (the usual file): new sources by id alone.
+        if (names.count(None) == len(names) and kinds.count(None) == len(kinds)
+                and not np.count_nonzero(rel != 1.0)):
+            # No names, kinds nor reliabilities (the usual file): sources by id alone.
             for s in dict.fromkeys(sid).keys() - self.plain_ids:
                 if s in self.src_index:  # defined with a name or a reliability before
                     return None
@@ -342,9 +348,9 @@ class _Rows:
                 except ClaimreconError:
                     return None
             return found
-        for key in dict.fromkeys(zip(sid, names, rel.tolist(), strict=True)):
+        for key in dict.fromkeys(zip(sid, names, kinds, rel.tolist(), strict=True)):
             try:
-                src = Source(id=key[0], name=key[1], reliability=key[2])
+                src = Source(id=key[0], name=key[1], kind=key[2], reliability=key[3])
             except ClaimreconError:
                 return None
             if found.setdefault(src.id, src) != src:
@@ -1009,14 +1015,17 @@ def table_from_frame(
         _frame_problems(problems, (rel <= 0) | (rel > 1), "source_reliability",
                         lambda r: f"reliability must lie in (0, 1] (got {rel[r]:g})")
 
-    # one definition per source: name and reliability agree across its rows
+    # one definition per source: name, kind and reliability agree across its rows
     names = frame["source_name"] if "source_name" in frame.columns else None
-    if names is not None and names.dtype == object:
-        cells = names.tolist()
-        _frame_problems(problems, [_not_text(x) for x in cells], "source_name",
-                        lambda r: f"expected a text (got {_shown(cells[r])})")
+    src_kinds = frame["source_kind"] if "source_kind" in frame.columns else None
+    for col, texts_of in (("source_name", names), ("source_kind", src_kinds)):
+        if texts_of is not None and texts_of.dtype == object:
+            cells = texts_of.tolist()
+            _frame_problems(problems, [_not_text(x) for x in cells], col,
+                            lambda r, cells=cells: f"expected a text (got {_shown(cells[r])})")
     checked = [(c, v) for c, v in (("source_reliability", rel if "source_reliability" in
-                                      frame.columns else None), ("source_name", names))
+                                      frame.columns else None), ("source_name", names),
+                                   ("source_kind", src_kinds))
                if v is not None]
     order = (argsort_codes(src_codes, len(src_uniques)) if checked
              else np.zeros(0, np.int64))
@@ -1024,9 +1033,9 @@ def table_from_frame(
     for col, vals in checked:
         if not same_src.any():
             continue
-        v: Any = (object_array(vals.tolist())[order] if col == "source_name"  # lists stay cells
-                  else vals[order])
-        if col == "source_name":
+        text = col != "source_reliability"
+        v: Any = object_array(vals.tolist())[order] if text else vals[order]  # lists stay cells
+        if text:
             v = [repr(x) if _not_text(x) else None if pd.isna(x) else x for x in v.tolist()]
             differs = np.array([a != b for a, b in zip(v[1:], v[:-1], strict=True)], bool)
         else:
@@ -1041,19 +1050,21 @@ def table_from_frame(
     published = _frame_times(frame, "published", problems, shared)
     _raise_problems(problems, path)
 
-    if names is None and "source_reliability" not in has:
+    if names is None and src_kinds is None and "source_reliability" not in has:
         sources = [Source(id=str(sid)) for sid in src_uniques.tolist()]
     else:
         # Codes count up in order of first appearance: a source's first row is where
         # the running maximum of the codes first reaches its code.
         top = np.maximum.accumulate(src_codes)
         first = np.flatnonzero(np.concatenate(([n > 0], top[1:] > top[:-1])))  # none if no row
-        first_names = ([None] * len(first) if names is None
-                       else [None if pd.isna(x) else str(x) for x in names.iloc[first]])
+        def at_first(col: Any) -> list[str | None]:
+            return ([None] * len(first) if col is None
+                    else [None if pd.isna(x) else str(x) for x in col.iloc[first]])
+
         sources = [
-            Source(id=str(sid), name=name, reliability=1.0 if r != r else r)
-            for sid, name, r in zip(src_uniques.tolist(), first_names,
-                                    rel[first].tolist(), strict=True)
+            Source(id=str(sid), name=name, kind=kind, reliability=1.0 if r != r else r)
+            for sid, name, kind, r in zip(src_uniques.tolist(), at_first(names),
+                                          at_first(src_kinds), rel[first].tolist(), strict=True)
         ]
     if "unit" in frame.columns:
         unit_codes, unit_uniques = _factorize(frame["unit"], "unit", path)
@@ -1169,6 +1180,7 @@ def table_frame(table: ClaimTable) -> Any:
         "published": times(table.published),
         "weight": np.array(table.weight),
         "source_name": object_array([s.name for s in sources])[table.source],
+        "source_kind": object_array([s.kind for s in sources])[table.source],
         "source_reliability": table.reliability()[table.source],
         "via": none if table.via is None else object_array([list(x) for x in table.via]),
         "document": texts(table.document),
@@ -1227,6 +1239,7 @@ def table_columns(table: ClaimTable) -> dict[str, list[Any]]:
         "published": _iso_times(table.published),
         "weight": [None if w == 1.0 else w for w in table.weight.tolist()],
         "source_name": by_source([s.name for s in sources]),
+        "source_kind": by_source([s.kind for s in sources]),
         "source_reliability": by_source([None if s.reliability == 1.0 else s.reliability
                                          for s in sources]),
         "via": [[]] * n if table.via is None else [list(x) for x in table.via],

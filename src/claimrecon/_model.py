@@ -84,8 +84,7 @@ class Source:
     :param id: a stable identifier, e.g. ``"sk-nis"``. A figure an article does not
         attribute gets ``"unattributed:<document>"``.
     :param name: a readable name (a blank text is ``None``).
-    :param kind: free text such as ``"government"``, ``"agency"``, ``"person"`` (the
-        claims schema of frames and files has no column for it).
+    :param kind: free text such as ``"government"``, ``"agency"``, ``"person"``.
     :param reliability: a prior weight in (0, 1]; 1.0 when none is given.
     :raises InvalidSourceError: an empty id, or a reliability outside (0, 1].
     """

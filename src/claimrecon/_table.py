@@ -345,7 +345,7 @@ class ClaimTable:
         """Write the table as CSV, JSON Lines or Parquet (format from the suffix).
         :func:`claimrecon.read_claims` reads it back with nothing lost, within what
         the format holds (CSV: integer variable keys come back as texts, and a
-        ``via`` outlet must not contain ``;``; no format holds a source's ``kind``).
+        ``via`` outlet must not contain ``;``).
 
         :raises ValueError: claims that state quantiles (the schema has no column for
             them: the file would hold other claims); Parquet, for variable keys that mix

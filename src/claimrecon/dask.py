@@ -182,7 +182,8 @@ def reconcile_all(
     with dask.config.set({"dataframe.convert-string": False}):
         numbered = claims.map_partitions(_dask.number, offsets)
         frames = numbered.shuffle(on="variable").to_delayed()
-        checked_sources = [c for c in ("source_name", "source_reliability") if c in columns]
+        checked_sources = [c for c in ("source_name", "source_kind", "source_reliability")
+                           if c in columns]
         more = []
         if checked_sources:
             by_source = numbered[["source", *checked_sources]].shuffle(on="source")
