@@ -646,28 +646,31 @@ def test_a_source_defined_twice_is_named_by_its_id() -> None:
         cr.reconcile_all(frame)
 
 
+def _through(table: cr.ClaimTable, form: str, tmp_path: Path) -> cr.ClaimTable:
+    """``table`` after a round trip through a frame or a file of ``form``."""
+    pytest.importorskip("pandas")
+    if form == "parquet":
+        pytest.importorskip("pyarrow")
+    if form == "frame":
+        return cr.ClaimTable.from_pandas(table.to_pandas())
+    path = tmp_path / f"claims.{form}"
+    table.write(path)
+    return cr.read_claims(path)
+
+
 @pytest.mark.parametrize("form", ["frame", "csv", "jsonl", "parquet"])
 def test_blank_texts_reconcile_alike_from_claims_frames_and_files(form: str,
                                                                  tmp_path: Path) -> None:
     # A blank document or unit reads as none from every format; a Claim made with one
     # holds None too, so the same claims give the same estimate and the same account
     # (the repeat of b.txt is set aside whichever form they come in).
-    pytest.importorskip("pandas")
-    if form == "parquet":
-        pytest.importorskip("pyarrow")
     s, t = cr.Source(id="s"), cr.Source(id="t")
     claims = [cr.Claim(variable="v", quantity=cr.Quantity(value=5), source=s, document="b.txt"),
               cr.Claim(variable="v", quantity=cr.Quantity(value=5), source=s, document=""),
               cr.Claim(variable="v", quantity=cr.Quantity(value=6, unit=" "), source=t),
               cr.Claim(variable="v", quantity=cr.Quantity(value=7, unit="km"), source=t,
                        document="c.txt")]
-    table = cr.ClaimTable.from_claims(claims)
-    if form == "frame":
-        data: Any = table.to_pandas()
-    else:
-        path = tmp_path / f"claims.{form}"
-        table.write(path)
-        data = cr.read_claims(path)
+    data = _through(cr.ClaimTable.from_claims(claims), form, tmp_path)
     want, got = cr.reconcile_all(claims, "weighted")["v"], cr.reconcile_all(data, "weighted")["v"]
     assert (got.lower, got.value, got.upper, got.unit) == (want.lower, want.value, want.upper,
                                                           want.unit) == (6.0, 6.0, 6.0, "km")
@@ -702,22 +705,12 @@ def test_claims_with_quantiles_are_not_converted_without_them(into: str,
 
 @pytest.mark.parametrize("form", ["frame", "csv", "jsonl", "parquet"])
 def test_a_source_kind_survives_every_format(form: str, tmp_path: Path) -> None:
-    pytest.importorskip("pandas")
-    if form == "parquet":
-        pytest.importorskip("pyarrow")
     gov = cr.Source(id="kr-mnd", name="Defense Ministry", kind="government", reliability=0.9)
     claims = [cr.Claim(variable="troops", quantity=cr.Quantity(value=12_000), source=gov),
               cr.Claim(variable="troops", quantity=cr.Quantity(value=14_000),
                        source=cr.Source(id="nis")),
               cr.Claim(variable="dead", quantity=cr.Quantity(value=1_200), source=gov)]
-    table = cr.ClaimTable.from_claims(claims)
-    if form == "frame":
-        back = cr.ClaimTable.from_pandas(table.to_pandas())
-    else:
-        path = tmp_path / f"claims.{form}"
-        table.write(path)
-        back = cr.read_claims(path)
-    assert back.to_claims() == claims
+    assert _through(cr.ClaimTable.from_claims(claims), form, tmp_path).to_claims() == claims
 
 
 @pytest.mark.parametrize("rows", [3, 70_000])  # row by row; a chunk column by column first
