@@ -198,6 +198,50 @@ def test_convertible_units_are_converted_with_the_units_extra() -> None:
         cr.reconcile([claim("a", unit="km"), claim("b", unit="kg")])
 
 
+def test_quantiles_are_converted_with_the_other_figures() -> None:
+    # A strategy that reads quantiles (expert pooling) sees them in the unit it
+    # computes in: 1 km's quantiles as 1000 m, not as 1 m.
+    pytest.importorskip("pint")
+    seen: list[object] = []
+
+    def first_quantiles(segs: cr.Segments) -> cr.Reduction:
+        assert segs.table.quantiles is not None
+        seen.extend(segs.table.quantiles[i] for i in segs.rows.tolist())
+        return cr.Reduction(lower=segs.min(segs.lower), value=segs.min(segs.value),
+                            upper=segs.max(segs.upper), weight=segs.weight)
+
+    class Quantiles:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="seen", summary="records quantiles",
+                                kernel=first_quantiles)]
+
+    pm = cr.make_plugin_manager()
+    cr.register(Quantiles(), name="quantiles", plugin_manager=pm)
+    expert = [(0.05, 1.0), (0.5, 2.0), (0.95, 3.0)]
+    claims = [cr.Claim(variable="d", source=cr.Source(id=s), quantity=cr.Quantity(
+        lower=lo, value=v, upper=up, unit=unit, quantiles=[(p, x * f) for p, x in expert]))
+        for s, unit, f, (lo, v, up) in [("a", "km", 1, (1, 2, 3)),
+                                        ("b", "m", 1000, (1000, 2000, 3000)),
+                                        ("c", "m", 1000, (1000, 2000, 3000))]]
+    e = cr.reconcile(claims, "seen", plugin_manager=pm)
+    assert (e.lower, e.value, e.upper, e.unit) == (1000, 2000, 3000, "m")
+    assert seen == [((0.05, 1000.0), (0.5, 2000.0), (0.95, 3000.0))] * 3
+    assert claims[0].quantity.quantiles == tuple(expert)  # the claim as stated
+
+
+def test_a_conversion_that_reverses_the_order_turns_p_quantiles_into_1_minus_p(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from claimrecon import _units
+
+    monkeypatch.setattr(_units, "_factor_convert", lambda x, unit, target: -x)
+    got: list[object] = [((0.05, 1.0), (0.5, 2.0), (0.95, 3.0)), None]
+    _units._convert_quantiles(got, np.array([0, 1]), "metre", "negative metre")
+    assert got[1] is None
+    assert [x for pair in got[0] for x in pair] == pytest.approx(  # type: ignore[attr-defined]
+        [0.05, -3.0, 0.5, -2.0, 0.95, -1.0])
+
+
 def test_converted_claims_are_shown_as_stated_from_a_frame_too() -> None:
     pytest.importorskip("pint")
     pd = pytest.importorskip("pandas")

@@ -4,6 +4,7 @@ others stay an error."""
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +42,27 @@ def _factor_convert(x: npt.NDArray[np.float64], unit: str, target: str) -> npt.N
     return out
 
 
+def _convert_quantiles(quantiles: list[Any], sel: npt.NDArray[np.int64], unit: str,
+                       target: str) -> None:
+    """Convert the quantiles of rows ``sel`` (stated in ``unit``) to ``target`` in place.
+    A conversion that reverses the order turns the ``p`` quantile into the ``1 - p``
+    quantile."""
+    stated = [(i, quantiles[i]) for i in sel.tolist() if quantiles[i] is not None]
+    if not stated:
+        return
+    flat = np.array([v for _, pairs in stated for _, v in pairs], np.float64)
+    new = _factor_convert(flat, unit, target).tolist()
+    at = 0
+    for i, pairs in stated:
+        values = new[at:at + len(pairs)]
+        at += len(pairs)
+        if len(values) > 1 and values[-1] < values[0]:
+            quantiles[i] = tuple(sorted(
+                (1.0 - p, v) for (p, _), v in zip(pairs, values, strict=True)))
+        else:
+            quantiles[i] = tuple((p, v) for (p, _), v in zip(pairs, values, strict=True))
+
+
 def _target(codes: npt.NDArray[np.int64], units: Sequence[str]) -> int:
     """The code of the unit most of ``codes`` state (ties: the first by name)."""
     counts = np.bincount(codes, minlength=len(units))
@@ -64,6 +86,7 @@ def convert_units(
         return table, dict.fromkeys(segments, "")
     lower, value, upper = table.lower.copy(), table.value.copy(), table.upper.copy()
     unit = table.unit.copy()
+    quantiles = None if table.quantiles is None else list(table.quantiles)
     failed: dict[int, str] = {}
     for k in segments:
         rows = np.flatnonzero(seg_code == k)
@@ -78,26 +101,33 @@ def convert_units(
                 # a conversion that reverses the order (a negative factor) swaps sides
                 lo, up = lower[sel], upper[sel]
                 lower[sel], upper[sel] = np.minimum(lo, up), np.maximum(lo, up)
+                if quantiles is not None:
+                    _convert_quantiles(quantiles, sel, table.units[code], target)
                 unit[sel] = target_code
         except Exception:  # pint's parser raises many kinds for text it cannot read
             failed[k] = ""
         else:
             was = (table.lower[rows], table.value[rows], table.upper[rows])
             if any(np.any(np.isfinite(a) & ~np.isfinite(b[rows]))
-                   for a, b in zip(was, (lower, value, upper), strict=True)):
+                   for a, b in zip(was, (lower, value, upper), strict=True)) or (
+                    quantiles is not None and not all(
+                        math.isfinite(v) for i in rows.tolist() for _, v in quantiles[i] or ())):
                 failed[k] = f" (in {target!r} a figure is past the largest float)"
             else:
                 continue
         lower[rows], value[rows], upper[rows] = (
             table.lower[rows], table.value[rows], table.upper[rows])
         unit[rows] = table.unit[rows]
+        if quantiles is not None:
+            for i in rows.tolist():
+                quantiles[i] = table.quantiles[i]  # type: ignore[index]
     converted = ClaimTable(
         variable=table.variable, variables=table.variables, source=table.source,
         sources=table.sources, lower=lower, value=value, upper=upper, unit=unit,
         units=table.units, confidence=table.confidence, weight=table.weight,
         as_of=table.as_of, published=table.published, via=table.via,
         document=table.document, quote=table.quote, phrase=table.phrase,
-        quantiles=table.quantiles, claims=None if table._claims is None else table._claims,
+        quantiles=quantiles, claims=None if table._claims is None else table._claims,
     )
     converted._positions, converted._shares = table._positions, table._shares
     return converted, failed

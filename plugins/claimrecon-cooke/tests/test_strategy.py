@@ -188,3 +188,22 @@ def test_columnar_input_gives_the_same_result() -> None:
     b = cr.reconcile_all(claims, "cooke", truths=truths, scale=scales)
     assert np.allclose(a.to_pandas()[["lower", "value", "upper"]],
                        b.to_pandas()[["lower", "value", "upper"]])
+
+
+def test_experts_in_different_units_are_pooled_in_one() -> None:
+    # One expert answers in km, two in m: the km expert's quantiles count as metres
+    # x 1000, exactly as if it had answered in m.
+    pytest.importorskip("pint")
+
+    def claim(source: str, unit: str, factor: float, *xs: float) -> cr.Claim:
+        pairs = [(p, x * factor) for p, x in zip((0.05, 0.5, 0.95), xs, strict=True)]
+        return cr.Claim(variable="d", source=cr.Source(id=source), quantity=cr.Quantity(
+            lower=pairs[0][1], value=pairs[1][1], upper=pairs[2][1], unit=unit,
+            quantiles=pairs))
+
+    mixed = [claim("a", "km", 1, 1, 2, 3), claim("b", "m", 1, 1000, 2000, 3000),
+             claim("c", "m", 1, 1500, 2500, 3500)]
+    metres = [claim("a", "m", 1000, 1, 2, 3), *mixed[1:]]
+    got, want = (cr.reconcile(c, "cooke", dm="equal") for c in (mixed, metres))
+    assert got.unit == want.unit == "m"
+    assert (got.lower, got.value, got.upper) == (want.lower, want.value, want.upper)
