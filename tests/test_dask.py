@@ -384,3 +384,21 @@ def test_a_header_problem_is_reported_once_for_all_partitions() -> None:
     with pytest.raises(cr.ClaimFileError, match="did you mean 'upper'") as info:
         crd.reconcile_all(split(frame, 3), "range").compute()
     assert len(info.value.problems) == 1 and not getattr(info.value, "__notes__", [])
+
+
+def test_quantiles_keep_claims_apart_and_bad_ones_are_named_as_in_memory() -> None:
+    # One source's figure twice is a repeat, unless the two state different quantiles.
+    frame = pd.DataFrame({
+        "variable": ["v", "v", "w", "w", "x", "x"], "source": ["a", "a", "a", "a", "b", "c"],
+        "value": [5.0] * 6,
+        "quantiles": [[(0.5, 5.0)], [(0.5, 5.0)], [(0.5, 5.0)], [(0.5, 4.0)], None, "0.5:5"]})
+    mem = cr.reconcile_all(frame, "weighted")
+    assert [len(mem[v].excluded) for v in "vwx"] == [1, 0, 0]
+    assert_same(crd.reconcile_all(split(frame, 3), "weighted"), mem, len(frame))
+    frame.loc[4, "quantiles"] = "0.5:6;0.6:5"
+    with pytest.raises(cr.ClaimFileError) as mem_err:
+        cr.reconcile_all(frame)
+    with pytest.raises(cr.ClaimFileError) as dask_err:
+        crd.reconcile_all(split(frame, 3)).compute()
+    assert dask_err.value.problems == mem_err.value.problems
+    assert "row 4, column 'quantiles': quantile values must not decrease" in str(dask_err.value)

@@ -14,7 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import claimrecon as cr
-from claimrecon.testing import claim_lists
+from claimrecon.testing import claim_lists, quantities
+
+#: Claims of every shape, some stating expert quantiles.
+_CLAIMS = claim_lists(min_size=1, quantity=quantities(quantiles=True))
 
 CSV = """variable,source,value,lower,upper,unit,as_of,via,source_name
 troops,mod,12000,,,troops,2024-10-18,Reuters;BBC,South Korea's Defense Ministry
@@ -93,7 +96,7 @@ def test_one_source_defined_two_ways_across_rows_is_an_error(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet"])
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(claims=claim_lists(min_size=1))
+@given(claims=_CLAIMS)
 def test_round_trips_through_every_format_lose_nothing(
     tmp_path: Path, suffix: str, claims: list[cr.Claim]
 ) -> None:
@@ -197,7 +200,7 @@ def test_claims_whose_units_are_converted_keep_the_frames_figures() -> None:
 
 
 @settings(max_examples=25)
-@given(claims=claim_lists(min_size=1))
+@given(claims=_CLAIMS)
 def test_frames_round_trip_and_match_the_claims_path(claims: list[cr.Claim]) -> None:
     pytest.importorskip("pandas")
     table = cr.ClaimTable.from_claims(claims)
@@ -208,7 +211,7 @@ def test_frames_round_trip_and_match_the_claims_path(claims: list[cr.Claim]) -> 
 
 
 @settings(max_examples=25)
-@given(claims=claim_lists(min_size=1))
+@given(claims=_CLAIMS)
 def test_polars_and_arrow_frames_match_the_claims_path(claims: list[cr.Claim]) -> None:
     """reconcile_all takes a polars DataFrame or an Arrow table in the claims schema as
     it takes a pandas one: the same estimates, and nothing lost on the way."""
@@ -318,7 +321,7 @@ def test_a_table_becomes_a_typed_frame_column_by_column() -> None:
     assert list(df.columns) == ["variable", "source", "value", "lower", "upper", "unit",
                                 "confidence", "as_of", "published", "weight", "source_name",
                                 "source_kind", "source_reliability", "via", "document", "quote",
-                                "phrase"]
+                                "phrase", "quantiles"]
     assert {c: str(df[c].dtype) for c in ("value", "lower", "upper", "weight", "as_of")} == {
         "value": "float64", "lower": "float64", "upper": "float64", "weight": "float64",
         "as_of": "datetime64[us]"}
@@ -359,6 +362,21 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
      "line 1, column 'via': expected a list of outlet names"),
     ("quote.jsonl", '{"variable": "v", "source": "s", "value": 1, "quote": {"a": 1}}\n',
      "line 1, column 'quote': expected a text (got {'a': 1})"),
+    # quantiles: probability:value pairs, valid as a Quantity's
+    ("pairs.csv", "variable,source,value,quantiles\nv,s,1,0.05:1;0.5\n",
+     "line 2, column 'quantiles': expected probability:value pairs separated by ';' "
+     "(got '0.05:1;0.5')"),
+    ("order.csv", "variable,source,value,quantiles\nv,s,1,0.05:9;0.95:1\n",
+     "line 2, column 'quantiles': quantile values must not decrease with probability"),
+    ("prob.jsonl", '{"variable": "v", "source": "s", "value": 1, "quantiles": [[1.5, 2]]}\n',
+     "line 1, column 'quantiles': quantile probabilities must lie strictly between 0 and 1"),
+    ("pair.jsonl", '{"variable": "v", "source": "s", "value": 1, "quantiles": [[0.5]]}\n',
+     "line 1, column 'quantiles': each quantile must be a (probability, value) pair"),
+    ("qnan.jsonl", '{"variable": "v", "source": "s", "value": 1, "quantiles": [[0.5, NaN]]}\n',
+     "line 1, column 'quantiles': quantile value must be a real number (got 'NaN' of type "
+     "str), in [[0.5, 'NaN']]"),
+    ("qtext.jsonl", '{"variable": "v", "source": "s", "value": 1, "quantiles": 5}\n',
+     "line 1, column 'quantiles': expected probability:value pairs separated by ';' or a list"),
     # an integer past the largest float, or of more digits than Python converts
     ("big.jsonl", '{"variable": "v", "source": "s", "value": 1' + "0" * 400 + "}\n",
      "line 1, column 'value': expected a finite number (got 1000000000"),
@@ -487,6 +505,9 @@ _CELLS = {
     "document": ["", "doc1", "\u2028", None, {"x": 1}, 5],
     "quote": ["", "a quote, with comma", "  ", None, [1]],
     "phrase": ["", "about", None, 3.5],
+    "quantiles": ["", "0.05:1;0.95:9", None, "0.5:3", " 0.5 : 3 ", "0.5", "0.9:1;0.1:2",
+                  "0.5:nan", "0.5:1;", "1:2", [[0.5, 3]], [[0.05, 1], [0.95, 9]], [[0.5]],
+                  [], 5, [["0.5", 3]], [[0.5, True]]],
 }
 
 
@@ -512,7 +533,7 @@ def _outcome(rows: Any) -> object:
         t = rows.table()
     except cr.ClaimFileError as exc:
         return ("error", str(exc), exc.problems)
-    return (t.variables, t.sources, t.units, t.via, t.document, t.quote, t.phrase,
+    return (t.variables, t.sources, t.units, t.via, t.document, t.quote, t.phrase, t.quantiles,
             *(getattr(t, c).tobytes() for c in ("variable", "source", "lower", "value",
                                                 "upper", "unit", "confidence", "weight",
                                                 "as_of", "published")))
@@ -679,28 +700,38 @@ def test_blank_texts_reconcile_alike_from_claims_frames_and_files(form: str,
                                                            for x in want.excluded]
 
 
-@pytest.mark.parametrize("into", ["frame", "csv", "jsonl", "parquet"])
-def test_claims_with_quantiles_are_not_converted_without_them(into: str,
-                                                              tmp_path: Path) -> None:
-    # The claims schema has no quantiles column. Two claims of one expert that differ
-    # only in their quantiles are two claims; without the quantiles a frame or file
-    # would hold one and its repeat, and another estimate: refused, not dropped.
-    pytest.importorskip("pandas")
+@pytest.mark.parametrize("form", ["frame", "csv", "jsonl", "parquet"])
+def test_expert_quantiles_survive_every_format(form: str, tmp_path: Path) -> None:
+    # Two claims of one expert that differ only in their quantiles are two claims, and
+    # a third without quantiles another: a frame or file keeps all three apart.
     e = cr.Source(id="expert")
     claims = [cr.Claim(variable="v", source=e, quantity=cr.Quantity(
                   value=5, lower=1, upper=9, quantiles=[(0.05, 1), (0.5, 5), (0.95, 9)])),
               cr.Claim(variable="v", source=e, quantity=cr.Quantity(value=5, lower=1, upper=9)),
               cr.Claim(variable="v", source=e, quantity=cr.Quantity(
-                  value=5, lower=1, upper=9, quantiles=[(0.05, 2), (0.5, 5), (0.95, 8)]))]
-    table = cr.ClaimTable.from_claims(claims)
-    path = tmp_path / f"claims.{into}"
-    convert = table.to_pandas if into == "frame" else lambda: table.write(path)
-    with pytest.raises(ValueError, match=r"2 of them state quantiles \(the first at row 0\)"):
-        convert()
-    assert not path.exists()  # refused before a file is begun
-    # Without quantiles the same claims convert as before.
-    plain = cr.ClaimTable.from_claims(claims[1:2])
-    assert plain.to_pandas()["value"].tolist() == [5.0]
+                  value=5, lower=1, upper=9, quantiles=[(0.05, 2.5), (0.5, 5), (0.95, 1e300)]))]
+    back = _through(cr.ClaimTable.from_claims(claims), form, tmp_path)
+    assert back.to_claims() == claims
+    assert not cr.reconcile_all(back, "weighted")["v"].excluded  # no repeat among them
+
+
+def test_csv_quantiles_are_probability_value_pairs(tmp_path: Path) -> None:
+    path = _write(tmp_path, "experts.csv", "variable,source,lower,value,upper,quantiles\n"
+                  "v,a,1,5,9,0.05:1; 0.5:5; 0.95:9\nv,b,2,4,8,0.95:8;0.05:2;0.5:4\nv,c,3,,,\n")
+    qs = [c.quantity.quantiles for c in cr.read_claims(path).to_claims()]
+    assert qs == [((0.05, 1.0), (0.5, 5.0), (0.95, 9.0)),
+                  ((0.05, 2.0), (0.5, 4.0), (0.95, 8.0)), None]
+
+
+def test_bad_frame_quantiles_are_named_by_row() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["v"] * 4, "source": list("abcd"), "value": [1.0] * 4,
+                          "quantiles": [[(0.5, 1.0)], None, "0.5", [(0.5, 2.0), (0.5, 3.0)]]})
+    with pytest.raises(cr.ClaimFileError) as info:
+        cr.ClaimTable.from_pandas(frame)
+    assert [(p[0], p[1]) for p in info.value.problems] == [("row 2", "quantiles"),
+                                                          ("row 3", "quantiles")]
+    assert "quantile probability 0.5 is given twice" in info.value.problems[1][2]
 
 
 @pytest.mark.parametrize("form", ["frame", "csv", "jsonl", "parquet"])

@@ -43,6 +43,9 @@ def test_a_range_may_have_no_value() -> None:
         ({"value": True}, "real number"),
         ({"value": 1, "confidence": 1.5}, "confidence"),
         ({"value": 1, "quantiles": [(0.5, 3), (0.05, 4)]}, "must not decrease"),
+        ({"value": 10**400}, "value must be a finite number .got an integer past"),
+        ({"value": 1, "quantiles": [(0.5, "3")]}, r"quantile value must be a real number \(got"),
+        ({"value": 1, "quantiles": [(0.5, None)]}, "may not hold None"),
     ],
 )
 def test_invalid_quantities_are_refused_with_a_clear_message(

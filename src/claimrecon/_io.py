@@ -19,9 +19,10 @@ from typing import Any, TextIO, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from ._errors import ClaimFileError, ClaimreconError
+from ._errors import ClaimFileError, ClaimreconError, InvalidQuantityError
 from ._model import Source
 from ._order import argsort_codes, factorize_ints
+from ._quantity import Quantiles, as_quantiles
 from ._table import MISSING_TIME, ClaimTable, from_time, object_array, to_time
 
 __all__ = ["COLUMNS", "read_claims", "table_from_frame", "table_from_records", "write_claims"]
@@ -30,7 +31,7 @@ __all__ = ["COLUMNS", "read_claims", "table_from_frame", "table_from_records", "
 COLUMNS = (
     "variable", "source", "value", "lower", "upper", "unit", "confidence", "as_of",
     "published", "weight", "source_name", "source_kind", "source_reliability", "via",
-    "document", "quote", "phrase",
+    "document", "quote", "phrase", "quantiles",
 )
 _REQUIRED = ("variable", "source")
 _SCHEMA = frozenset(COLUMNS)
@@ -136,6 +137,36 @@ def _via(x: Any) -> tuple[str, ...]:
     raise _RowError("via", f"expected outlets separated by ';' or a list (got {_shown(x)})")
 
 
+def _quantiles(x: Any) -> Quantiles | None:
+    """A quantiles cell: ``probability:value`` pairs separated by ``;`` (a text, as CSV
+    holds them), or a list of ``[probability, value]`` pairs (JSON, frames, Parquet);
+    ``None`` when not given."""
+    if isinstance(x, str):
+        if not x.strip():
+            return None
+        pairs: Any = []
+        for part in x.split(";"):
+            p, colon, v = part.partition(":")
+            try:
+                if not colon:
+                    raise ValueError
+                pairs.append((float(p), float(v)))
+            except ValueError:
+                raise _RowError("quantiles", "expected probability:value pairs separated by "
+                                f"';' (got {_shown(x)})") from None
+    elif isinstance(x, (list, tuple, np.ndarray)):
+        pairs = x
+    elif _missing(x):  # None, NaN, pandas' NA
+        return None
+    else:
+        raise _RowError("quantiles", "expected probability:value pairs separated by ';' or "
+                        f"a list of [probability, value] pairs (got {_shown(x)})")
+    try:
+        return as_quantiles(pairs)
+    except InvalidQuantityError as exc:
+        raise _RowError("quantiles", f"{exc}, in {_shown(x)}") from None
+
+
 def _variable(x: Any) -> str | int:
     if _missing(x):
         raise _RowError("variable", "a variable is required")
@@ -177,7 +208,7 @@ class _Rows:
         self.arrays: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in (
             "variable", "source", "lower", "value", "upper", "unit", "confidence",
             "weight", "as_of", "published")}
-        self.lists: dict[str, list[Any]] = {k: [] for k in ("via", *_TEXTS)}
+        self.lists: dict[str, list[Any]] = {k: [] for k in ("via", *_TEXTS, "quantiles")}
         self.problems: list[tuple[str | None, str | None, str]] = []
 
     def add_rows(self, records: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
@@ -233,6 +264,7 @@ class _Rows:
                                     _time(row.get("published"), "published"))
                 via = _via(row.get("via"))
                 texts = [_text(row.get(c), c) for c in _TEXTS]
+                quantiles = _quantiles(row.get("quantiles"))
             except _RowError as exc:
                 self.problems.append((where, exc.column, str(exc)))
                 continue
@@ -250,6 +282,7 @@ class _Rows:
             cols["via"].append(via)
             for c, t in zip(_TEXTS, texts, strict=True):
                 cols[c].append(t)
+            cols["quantiles"].append(quantiles)
         for c, parts in self.arrays.items():
             dtype = np.float64 if c in _NUMBERS else np.int64
             parts.append(np.array(cols[c], dtype))
@@ -329,7 +362,11 @@ class _Rows:
         via = _plain_via(cols["via"]) if "via" in cols else [()] * n
         if via is None:
             return None
-        return (var, sid, sources, lower, value, upper, conf, weight, texts, times, via)
+        quantiles = _plain_quantiles(cols["quantiles"]) if "quantiles" in cols else [None] * n
+        if quantiles is None:
+            return None
+        return (var, sid, sources, lower, value, upper, conf, weight, texts, times, via,
+                quantiles)
 
     def _plain_sources(self, sid: Sequence[str], names: Sequence[str | None],
                        kinds: Sequence[str | None],
@@ -365,7 +402,7 @@ class _Rows:
                    value: npt.NDArray[np.float64], upper: npt.NDArray[np.float64],
                    conf: npt.NDArray[np.float64], weight: npt.NDArray[np.float64],
                    texts: dict[str, list[Any]], times: dict[str, npt.NDArray[np.int64]],
-                   via: list[tuple[str, ...]]) -> None:
+                   via: list[tuple[str, ...]], quantiles: list[Quantiles | None]) -> None:
         new = [s for s in sources if s not in self.src_index]
         if new:
             first = dict(zip(reversed(sid), range(len(sid) - 1, -1, -1), strict=True))
@@ -391,6 +428,7 @@ class _Rows:
         self.lists["via"].extend(via)
         for c in _TEXTS:
             self.lists[c].extend(texts[c])
+        self.lists["quantiles"].extend(quantiles)
 
     def table(self) -> ClaimTable:
         """The table of every row added; a :class:`ClaimFileError` naming the first bad
@@ -417,7 +455,23 @@ class _Rows:
             weight=joined("weight"), as_of=joined("as_of"), published=joined("published"),
             via=self.lists["via"], document=self.lists["document"],
             quote=self.lists["quote"], phrase=self.lists["phrase"],
+            quantiles=_stated(self.lists["quantiles"]),
         )
+
+
+def _stated(quantiles: list[Quantiles | None]) -> list[Quantiles | None] | None:
+    """A table's quantiles column: ``None`` when no claim states quantiles."""
+    return None if quantiles.count(None) == len(quantiles) else quantiles
+
+
+def _plain_quantiles(vals: Sequence[Any]) -> list[Quantiles | None] | None:
+    """A quantiles column, when every cell is empty or holds valid quantiles."""
+    if vals.count("") + vals.count(None) == len(vals):
+        return [None] * len(vals)
+    try:
+        return [_quantiles(x) for x in vals]
+    except _RowError:
+        return None
 
 
 def _plain_keys(vals: Sequence[Any], *kinds: type) -> bool:
@@ -1094,6 +1148,16 @@ def table_from_frame(
             except _RowError as exc:  # every bad row is named, as for other columns
                 via_problems.append((r, "via", str(exc)))
         _raise_problems(via_problems, path)
+    quantiles = None
+    if "quantiles" in frame.columns and not frame["quantiles"].isna().all():
+        quantiles = []
+        q_problems: list[tuple[int, str, str]] = []
+        for r, x in enumerate(frame["quantiles"].tolist()):
+            try:
+                quantiles.append(_quantiles(x))
+            except _RowError as exc:  # every bad row is named, as for other columns
+                q_problems.append((r, "quantiles", str(exc)))
+        _raise_problems(q_problems, path)
     table = ClaimTable(
         variable=var_codes.astype(np.int64, copy=False), variables=variables,
         source=src_codes.astype(np.int64, copy=False), sources=sources,
@@ -1101,7 +1165,7 @@ def table_from_frame(
         units=units, confidence=None if "confidence" not in has else conf,
         weight=None if "weight" not in has else np.where(np.isnan(weight), 1.0, weight),
         as_of=as_of, published=published, via=via, document=texts("document"),
-        quote=texts("quote"), phrase=texts("phrase"),
+        quote=texts("quote"), phrase=texts("phrase"), quantiles=quantiles,
     )
     table._shares = tuple(shared.series)
     return table
@@ -1135,27 +1199,12 @@ def _frame_times(
     return shared.own(raw, us)
 
 
-def refuse_quantiles(table: ClaimTable, into: str) -> None:
-    """Raise ValueError when claims of ``table`` state quantiles: the claims schema has
-    no column for them, and a frame or file without them would be other claims (two
-    claims that differ only in their quantiles would become one and its repeat)."""
-    if table.quantiles is None:
-        return
-    rows = [i for i, q in enumerate(table.quantiles) if q is not None]
-    if rows:
-        raise ValueError(
-            f"cannot make {into} of these claims: {len(rows)} of them state quantiles "
-            f"(the first at row {rows[0]}), which the claims schema has no column for; "
-            "keep them as Claim objects or a ClaimTable")
-
-
 def table_frame(table: ClaimTable) -> Any:
     """The table as a pandas DataFrame in the claims schema, column by column: the
     figures as floats (a bound that is not given, or a point claim's, is NaN), the
-    times as ``datetime64[us]`` (NaT when not given), texts and keys as objects."""
+    times as ``datetime64[us]`` (NaT when not given), texts, keys and quantiles (tuples
+    of ``(probability, value)`` pairs) as objects."""
     import pandas as pd
-
-    refuse_quantiles(table, "a data frame")
 
     lo, v, up = table.lower, table.value, table.upper
     point = (lo == up) & (lo == v)
@@ -1186,6 +1235,7 @@ def table_frame(table: ClaimTable) -> Any:
         "document": texts(table.document),
         "quote": texts(table.quote),
         "phrase": texts(table.phrase),
+        "quantiles": texts(table.quantiles),
     }
     return pd.DataFrame({k: pd.Series(c, dtype=object if c.dtype == object else None,
                                       copy=False) for k, c in columns.items()}, copy=False)
@@ -1246,7 +1296,14 @@ def table_columns(table: ClaimTable) -> dict[str, list[Any]]:
         "document": texts(table.document),
         "quote": texts(table.quote),
         "phrase": texts(table.phrase),
+        "quantiles": none if table.quantiles is None else [
+            None if q is None else [[p, _figure(v)] for p, v in q] for q in table.quantiles],
     }
+
+
+def _figure(x: float) -> float | int:
+    """A figure as a file cell: an integer where integral and exact (below 2**53)."""
+    return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
 def _write_text(table: ClaimTable, p: Path, fmt: str) -> None:
@@ -1259,6 +1316,8 @@ def _write_text(table: ClaimTable, p: Path, fmt: str) -> None:
                          for row in zip(*(cols[c] for c in COLUMNS), strict=True))
         else:  # (csv writes None as an empty cell)
             cols["via"] = [";".join(x) for x in cols["via"]]
+            cols["quantiles"] = [None if q is None else ";".join(f"{p!r}:{v!r}" for p, v in q)
+                                 for q in cols["quantiles"]]
             w = csv.writer(f)
             w.writerow(COLUMNS)
             w.writerows(zip(*(cols[c] for c in COLUMNS), strict=True))
@@ -1269,8 +1328,6 @@ def write_claims(table: ClaimTable, path: str | os.PathLike[str], *,
     """Write ``table`` as CSV, JSON Lines or Parquet (see :meth:`ClaimTable.write`)."""
     p = Path(path)
     fmt = format or _FORMATS.get(p.suffix.lower())
-    if fmt in _FORMATS.values():
-        refuse_quantiles(table, f"a {fmt} file")  # before the file is opened
     if fmt in ("jsonl", "csv"):
         with _collector_paused():
             _write_text(table, p, fmt)

@@ -12,16 +12,23 @@ import attrs
 
 from ._errors import InvalidQuantityError, UnitMismatchError, describe
 
-__all__ = ["Quantity", "format_number"]
+__all__ = ["Quantiles", "Quantity", "as_quantiles", "format_number"]
 
 
-def _real(name: str, value: object) -> float | None:
-    """Convert ``value`` to a finite float, or raise naming the field."""
+def _real(name: str, value: object, *, optional: bool = True) -> float | None:
+    """Convert ``value`` to a finite float, or raise naming the field (``None`` stays
+    ``None``: pass ``optional=False`` where it is no answer)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidQuantityError(f"{name} must be a real number or None (got {describe(value)})")
-    x = float(value)
+        raise InvalidQuantityError(f"{name} must be a real number{' or None' * optional} "
+                                   f"(got {describe(value)})")
+    try:
+        x = float(value)
+    except OverflowError:  # an integer past the largest float
+        raise InvalidQuantityError(
+            f"{name} must be a finite number (got an integer past the largest float)"
+        ) from None
     if math.isnan(x):
         raise InvalidQuantityError(f"{name} must be a finite number (got NaN)")
     if math.isinf(x):
@@ -60,7 +67,13 @@ def _as_confidence(value: object) -> float | None:
     return x
 
 
-def _as_quantiles(value: object) -> tuple[tuple[float, float], ...] | None:
+#: Expert quantiles: ``(probability, value)`` pairs, by increasing probability.
+Quantiles = tuple[tuple[float, float], ...]
+
+
+def as_quantiles(value: object) -> Quantiles | None:
+    """``value`` as :data:`Quantiles` (sorted by probability), or raise
+    InvalidQuantityError saying what is wrong."""
     if value is None:
         return None
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
@@ -75,8 +88,8 @@ def _as_quantiles(value: object) -> tuple[tuple[float, float], ...] | None:
             raise InvalidQuantityError(
                 f"each quantile must be a (probability, value) pair (got {describe(item)})"
             ) from None
-        pf = _real("quantile probability", p)
-        vf = _real("quantile value", v)
+        pf = _real("quantile probability", p, optional=False)
+        vf = _real("quantile value", v, optional=False)
         if pf is None or vf is None:
             raise InvalidQuantityError(f"a quantile pair may not hold None (got {item!r})")
         if not 0.0 < pf < 1.0:
@@ -145,7 +158,7 @@ class Quantity:
     unit: str | None = attrs.field(default=None, converter=_as_unit)
     confidence: float | None = attrs.field(default=None, converter=_as_confidence)
     quantiles: tuple[tuple[float, float], ...] | None = attrs.field(
-        default=None, converter=_as_quantiles
+        default=None, converter=as_quantiles
     )
 
     def __attrs_post_init__(self) -> None:

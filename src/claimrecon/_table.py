@@ -347,9 +347,8 @@ class ClaimTable:
         the format holds (CSV: integer variable keys come back as texts, and a
         ``via`` outlet must not contain ``;``).
 
-        :raises ValueError: claims that state quantiles (the schema has no column for
-            them: the file would hold other claims); Parquet, for variable keys that mix
-            texts and integers or integers of 2**63 and more (one type per column)."""
+        :raises ValueError: Parquet, for variable keys that mix texts and integers or
+            integers of 2**63 and more (one type per column)."""
         from ._io import write_claims
 
         write_claims(self, path, format=format)
@@ -385,11 +384,8 @@ class ClaimTable:
         """The table as a pandas DataFrame in the claims schema (needs pandas), built
         column by column: figures as floats (NaN where a bound is not given, and for
         both bounds of a point claim), ``as_of`` and ``published`` as
-        ``datetime64[us]`` (NaT where not given), keys and texts as objects.
-        :meth:`from_pandas` reads it back with nothing lost.
-
-        :raises ValueError: claims that state quantiles (the schema has no column for
-            them: the frame would hold other claims)."""
+        ``datetime64[us]`` (NaT where not given), keys, texts and quantiles as
+        objects. :meth:`from_pandas` reads it back with nothing lost."""
         from ._io import table_frame
 
         return table_frame(self)

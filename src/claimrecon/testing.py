@@ -52,6 +52,7 @@ def quantities(
     bounded: bool = False,
     min_value: float = -_BIG,
     max_value: float = _BIG,
+    quantiles: bool = False,
 ) -> Quantity:
     """Quantities of every shape: points, ranges with and without a value, and
     (unless ``bounded``) ranges open on one side.
@@ -60,20 +61,32 @@ def quantities(
     :param bounded: only quantities with both bounds.
     :param min_value: the smallest figure drawn.
     :param max_value: the largest figure drawn.
+    :param quantiles: also draw expert quantiles (one to five pairs, values within
+        the quantity's range) for some of the quantities.
     """
     shapes = ["point", "range", "range+value"] + ([] if bounded else ["lower", "upper"])
     shape = draw(st.sampled_from(shapes))
     a, b = sorted((draw(_figures(min_value, max_value)), draw(_figures(min_value, max_value))))
+    q: Quantity
     if shape == "point":
-        return Quantity(value=a, unit=unit)
-    if shape == "range":
-        return Quantity(lower=a, upper=b, unit=unit)
-    if shape == "range+value":
+        q = Quantity(value=a, unit=unit)
+    elif shape == "range":
+        q = Quantity(lower=a, upper=b, unit=unit)
+    elif shape == "range+value":
         v = draw(st.floats(a, b)) if a < b else a
-        return Quantity(value=v, lower=a, upper=b, unit=unit)
-    if shape == "lower":
-        return Quantity(lower=a, unit=unit)
-    return Quantity(upper=b, unit=unit)
+        q = Quantity(value=v, lower=a, upper=b, unit=unit)
+    elif shape == "lower":
+        q = Quantity(lower=a, unit=unit)
+    else:
+        q = Quantity(upper=b, unit=unit)
+    if quantiles and draw(st.booleans()):
+        lo = a if q.lower is not None else min_value
+        hi = b if q.upper is not None else max_value
+        ps = draw(st.lists(st.floats(0.0, 1.0, exclude_min=True, exclude_max=True),
+                           min_size=1, max_size=5, unique=True))
+        xs = draw(st.lists(st.floats(lo, hi), min_size=len(ps), max_size=len(ps)))
+        q = attrs.evolve(q, quantiles=list(zip(sorted(ps), sorted(xs), strict=True)))
+    return q
 
 
 def sources(ids: Sequence[str] = ("a", "b", "c", "d", "e")) -> st.SearchStrategy[Source]:

@@ -174,20 +174,23 @@ def test_a_variable_only_low_experts_answered_is_an_error_to_collect() -> None:
         cr.reconcile_all(claims, "cooke", truths=truths)
 
 
-def test_columnar_input_gives_the_same_result() -> None:
+def test_columnar_input_gives_the_same_result(tmp_path: Path) -> None:
     pd = pytest.importorskip("pandas")
     claims, truths, scales = study("atcep")
     frame = pd.DataFrame([{"variable": c.variable, "source": c.source.id,
                            "lower": c.quantity.lower, "value": c.quantity.value,
                            "upper": c.quantity.upper} for c in claims])
-    # A frame has no quantiles column: every claim is set aside, so every variable fails.
+    # A frame without a quantiles column: every claim is set aside, so every variable fails.
     es = cr.reconcile_all(frame, "cooke", truths=truths, scale=scales, on_error="collect")
     assert len(es) == 0 and len(es.errors) == 11
-    table = cr.ClaimTable.from_claims(claims)
-    a = cr.reconcile_all(table, "cooke", truths=truths, scale=scales)
     b = cr.reconcile_all(claims, "cooke", truths=truths, scale=scales)
-    assert np.allclose(a.to_pandas()[["lower", "value", "upper"]],
-                       b.to_pandas()[["lower", "value", "upper"]])
+    table = cr.ClaimTable.from_claims(claims)
+    table.write(tmp_path / "experts.csv")
+    # The table, its frame (with the quantiles column) and a CSV file of it agree.
+    for data in (table, table.to_pandas(), cr.read_claims(tmp_path / "experts.csv")):
+        a = cr.reconcile_all(data, "cooke", truths=truths, scale=scales)
+        assert np.allclose(a.to_pandas()[["lower", "value", "upper"]],
+                           b.to_pandas()[["lower", "value", "upper"]], rtol=1e-12)
 
 
 def test_experts_in_different_units_are_pooled_in_one() -> None:
