@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import claimrecon as cr
 from claimrecon._cli import main
 
 CSV = """variable,source,value,lower,upper,unit,as_of,via
@@ -197,3 +198,69 @@ def test_a_line_break_in_a_name_does_not_break_the_markdown_row(tmp_path: Path) 
     code, out = run("reconcile", str(p), "-f", "markdown")
     assert code == 0
     assert out.splitlines()[2].startswith("| troops\\nin Kursk | weighted |")
+
+
+def test_strategy_options_are_passed_as_json_or_text(tmp_path: Path) -> None:
+    p = tmp_path / "claims.csv"
+    p.write_text("variable,source,value\n" + "".join(
+        f"v{i},{s},{x}\n" for i in range(4) for s, x in (("a", 10 + i), ("b", 12 + i),
+                                                          ("c", 40 + i))), encoding="utf-8")
+    runs = {}
+    for args in ((), ("-o", "loss=squared"), ("-o", "loss=squared", "-o", "max_iter=1")):
+        code, out = run("reconcile", str(p), "-s", "crh", "-f", "json", *args)
+        assert code == 0, out
+        runs[args] = [e["value"] for e in json.loads(out)["estimates"]]
+    # squared loss takes weighted means, not weighted medians: other figures
+    assert runs[()] != runs[("-o", "loss=squared")]
+    assert all(10 <= x <= 43 for xs in runs.values() for x in xs)
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    # a name the strategy does not take, or no NAME=VALUE: bad usage, before any reading
+    (("-o", "speed=fast"), 2, "strategy 'crh' takes no option 'speed'; its options: loss="),
+    (("-o", "loss"), 2, "expected NAME=VALUE (got 'loss')"),
+    # a value the strategy refuses: its own message
+    (("-o", "loss=cubic"), 1, "crh: loss must be 'absolute' or 'squared' (got 'cubic')"),
+    (("-o", "max_iter=-1"), 1, "max_iter must be"),
+])
+def test_bad_strategy_options_are_refused(tmp_path: Path, args: tuple[str, ...], code: int,
+                                          message: str) -> None:
+    p = tmp_path / "claims.csv"
+    p.write_text(CSV, encoding="utf-8")
+    got, out = run("reconcile", str(p), "-s", "crh", *args)
+    assert got == code
+    assert message in " ".join(out.split())
+
+
+def test_truths_are_read_by_line_and_must_be_of_the_claims_variables(tmp_path: Path) -> None:
+    from claimrecon._io import read_truths
+
+    p = tmp_path / "truths.csv"
+    p.write_text("variable,value,note\ntroops,12500,x\ncasualties,3000,\n", encoding="utf-8")
+    assert read_truths(p) == {"troops": 12500.0, "casualties": 3000.0}
+    j = tmp_path / "truths.jsonl"
+    j.write_text('{"variable": 1, "value": 2.5}\n\n{"variable": "1", "value": 3}\n',
+                 encoding="utf-8")
+    assert read_truths(j) == {1: 2.5, "1": 3.0}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("variable,value\ntroops,12500\ntroops,12000\nx,\ny,many\n", encoding="utf-8")
+    with pytest.raises(cr.ClaimFileError) as info:
+        read_truths(bad)
+    assert [(loc, col) for loc, col, _ in info.value.problems] == [
+        ("line 3", "variable"), ("line 4", "value"), ("line 5", "value")]
+    assert "the variable 'troops' is given twice (first at line 2)" in str(info.value)
+    with pytest.raises(cr.ClaimFileError, match="required column 'value' is missing"):
+        read_truths(_file(tmp_path, "t.csv", "variable,truth\nx,1\n"))
+    claims = _file(tmp_path, "claims.csv", CSV)
+    code, out = run("reconcile", str(claims), "--truths", str(_file(
+        tmp_path, "stray.csv", "variable,value\ntroops,1\ntanks,2\n")))
+    assert code == 1
+    assert "1 of the truths are of variables no claim is about, the first 'tanks'" in out
+    code, out = run("reconcile", str(claims), "--truths", str(p), "-f", "json")
+    assert code == 0  # strategies that do not calibrate on truths ignore them
+
+
+def _file(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p

@@ -10,7 +10,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 from rich.console import Console
@@ -26,7 +26,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ._engine import Estimates, reconcile_all
-from ._errors import ClaimreconError
+from ._errors import ClaimFileError, ClaimreconError, UnknownStrategyError
 from ._model import Claim, Estimate, Variable
 from ._quantity import describe_range
 
@@ -148,6 +148,33 @@ def _parse_columns(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _parse_options(pairs: Sequence[str], strategy: str) -> dict[str, Any]:
+    """``NAME=VALUE`` strategy options: VALUE as JSON where it is JSON (numbers,
+    ``true``, ``false``, ``null``, quoted texts, lists, objects), else as the text.
+    A name the strategy does not take is bad usage."""
+    from ._plugins import get_strategy
+
+    try:
+        allowed: Any = get_strategy(strategy).options
+    except UnknownStrategyError:
+        allowed = None  # reconcile reports it, with the strategies there are
+    out: dict[str, Any] = {}
+    for p in pairs:
+        name, eq, text = p.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            raise click.BadParameter(f"expected NAME=VALUE (got {p!r})", param_hint="--option")
+        if allowed is not None and name not in allowed:
+            shown = ", ".join(f"{k}={v!r}" for k, v in allowed.items()) or "none"
+            raise click.BadParameter(f"strategy {strategy!r} takes no option {name!r}; its "
+                                     f"options: {shown}", param_hint="--option")
+        try:
+            out[name] = json.loads(text)
+        except ValueError:
+            out[name] = text
+    return out
+
+
 def _summaries(es: Estimates) -> list[tuple[str, str, str, str, str, str, str, str, bool]]:
     """Per variable: variable, strategy, phrase, lower, value, upper, used, excluded,
     conflict, from the columns (no per-claim objects, so fast at any size)."""
@@ -164,6 +191,18 @@ def _summaries(es: Estimates) -> list[tuple[str, str, str, str, str, str, str, s
                     *("" if x is None else _exact(x) for x in (lo_, val_, up_)),
                     str(used), str(excl), bool(conflict)))
     return out
+
+
+def _check_truths(truths: dict[Any, float], variables: Sequence[Any], path: str) -> None:
+    """Refuse truths of variables no claim is about: a key that differs in type (the
+    text "1" where the claims have the integer 1) would otherwise be ignored."""
+    known = set(variables)
+    stray = [v for v in truths if v not in known]
+    if stray:
+        raise ClaimFileError(
+            f"{len(stray)} of the truths are of variables no claim is about, the first "
+            f"{stray[0]!r}" + (f" (the claims' variables include {variables[0]!r})"
+                               if variables else ""), path=path, column="variable")
 
 
 def _exact(x: float) -> str:
@@ -221,14 +260,23 @@ def _markdown(es: Estimates) -> str:
               help="The file's format (default: from its suffix).")
 @click.option("--column", "-c", "columns", multiple=True, metavar="NAME=THEIRS",
               help="Map a schema column to the file's header, e.g. source=outlet.")
+@click.option("--option", "-o", "options", multiple=True, metavar="NAME=VALUE",
+              help="A strategy option, e.g. -o loss=squared or -o max_iter=50 (VALUE is "
+                   "read as JSON where it is JSON, else as text).")
+@click.option("--truths", type=click.Path(dir_okay=False), default=None,
+              help="Known values of some variables, for strategies that calibrate "
+                   "sources on them (cooke): CSV or JSON Lines with the columns variable "
+                   "and value.")
 @click.option("--collect-errors", is_flag=True,
               help="Report failing variables and carry on instead of stopping.")
 def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
-              columns: tuple[str, ...], collect_errors: bool) -> None:
+              columns: tuple[str, ...], options: tuple[str, ...], truths: str | None,
+              collect_errors: bool) -> None:
     """Reconcile the claims in FILE (CSV, JSON Lines or Parquet in the claims schema)."""
-    from ._io import _read
+    from ._io import _read, read_truths
 
     mapping = _parse_columns(columns)
+    chosen = _parse_options(options, strategy)
     err = Console(stderr=True)
     progress = Progress(  # on a terminal only: reading (bytes) and reconciling (elapsed)
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -241,11 +289,14 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
                              description=f"reading {path.name}")
 
     try:
+        known = None if truths is None else read_truths(truths)
         with progress:
             table = _read(file, format=input_format, columns=mapping, opener=opener)
+            if known is not None:
+                _check_truths(known, table.variables, truths or "")
             task = progress.add_task(f"reconciling {len(table):,} claims ({strategy})",
                                      total=None)
-            es = reconcile_all(table, strategy,
+            es = reconcile_all(table, strategy, truths=known, **chosen,
                                on_error="collect" if collect_errors else "raise")
             progress.remove_task(task)
     except ClaimreconError as exc:

@@ -25,7 +25,8 @@ from ._order import argsort_codes, factorize_ints
 from ._quantity import Quantiles, as_quantiles
 from ._table import MISSING_TIME, ClaimTable, from_time, object_array, to_time
 
-__all__ = ["COLUMNS", "read_claims", "table_from_frame", "table_from_records", "write_claims"]
+__all__ = ["COLUMNS", "read_claims", "read_truths", "table_from_frame", "table_from_records",
+           "write_claims"]
 
 #: The columns of the claims schema, in the order files are written.
 COLUMNS = (
@@ -590,11 +591,12 @@ def _near_misses(header: Sequence[str], path: str | None, location: str | None) 
                                  path=path, location=location, column=h)
 
 
-def _check_header(header: Sequence[str], path: str, columns: Mapping[str, str] | None) -> None:
+def _check_header(header: Sequence[str], path: str, columns: Mapping[str, str] | None,
+                  required: Sequence[str]) -> None:
     inverse = {t: o for o, t in (columns or {}).items()}
     _near_misses([inverse.get(h, h) for h in header], path, "line 1")
     present = {inverse.get(h, h) for h in header}
-    for col in _REQUIRED:
+    for col in required:
         if col not in present:
             hint = f" (mapped from {columns[col]!r})" if columns and col in columns else ""
             raise ClaimFileError(f"the required column {col!r}{hint} is missing; "
@@ -606,10 +608,12 @@ def _check_header(header: Sequence[str], path: str, columns: Mapping[str, str] |
 
 
 def _csv_chunks(
-    f: TextIO, path: str, columns: Mapping[str, str] | None
+    f: TextIO, path: str, columns: Mapping[str, str] | None,
+    required: Sequence[str] = _REQUIRED,
 ) -> Iterator[tuple[list[int], dict[str, Sequence[str]]]]:
     """The rows of a CSV file in chunks: the line each row starts on, and the cells of
-    each schema column the header names (other columns are not read)."""
+    each schema column the header names (other columns are not read); the header
+    must name the ``required`` columns."""
     reader = csv.reader(f)
     start = 1
     try:
@@ -617,7 +621,7 @@ def _csv_chunks(
         if header is None:
             raise ClaimFileError("the file is empty (expected a header line)", path=path,
                                  location="line 1")
-        _check_header(header, path, columns)
+        _check_header(header, path, columns, required)
         inverse = {theirs: ours for ours, theirs in (columns or {}).items()}
         names = [inverse.get(h, h) for h in header]
         wanted = [(name, i) for i, name in enumerate(names) if name in _SCHEMA]
@@ -784,6 +788,56 @@ def _read(
                                  location=_first_undecodable(p)) from None
         finally:
             csv.field_size_limit(limit)
+
+
+def read_truths(path: str | os.PathLike[str], *, format: str | None = None,
+                columns: Mapping[str, str] | None = None) -> dict[str | int, float]:
+    """Known values of some variables, from a CSV or JSON Lines file with the columns
+    ``variable`` and ``value`` (``columns`` maps them to the file's names, as for
+    claims): one finite value per variable.
+
+    :raises ClaimFileError: naming the file, the line and the column of each bad row
+        (a variable given twice too).
+    """
+    p, name = Path(path), str(path)
+    fmt = format or _FORMATS.get(p.suffix.lower())
+    if fmt not in ("csv", "jsonl"):
+        raise ClaimFileError("truths are read from CSV or JSON Lines; pass format='csv' or "
+                             f"'jsonl' (got the suffix {p.suffix!r})", path=name)
+    truths: dict[str | int, float] = {}
+    first_at: dict[str | int, int] = {}
+    problems: list[tuple[str | None, str | None, str]] = []
+    try:
+        with open(p, encoding="utf-8-sig", newline="" if fmt == "csv" else None) as f:
+            chunks = (_csv_chunks(f, name, columns, required=("variable", "value"))
+                      if fmt == "csv" else _jsonl_chunks(f, name, columns))
+            for lines, cols in chunks:
+                for line, var_cell, value_cell in zip(lines, cols["variable"], cols["value"],
+                                                      strict=True):
+                    try:
+                        var = _variable(var_cell)
+                        value = _number(value_cell, "value")
+                        if value is None:
+                            raise _RowError("value", "a value is required")
+                        if var in truths:
+                            raise _RowError("variable", f"the variable {var!r} is given "
+                                            f"twice (first at line {first_at[var]})")
+                    except _RowError as exc:
+                        problems.append((f"line {line}", exc.column, str(exc)))
+                        continue
+                    truths[var], first_at[var] = value, line
+    except OSError as exc:
+        raise ClaimFileError(f"cannot open the file: {exc.strerror}", path=name) from None
+    except UnicodeDecodeError as exc:
+        raise ClaimFileError(f"not UTF-8 text ({exc.reason})", path=name,
+                             location=_first_undecodable(p)) from None
+    if problems:
+        loc, col, msg = problems[0]
+        err = ClaimFileError(msg, path=name, location=loc, column=col, problems=problems)
+        for loc2, col2, msg2 in problems[1:]:
+            err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
+        raise err
+    return truths
 
 
 def _not_text(x: Any) -> bool:

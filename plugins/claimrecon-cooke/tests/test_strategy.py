@@ -210,3 +210,25 @@ def test_experts_in_different_units_are_pooled_in_one() -> None:
     got, want = (cr.reconcile(c, "cooke", dm="equal") for c in (mixed, metres))
     assert got.unit == want.unit == "m"
     assert (got.lower, got.value, got.upper) == (want.lower, want.value, want.upper)
+
+
+def test_the_command_line_reads_expert_quantiles_and_truths_from_files(
+        tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from claimrecon._cli import main
+
+    claims, truths, scales = study("atcep")
+    cr.ClaimTable.from_claims(claims).write(tmp_path / "experts.csv")
+    (tmp_path / "truths.csv").write_text(
+        "variable,value\n" + "".join(f"{v},{x!r}\n" for v, x in truths.items()), encoding="utf-8")
+    result = CliRunner().invoke(main, [
+        "reconcile", str(tmp_path / "experts.csv"), "-s", "cooke", "-f", "json",
+        "--truths", str(tmp_path / "truths.csv"), "-o", f"scale={json.dumps(scales)}"])
+    assert result.exit_code == 0, result.output
+    got = {e["variable"]: e["value"] for e in json.loads(result.output)["estimates"]}
+    want = cr.reconcile_all(claims, "cooke", truths=truths, scale=scales)
+    assert got.keys() == set(want)
+    assert all(got[v] == pytest.approx(want[v].value, rel=1e-12) for v in want)
