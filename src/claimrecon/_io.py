@@ -434,13 +434,7 @@ class _Rows:
     def table(self) -> ClaimTable:
         """The table of every row added; a :class:`ClaimFileError` naming the first bad
         row, with a note per further one, if any broke a rule."""
-        if self.problems:
-            loc, col, msg = self.problems[0]
-            err = ClaimFileError(msg, path=self.path, location=loc, column=col,
-                                 problems=self.problems)
-            for loc2, col2, msg2 in self.problems[1:]:
-                err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
-            raise err
+        _raise_located(self.problems, self.path)
 
         def joined(c: str) -> Any:
             parts = self.arrays[c]
@@ -831,12 +825,7 @@ def read_truths(path: str | os.PathLike[str], *, format: str | None = None,
     except UnicodeDecodeError as exc:
         raise ClaimFileError(f"not UTF-8 text ({exc.reason})", path=name,
                              location=_first_undecodable(p)) from None
-    if problems:
-        loc, col, msg = problems[0]
-        err = ClaimFileError(msg, path=name, location=loc, column=col, problems=problems)
-        for loc2, col2, msg2 in problems[1:]:
-            err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
-        raise err
+    _raise_located(problems, name)
     return truths
 
 
@@ -874,13 +863,19 @@ def _factorize(column: Any, name: str, path: str | None) -> tuple[Any, Any]:
 def _raise_problems(problems: list[tuple[int, str, str]], path: str | None) -> None:
     """Raise one ClaimFileError naming the first bad row of a frame (rows 0-based),
     with a note per further one; nothing if there is none."""
+    problems.sort()
+    _raise_located([(f"row {r}", c, m) for r, c, m in problems], path)
+
+
+def _raise_located(problems: Sequence[tuple[str | None, str | None, str]],
+                   path: str | None) -> None:
+    """Raise one ClaimFileError naming the first of ``problems`` (location, column,
+    message), with a note per further one; nothing if there is none."""
     if not problems:
         return
-    problems.sort()
-    located = [(f"row {r}", c, m) for r, c, m in problems]
-    loc, col0, msg = located[0]
-    err = ClaimFileError(msg, path=path, location=loc, column=col0, problems=located)
-    for loc2, col2, msg2 in located[1:]:
+    loc, col, msg = problems[0]
+    err = ClaimFileError(msg, path=path, location=loc, column=col, problems=problems)
+    for loc2, col2, msg2 in problems[1:]:
         err.add_note(ClaimFileError.format(None, loc2, col2, msg2))
     raise err
 
