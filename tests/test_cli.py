@@ -219,6 +219,7 @@ def test_strategy_options_are_passed_as_json_or_text(tmp_path: Path) -> None:
     # a name the strategy does not take, or no NAME=VALUE: bad usage, before any reading
     (("-o", "speed=fast"), 2, "strategy 'crh' takes no option 'speed'; its options: loss="),
     (("-o", "loss"), 2, "expected NAME=VALUE (got 'loss')"),
+    (("-o", "loss=squared", "-o", "loss=absolute"), 2, "the option 'loss' is given twice"),
     # a value the strategy refuses: its own message
     (("-o", "loss=cubic"), 1, "crh: loss must be 'absolute' or 'squared' (got 'cubic')"),
     (("-o", "max_iter=-1"), 1, "max_iter must be"),
@@ -251,6 +252,9 @@ def test_truths_are_read_by_line_and_must_be_of_the_claims_variables(tmp_path: P
     assert "the variable 'troops' is given twice (first at line 2)" in str(info.value)
     with pytest.raises(cr.ClaimFileError, match="required column 'value' is missing"):
         read_truths(_file(tmp_path, "t.csv", "variable,truth\nx,1\n"))
+    for empty, text in (("t.jsonl", "\n"), ("t.csv", "variable,value\n")):
+        with pytest.raises(cr.ClaimFileError, match="the file holds no truths"):
+            read_truths(_file(tmp_path, empty, text))
     claims = _file(tmp_path, "claims.csv", CSV)
     code, out = run("reconcile", str(claims), "--truths", str(_file(
         tmp_path, "stray.csv", "variable,value\ntroops,1\ntanks,2\n")))

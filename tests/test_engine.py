@@ -235,11 +235,22 @@ def test_a_conversion_that_reverses_the_order_turns_p_quantiles_into_1_minus_p(
     from claimrecon import _units
 
     monkeypatch.setattr(_units, "_factor_convert", lambda x, unit, target: -x)
-    got: list[object] = [((0.05, 1.0), (0.5, 2.0), (0.95, 3.0)), None]
-    _units._convert_quantiles(got, np.array([0, 1]), "metre", "negative metre")
+    got: list[object] = [((0.05, 1.0), (0.5, 2.0), (0.95, 3.0)), None, ((0.25, 7.0),)]
+    _units._convert_quantiles(got, np.array([0, 1, 2]), "metre", "negative metre")
     assert got[1] is None
     assert [x for pair in got[0] for x in pair] == pytest.approx(  # type: ignore[attr-defined]
         [0.05, -3.0, 0.5, -2.0, 0.95, -1.0])
+    assert got[2] == ((0.75, -7.0),)  # one pair too: the direction is the unit's
+
+
+def test_quantiles_past_the_largest_float_after_conversion_are_a_unit_mismatch() -> None:
+    pytest.importorskip("pint")
+    claims = [cr.Claim(variable="d", source=cr.Source(id=s), quantity=cr.Quantity(
+        value=v, unit=u, quantiles=[(0.5, v)])) for s, u, v in
+        [("a", "km", 1e306), ("b", "m", 1.0), ("c", "m", 2.0)]]
+    with pytest.raises(cr.UnitMismatchError, match=r"'km', 'm' \(in 'm' its quantiles would be "
+                                                   r"invalid: quantile value must be a finite"):
+        cr.reconcile(claims, "median")
 
 
 def test_converted_claims_are_shown_as_stated_from_a_frame_too() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import attrs
+import numpy as np
 import pytest
 from hypothesis import given
 
@@ -46,6 +47,9 @@ def test_a_range_may_have_no_value() -> None:
         ({"value": 10**400}, "value must be a finite number .got an integer past"),
         ({"value": 1, "quantiles": [(0.5, "3")]}, r"quantile value must be a real number \(got"),
         ({"value": 1, "quantiles": [(0.5, None)]}, "may not hold None"),
+        ({"value": 1, "quantiles": np.array(0.5)}, "must be a sequence of .probability, value"),
+        ({"value": 1, "quantiles": [{0.1: 0.0, 0.2: 1.0}]}, "each quantile must be a .prob"),
+        ({"value": 1, "quantiles": [(0.5, math.inf)]}, r"finite number \(got inf\)$"),
     ],
 )
 def test_invalid_quantities_are_refused_with_a_clear_message(

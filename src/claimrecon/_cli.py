@@ -168,6 +168,9 @@ def _parse_options(pairs: Sequence[str], strategy: str) -> dict[str, Any]:
             shown = ", ".join(f"{k}={v!r}" for k, v in allowed.items()) or "none"
             raise click.BadParameter(f"strategy {strategy!r} takes no option {name!r}; its "
                                      f"options: {shown}", param_hint="--option")
+        if name in out:
+            raise click.BadParameter(f"the option {name!r} is given twice",
+                                     param_hint="--option")
         try:
             out[name] = json.loads(text)
         except ValueError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import functools
 import gc
 import itertools
 import json
@@ -60,11 +61,12 @@ def _missing(x: Any) -> bool:
     if isinstance(x, (int, list, tuple, np.ndarray)):
         return False
     # NaN-like values from frames (numpy NaN, NaT) differ from themselves; pandas' NA
-    # refuses to be a bool. Neither needs pandas imported here.
+    # refuses to be a bool. Neither needs pandas imported here. A Series or a frame in
+    # a cell refuses too, but has a length: it is no missing value.
     try:
         return bool(x != x)
     except (TypeError, ValueError):
-        return True
+        return not hasattr(x, "__len__")
 
 
 def _number(x: Any, col: str) -> float | None:
@@ -97,7 +99,7 @@ def _shown(x: Any) -> str:
 def _text(x: Any, col: str) -> str | None:
     if _missing(x):
         return None
-    if isinstance(x, (dict, list, tuple)):  # a JSON object or array is no text
+    if _not_text(x):  # a JSON object or array is no text
         raise _RowError(col, f"expected a text (got {_shown(x)})")
     return str(x)
 
@@ -826,12 +828,18 @@ def read_truths(path: str | os.PathLike[str], *, format: str | None = None,
         raise ClaimFileError(f"not UTF-8 text ({exc.reason})", path=name,
                              location=_first_undecodable(p)) from None
     _raise_located(problems, name)
+    if not truths:
+        raise ClaimFileError("the file holds no truths (expected a row per variable)",
+                             path=name)
     return truths
 
 
 def _not_text(x: Any) -> bool:
-    """Whether a cell is a JSON object or array, a list or an array: no text, no key."""
-    return isinstance(x, (dict, list, tuple, np.ndarray))
+    """Whether a cell is a JSON object or array, a list, an array, bytes or anything
+    else with a length but a text: no text, no key."""
+    if x is None or isinstance(x, (str, int, float)):
+        return False
+    return hasattr(x, "__len__")
 
 
 def _non_texts(problems: list[tuple[int, str, str]], codes: Any, uniques: list[Any],
@@ -1151,6 +1159,29 @@ def table_from_frame(
 
     as_of = _frame_times(frame, "as_of", problems, shared)
     published = _frame_times(frame, "published", problems, shared)
+    if "unit" in frame.columns:
+        unit_codes, unit_uniques = _factorize(frame["unit"], "unit", path)
+        _non_texts(problems, unit_codes, unit_uniques.tolist(), "unit")
+        units = [str(u) for u in unit_uniques.tolist()]
+    else:
+        unit_codes, units = None, []
+
+    def read_cells(col: str, read: Callable[[Any], _T]) -> list[_T]:
+        """Each cell of ``col`` as ``read`` gives it; a cell it refuses is a problem
+        at its row (every bad row is named, as for the other columns)."""
+        out: list[Any] = []
+        for r, x in enumerate(frame[col].tolist()):
+            try:
+                out.append(read(x))
+            except _RowError as exc:
+                problems.append((r, col, str(exc)))
+        return out
+
+    document, quote, phrase = (read_cells(c, functools.partial(_text, col=c))
+                               if c in frame.columns else None for c in _TEXTS)
+    via = read_cells("via", _via) if "via" in frame.columns else None
+    quantiles = (_stated(read_cells("quantiles", _quantiles)) if "quantiles" in frame.columns
+                 and not frame["quantiles"].isna().all() else None)
     _raise_problems(problems, path)
 
     if names is None and src_kinds is None and "source_reliability" not in has:
@@ -1169,52 +1200,14 @@ def table_from_frame(
             for sid, name, kind, r in zip(src_uniques.tolist(), at_first(names),
                                           at_first(src_kinds), rel[first].tolist(), strict=True)
         ]
-    if "unit" in frame.columns:
-        unit_codes, unit_uniques = _factorize(frame["unit"], "unit", path)
-        unit_problems: list[tuple[int, str, str]] = []
-        _non_texts(unit_problems, unit_codes, unit_uniques.tolist(), "unit")
-        _raise_problems(unit_problems, path)
-        units = [str(u) for u in unit_uniques.tolist()]
-    else:
-        unit_codes, units = None, []
-
-    def texts(col: str) -> list[str | None] | None:
-        if col not in frame.columns:
-            return None
-        cells = frame[col].tolist()
-        bad = [r for r, x in enumerate(cells) if _not_text(x)]
-        _raise_problems([(r, col, f"expected a text (got {_shown(cells[r])})") for r in bad],
-                        path)
-        return [None if _missing(x) else str(x) for x in cells]
-
-    via = None
-    if "via" in frame.columns:
-        via = []
-        via_problems: list[tuple[int, str, str]] = []
-        for r, x in enumerate(frame["via"].tolist()):
-            try:
-                via.append(_via(x))
-            except _RowError as exc:  # every bad row is named, as for other columns
-                via_problems.append((r, "via", str(exc)))
-        _raise_problems(via_problems, path)
-    quantiles = None
-    if "quantiles" in frame.columns and not frame["quantiles"].isna().all():
-        quantiles = []
-        q_problems: list[tuple[int, str, str]] = []
-        for r, x in enumerate(frame["quantiles"].tolist()):
-            try:
-                quantiles.append(_quantiles(x))
-            except _RowError as exc:  # every bad row is named, as for other columns
-                q_problems.append((r, "quantiles", str(exc)))
-        _raise_problems(q_problems, path)
     table = ClaimTable(
         variable=var_codes.astype(np.int64, copy=False), variables=variables,
         source=src_codes.astype(np.int64, copy=False), sources=sources,
         lower=lower, value=value, upper=upper, unit=unit_codes,
         units=units, confidence=None if "confidence" not in has else conf,
         weight=None if "weight" not in has else np.where(np.isnan(weight), 1.0, weight),
-        as_of=as_of, published=published, via=via, document=texts("document"),
-        quote=texts("quote"), phrase=texts("phrase"), quantiles=quantiles,
+        as_of=as_of, published=published, via=via, document=document, quote=quote,
+        phrase=phrase, quantiles=quantiles,
     )
     table._shares = tuple(shared.series)
     return table
@@ -1346,7 +1339,8 @@ def table_columns(table: ClaimTable) -> dict[str, list[Any]]:
         "quote": texts(table.quote),
         "phrase": texts(table.phrase),
         "quantiles": none if table.quantiles is None else [
-            None if q is None else [[p, _figure(v)] for p, v in q] for q in table.quantiles],
+            None if q is None else [[float(p), _figure(float(v))] for p, v in q]
+            for q in table.quantiles],
     }
 
 

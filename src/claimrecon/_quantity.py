@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import attrs
@@ -32,9 +33,8 @@ def _real(name: str, value: object, *, optional: bool = True) -> float | None:
     if math.isnan(x):
         raise InvalidQuantityError(f"{name} must be a finite number (got NaN)")
     if math.isinf(x):
-        raise InvalidQuantityError(
-            f"{name} must be a finite number (got {x}); leave a bound as None for unbounded"
-        )
+        raise InvalidQuantityError(f"{name} must be a finite number (got {x})"
+                                   + "; leave a bound as None for unbounded" * optional)
     return x
 
 
@@ -76,13 +76,20 @@ def as_quantiles(value: object) -> Quantiles | None:
     InvalidQuantityError saying what is wrong."""
     if value is None:
         return None
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise InvalidQuantityError(
-            f"quantiles must be a sequence of (probability, value) pairs (got {describe(value)})"
-        )
+    wrong = InvalidQuantityError(
+        f"quantiles must be a sequence of (probability, value) pairs (got {describe(value)})"
+    )
+    if isinstance(value, (str, bytes, Mapping, AbstractSet)) or not isinstance(value, Iterable):
+        raise wrong
+    try:
+        items = list(value)
+    except TypeError:  # an iterable that cannot be iterated: a 0-d numpy array
+        raise wrong from None
     pairs: list[tuple[float, float]] = []
-    for item in value:
+    for item in items:
         try:
+            if isinstance(item, (str, bytes, Mapping, AbstractSet)):  # unordered, or a text
+                raise TypeError
             p, v = item
         except (TypeError, ValueError):
             raise InvalidQuantityError(

@@ -4,13 +4,14 @@ others stay an error."""
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ._errors import InvalidQuantityError
+from ._quantity import as_quantiles
 from ._table import ClaimTable
 
 __all__ = ["convert_units", "have_pint"]
@@ -46,21 +47,20 @@ def _convert_quantiles(quantiles: list[Any], sel: npt.NDArray[np.int64], unit: s
                        target: str) -> None:
     """Convert the quantiles of rows ``sel`` (stated in ``unit``) to ``target`` in place.
     A conversion that reverses the order turns the ``p`` quantile into the ``1 - p``
-    quantile."""
+    quantile. Raises InvalidQuantityError where the result is no valid quantiles (a
+    value past the largest float)."""
     stated = [(i, quantiles[i]) for i in sel.tolist() if quantiles[i] is not None]
     if not stated:
         return
+    one, two = _factor_convert(np.array([1.0, 2.0]), unit, target).tolist()
     flat = np.array([v for _, pairs in stated for _, v in pairs], np.float64)
     new = _factor_convert(flat, unit, target).tolist()
     at = 0
     for i, pairs in stated:
         values = new[at:at + len(pairs)]
         at += len(pairs)
-        if len(values) > 1 and values[-1] < values[0]:
-            quantiles[i] = tuple(sorted(
-                (1.0 - p, v) for (p, _), v in zip(pairs, values, strict=True)))
-        else:
-            quantiles[i] = tuple((p, v) for (p, _), v in zip(pairs, values, strict=True))
+        quantiles[i] = as_quantiles([(1.0 - p if two < one else p, v)
+                                     for (p, _), v in zip(pairs, values, strict=True)])
 
 
 def _target(codes: npt.NDArray[np.int64], units: Sequence[str]) -> int:
@@ -104,14 +104,14 @@ def convert_units(
                 if quantiles is not None:
                     _convert_quantiles(quantiles, sel, table.units[code], target)
                 unit[sel] = target_code
+        except InvalidQuantityError as exc:  # converted quantiles that are no quantiles
+            failed[k] = f" (in {target!r} its quantiles would be invalid: {exc})"
         except Exception:  # pint's parser raises many kinds for text it cannot read
             failed[k] = ""
         else:
             was = (table.lower[rows], table.value[rows], table.upper[rows])
             if any(np.any(np.isfinite(a) & ~np.isfinite(b[rows]))
-                   for a, b in zip(was, (lower, value, upper), strict=True)) or (
-                    quantiles is not None and not all(
-                        math.isfinite(v) for i in rows.tolist() for _, v in quantiles[i] or ())):
+                   for a, b in zip(was, (lower, value, upper), strict=True)):
                 failed[k] = f" (in {target!r} a figure is past the largest float)"
             else:
                 continue
