@@ -117,6 +117,7 @@ def test_performance_weights_need_truths() -> None:
     ({"dm": "equal", "alpha": 0.1}, "takes none"),
     ({"overshoot": 0.0}, "overshoot must be a positive"),
     ({"scale": "logarithmic"}, "a scale must be"),
+    ({"scale": 5}, "scale must be None, 'uni', 'log' or a mapping"),
 ])
 def test_bad_options_are_refused(options: dict[str, object], match: str) -> None:
     claims, truths, _ = study("atcep")

@@ -29,6 +29,14 @@ def test_trimmed_drops_the_extremes_by_name() -> None:
     assert cr.reconcile(claims, "trimmed", trim=0).value == 11_000
 
 
+@pytest.mark.parametrize("trim", [-1, 1.5, "x", True])
+def test_a_trim_that_is_no_count_is_refused_by_name(trim: object) -> None:
+    claims = [cr.Claim(variable="v", source=cr.Source(id=s), quantity=cr.Quantity(value=v))
+              for s, v in (("a", 1), ("b", 2), ("c", 3))]
+    with pytest.raises(cr.PluginError, match="trim must be a whole number >= 0"):
+        cr.reconcile(claims, "trimmed", trim=trim)
+
+
 def test_trimmed_keeps_its_declared_contract() -> None:
     check_strategy("trimmed", claim_lists=bounded_lists)
 

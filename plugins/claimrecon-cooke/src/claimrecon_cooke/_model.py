@@ -170,6 +170,9 @@ def is_log_scale(variable: Any, scale: Scale) -> bool:
     (variables not in it are uniform)."""
     if scale is None:
         return False
+    if not isinstance(scale, str | Mapping):
+        raise CookeError(f"scale must be None, 'uni', 'log' or a mapping from variable to "
+                         f"either (got {scale!r})")
     name = scale if isinstance(scale, str) else scale.get(variable, "uni")
     if not isinstance(name, str) or name.lower() not in ("uni", "log"):
         raise CookeError(f"a scale must be 'uni' or 'log' (got {name!r} for variable "

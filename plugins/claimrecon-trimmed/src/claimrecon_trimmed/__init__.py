@@ -31,8 +31,8 @@ def trimmed(
     :param weights: their weights.
     :param trim: how many claims to drop at each end.
     """
-    if trim < 0:
-        raise ValueError(f"trim must be >= 0 (got {trim})")
+    if isinstance(trim, bool) or not isinstance(trim, int | np.integer) or trim < 0:
+        raise ValueError(f"trim must be a whole number >= 0 (got {trim!r})")
     figures = [_figure(c.quantity) for c in claims]
     excluded = {
         i: "states no figure (an open range without a value)"
