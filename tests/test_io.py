@@ -456,6 +456,32 @@ def test_frame_times_with_different_offsets_are_instants() -> None:
         datetime.date(2025, 1, 1)]
 
 
+@pytest.mark.parametrize("text", [
+    "2024-01-05", " 2024-01-05 ", "20240105", "2024-01-05T10", "2024-01-05 10:00",
+    "2024-W01-1", "2024-01-05T10:00:00Z", "2024-01-05T10:00:00+02:00",
+    "2024-01-05T10:00:00.123456789", "2024", "2024-01", "2024-1-5", "2024-01-05T24:00:00",
+    "0001-01-01T00:30:00+01:00", "soon"])
+def test_frames_read_date_texts_as_files_do(text: str, tmp_path: Path) -> None:
+    # One rule for what an ISO date is: a year alone ("2024") is no date in a file, and
+    # was January 1st in a frame; an ISO week date was refused in a frame only.
+    pd = pytest.importorskip("pandas")
+
+    def outcome(read: Any) -> object:
+        try:
+            return read().as_of.tolist()
+        except cr.ClaimFileError as exc:
+            return exc.problems[0][1:]
+
+    path = _write(tmp_path, "d.csv", f"variable,source,value,as_of\nv,a,1,{text}\n")
+    frame = pd.DataFrame({"variable": ["v"], "source": ["a"], "value": [1.0],
+                          "as_of": pd.Series([text], dtype=object)})
+    got = outcome(lambda: cr.ClaimTable.from_pandas(frame))
+    assert got == outcome(lambda: cr.read_claims(path))
+    assert isinstance(got, list) == (text not in ("2024", "2024-01", "2024-1-5", "soon",
+                                                  "2024-01-05T24:00:00",
+                                                  "0001-01-01T00:30:00+01:00"))
+
+
 def test_a_unit_pint_cannot_read_is_a_unit_mismatch() -> None:
     pytest.importorskip("pint")
     pd = pytest.importorskip("pandas")

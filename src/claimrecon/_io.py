@@ -1222,13 +1222,24 @@ def _frame_times(
     if col not in frame.columns:  # no time for every row, as a view of one number
         return np.broadcast_to(np.int64(MISSING_TIME), (n,))
     raw = frame[col]
+    if not pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        # Texts, dates and datetimes as objects: each distinct cell read as files read
+        # it (one rule for what an ISO date is, whatever holds the claims).
+        codes, uniques = _factorize(raw, col, None)
+        times, refused = [], []
+        for k, x in enumerate(uniques.tolist()):
+            try:
+                times.append(_time(x, col))
+            except _RowError as exc:
+                times.append(MISSING_TIME)
+                refused.append((k, str(exc)))
+        if refused:
+            why = dict(refused)
+            _frame_problems(problems, np.isin(codes, list(why)), col,
+                            lambda r: why[int(codes[r])])
+        return np.append(np.array(times, np.int64), MISSING_TIME)[codes]  # -1: not given
     missing = raw.isna().to_numpy()
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        ts = raw
-    else:
-        # utc=True: offsets may differ from row to row; a naive time is taken as it is
-        ts = pd.to_datetime(raw.where(~missing, None), errors="coerce", format="ISO8601",
-                            utc=True)
+    ts = raw
     if getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
     bad = ts.isna().to_numpy() & ~missing
