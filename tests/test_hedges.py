@@ -223,6 +223,10 @@ def test_scale_words_and_abbreviations_multiply_the_figure(text: str, value: flo
         ("₩5,000", 5_000, "KRW"),
         ("$90 Million", 90e6, "USD"),
         ("$1.5m", 1.5e6, "USD"),
+        ("$3 m", 3e6, "USD"),  # k, b and m may stand apart after a currency sign
+        ("€3 M", 3e6, "EUR"),
+        ("$3 k", 3_000, "USD"),
+        ("£2 b", 2e9, "GBP"),
         ("US$5bn", 5e9, "USD"),
         ("USD 2,000", 2_000, "USD"),
         ("2,000 dollars", 2_000, "USD"),
@@ -314,6 +318,9 @@ def test_case_white_space_and_a_final_period_do_not_matter(text: str) -> None:
         "30% of troops",
         "14,000 troops in Kursk",
         "more than 14,000 troops who were sent",
+        "between 2% and 3 million",
+        "10%-20 million",
+        "from 5% to 6 thousand",
     ],
 )
 def test_text_that_is_not_wholly_one_hedged_figure_is_refused(text: str) -> None:
@@ -337,12 +344,26 @@ def test_text_that_is_not_wholly_one_hedged_figure_is_refused(text: str) -> None
         ("12,000-10,000", "from the lower figure to the higher"),
         ("up to 15,000 or more", "contradict"),
         ("the troops", "no figure"),
+        ("between 2% and 3 million", "is a percentage, the other a count"),
+        ("a" * 20_000 + "1", "'" + "a" * 20 + ""),  # a long run without spaces: read once
+        ("about 1" + "0" * 400_001, "too large for a float"),
     ],
 )
 def test_a_refusal_says_why(text: str, reason: str) -> None:
     with pytest.raises(HedgeParseError, match="expected") as info:
         core(text)
     assert reason in str(info.value)
+
+
+def test_the_callers_decimal_settings_do_not_change_a_figure() -> None:
+    import decimal
+
+    with decimal.localcontext(prec=3, Emax=10):
+        assert core("about 14,567") == q(value=14_567, lower=13_110.3, upper=16_023.7)
+        assert core("just over 14,520", policy=HedgePolicy(near=0.0001)) == q(
+            lower=14_520, upper=14_521.452)
+        with pytest.raises(HedgeParseError, match="too large for a float"):
+            core("1" + "0" * 400 + "k")
 
 
 def test_only_strings_are_parsed() -> None:
@@ -699,6 +720,12 @@ def test_found_quantities_follow_the_policy() -> None:
     (found,) = find_quantities("about 100 people", policy=p)
     assert found == FoundQuantity(start=0, end=9, phrase="about 100",
                                   quantity=q(value=100, lower=50, upper=150))
+
+
+def test_find_reads_a_currency_scale_a_space_apart_and_passes_over_huge_figures() -> None:
+    found = list(find_quantities("It cost $3 m last year, not 1" + "0" * 400_001 + " or 5k."))
+    assert [(f.phrase, f.quantity.value, f.quantity.unit) for f in found] == [
+        ("$3 m", 3e6, "USD"), ("5k", 5e3, None)]
 
 
 def test_find_quantities_is_lazy_but_checks_its_argument_at_once() -> None:

@@ -19,6 +19,7 @@ a leading minus sign is not read.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import math
 import numbers
@@ -485,7 +486,8 @@ def _figure(p: str, loose: bool) -> str:
     groups = r"[0-9]{1,3}(?:[ \u00a0\u202f\u2009][0-9]{3})+" if loose else (
         r"[0-9]{1,3}(?:[\u00a0\u202f\u2009][0-9]{3})+")
     number = rf"(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|{groups}|[0-9]+)(?:\.[0-9]+)?(?![.,]?\d)"
-    abbr = rf"(?:{_H}?(?:mln|mn|bn|trn|tn)|k|b|(?({p}cur)m|(?!)))(?!\w)"
+    # k, b and m may stand a space apart after a currency sign ("$3 m"), else glued.
+    abbr = rf"(?:{_H}?(?:mln|mn|bn|trn|tn)|(?({p}cur){_H}?(?:k|b|m)|(?:k|b)))(?!\w)"
     return (
         rf"(?:(?P<{p}cur>{_CURRENCY_PREFIX}){_H}?)?"
         rf"(?:(?P<{p}dig>{number})(?:(?P<{p}abbr>{abbr})"
@@ -780,6 +782,9 @@ def _read_range(m: re.Match[str], vocabulary: _Vocabulary) -> _Reading:
                                          and m.group("rkf") is None):
                 raise _UnreadableError(
                     f"the hedge {h.phrase!r} cannot qualify the {end} of a range")
+    if "%" in (a.unit, b.unit) and a.unit != b.unit and max(a.scale, b.scale) > 1:
+        raise _UnreadableError(f"one end of {m.group()!r} is a percentage, the other a "
+                               "count")  # "between 2% and 3 million"
     if a.scale == 1 and b.scale > 1 and a.value * b.scale <= b.value:
         a = a._replace(value=a.value * b.scale, plain_digits=None)  # "2 to 3 million"
     if a.unit and b.unit and a.unit != b.unit:
@@ -842,12 +847,22 @@ def _read_vague(m: re.Match[str], vocabulary: _Vocabulary, policy: HedgePolicy) 
     return _Reading(None, lo, hi, None, ())
 
 
+#: The decimal arithmetic of every reading: the caller's ``decimal`` settings do not
+#: change a figure, and no exponent overflows (a figure past the largest float is
+#: refused when it becomes one).
+_DECIMAL: Final = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN,
+                                  Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
+                                  traps=[decimal.InvalidOperation, decimal.DivisionByZero,
+                                         decimal.Overflow])
+
+
 def _read(m: re.Match[str], vocabulary: _Vocabulary, policy: HedgePolicy) -> _Reading:
-    if m.group("b_dig") is not None or m.group("b_words") is not None:
-        return _read_range(m, vocabulary)
-    if m.group("a_dig") is not None or m.group("a_words") is not None:
-        return _read_single(m, vocabulary, policy)
-    return _read_vague(m, vocabulary, policy)
+    with decimal.localcontext(_DECIMAL):
+        if m.group("b_dig") is not None or m.group("b_words") is not None:
+            return _read_range(m, vocabulary)
+        if m.group("a_dig") is not None or m.group("a_words") is not None:
+            return _read_single(m, vocabulary, policy)
+        return _read_vague(m, vocabulary, policy)
 
 
 def _quantity(r: _Reading, unit: str | None) -> Quantity:
@@ -905,7 +920,9 @@ def _refusal(text: str, grammar: _Grammar, reason: str | None = None) -> HedgePa
 
 
 _AMBIGUOUS_M: Final = re.compile(r"(?<![\w$€£₩₹₽₴₺₪.,])(\d[\d,.]*)[^\S\n]?m\b", re.IGNORECASE)
-_TOKEN_WITH_DIGITS: Final = re.compile(r"\S*\d\S*")
+#: A token holding a digit, matched from the token's start only (searched from every
+#: position, a long run without spaces took time growing with its square).
+_TOKEN_WITH_DIGITS: Final = re.compile(r"(?<!\S)\S*\d\S*")
 
 
 def _diagnose(text: str, grammar: _Grammar) -> str:
@@ -997,9 +1014,11 @@ def parse_quantity(
     thousands", "hundreds", "dozens", "several thousand", "a few hundred"); number words
     ("three thousand", "twelve", "a dozen", "half a million"); scale words and
     abbreviations ("2 million", "2.5bn", "1.2k"; "m" for million only after a currency
-    sign, as it may mean metres); currency signs and words ("$", "€", "£", "₩", "US$",
+    sign, as it may mean metres; after a currency sign "k", "b" and "m" may stand a
+    space apart, "$3 m"); currency signs and words ("$", "€", "£", "₩", "US$",
     "USD", "dollars": the unit becomes the ISO code, "$" is USD) and percentages (the unit
-    becomes ``"%"``).
+    becomes ``"%"``; a range from a percentage to a count, "2% to 3 million", is
+    refused).
 
     Up to five words after the figure name its unit ("around 14,000 troops" gives the
     unit ``"troops"``; "thousands of troops" too; after a currency they are added to it:
