@@ -127,6 +127,9 @@ def test_a_bare_figure_is_a_point(text: str) -> None:
         ("500 to 3 million", 500, 3_000_000),
         ("10-12,000", 10, 12_000),
         ("20-30%", 20, 30),
+        ("3 or 4", 3, 4),  # "X or Y": the source puts the truth at one of the two
+        ("two or three thousand", 2_000, 3_000),
+        ("about 10 or 12", 10, 12),
     ],
 )
 def test_a_range_runs_from_the_first_stated_figure_to_the_second(
@@ -723,9 +726,13 @@ def test_found_quantities_follow_the_policy() -> None:
 
 
 def test_find_reads_a_currency_scale_a_space_apart_and_passes_over_huge_figures() -> None:
-    found = list(find_quantities("It cost $3 m last year, not 1" + "0" * 400_001 + " or 5k."))
+    found = list(find_quantities("It cost $3 m last year, not 1" + "0" * 400_001 + " nor 5k."))
     assert [(f.phrase, f.quantity.value, f.quantity.unit) for f in found] == [
         ("$3 m", 3e6, "USD"), ("5k", 5e3, None)]
+    found = list(find_quantities("Two or three thousand came; 12,000 or more, or 9 or 7."))
+    assert [(f.phrase, f.quantity.lower, f.quantity.upper) for f in found] == [
+        ("Two or three thousand", 2_000, 3_000), ("12,000 or more", 12_000, None),
+        ("9", 9, 9), ("7", 7, 7)]
 
 
 def test_find_quantities_is_lazy_but_checks_its_argument_at_once() -> None:

@@ -561,7 +561,7 @@ def _phrase(vocabulary: _Vocabulary, *, loose: bool, ranges: bool) -> str:
     off = "" if ranges else "(?!)"
     joint = (
         rf"(?(rkb){_S1}and{_S1}|(?(rkf){_S1}to{_S1}"
-        rf"|(?(a_dig)(?:{_S1}to{_S1}|{_H}?(?P<rd>[\-–—]){_H}?)|{_S1}to{_S1})))"
+        rf"|(?(a_dig)(?:{_S1}(?:to|or){_S1}|{_H}?(?P<rd>[\-–—]){_H}?)|{_S1}(?:to|or){_S1})))"
     )
     figures = (
         rf"(?:{off}(?:(?P<rkb>between)|(?P<rkf>from)){_S1})?"
@@ -1009,9 +1009,10 @@ def parse_quantity(
     figure is a point. The widths come from ``policy`` (see :class:`HedgePolicy`).
 
     Also read: ranges ("between 10,000 and 12,000", "10,000-12,000", "10,000 to
-    12,000", "from about 1,200 to as many as 4,000": the stated ends are the bounds,
-    "2 to 3 million" shares the scale); vague magnitudes ("thousands", "tens of
-    thousands", "hundreds", "dozens", "several thousand", "a few hundred"); number words
+    12,000", "two or three thousand", "from about 1,200 to as many as 4,000": the
+    stated ends are the bounds, "2 to 3 million" shares the scale); vague magnitudes
+    ("thousands", "tens of thousands", "hundreds", "dozens", "several thousand", "a few
+    hundred"); number words
     ("three thousand", "twelve", "a dozen", "half a million"); scale words and
     abbreviations ("2 million", "2.5bn", "1.2k"; "m" for million only after a currency
     sign, as it may mean metres; after a currency sign "k", "b" and "m" may stand a
