@@ -936,6 +936,9 @@ def _diagnose(text: str, grammar: _Grammar) -> str:
     m = grammar.single.search(text)
     if m is None:
         token = _TOKEN_WITH_DIGITS.search(text)
+        if token is not None and token.group()[0] in "-−–" and token.group()[1:2].isdigit():
+            return (f"{token.group()!r} is negative, and negative figures are not read from "
+                    "text (make the Quantity directly, e.g. Quantity(value=-5))")
         if token is not None:
             return (f"{token.group()!r} is not a figure that can be read (digits joined to "
                     "letters or other signs, or grouped in an unexpected way)")
