@@ -326,3 +326,14 @@ def test_a_screenshot_of_the_page_is_not_blank(demo: Path, tmp_path: Path) -> No
         colors = im.convert("RGB").resize((128, 240)).getcolors(maxcolors=1 << 16)
     # Text, rules, the claims in blue and the estimates in rust: far from one colour.
     assert colors is not None and len(colors) > 200
+
+
+def test_a_long_variable_name_gets_a_chart_file_the_file_system_takes(tmp_path: Path) -> None:
+    # The chart's file name was the whole name: 300 characters raised OSError.
+    src = cr.Source(id="s")
+    names = ["x" * 300, "x" * 300 + "y"]
+    write_report([cr.Claim(variable=v, source=src, quantity=cr.Quantity(value=1))
+                  for v in names], tmp_path)
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert len(pngs) == 2 and all(len(p) < 100 for p in pngs)
+    assert list(sections((tmp_path / HTML_FILE).read_text(encoding="utf-8"))) == names

@@ -81,8 +81,14 @@ class _Variable:
         return next((e for e in self.estimates if e.strategy == strategy), None)
 
 
+#: The longest slug kept from a variable's name: with a number to tell two apart and
+#: ".png", a chart's file name stays well under the 255 bytes file systems allow.
+_SLUG_LENGTH = 80
+
+
 def _slug(variable: Variable, taken: set[str]) -> str:
     base = re.sub(r"[^A-Za-z0-9._-]+", "-", str(variable)).strip("-.") or "variable"
+    base = base[:_SLUG_LENGTH].rstrip("-.")  # a file name of its own (file systems cap them)
     slug, n = base, 2
     while slug.casefold() in taken:
         slug, n = f"{base}-{n}", n + 1

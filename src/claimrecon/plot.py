@@ -339,6 +339,11 @@ def _layout(estimates: Estimate | Sequence[Estimate]) -> _Plan:
     )
 
 
+#: The largest limit of a linear axis: matplotlib's ticks take differences and sums
+#: of the limits, which must stay floats. Figures beyond it run off the chart's edge.
+_AXIS_MAX = 4e307
+
+
 def _xlim(
     figures: Sequence[float], *, log: bool, open_left: bool, open_right: bool
 ) -> tuple[float, float]:
@@ -353,16 +358,31 @@ def _xlim(
         pad_r = span * (0.14 if open_right else 0.05)
         # keep the exponents within the normal floats: no underflow to 0, no overflow
         return (10 ** max(a - pad_l, -307.0), 10 ** min(b + pad_r, 308.0))
-    span = hi - lo
+    # Halves first: the span of figures near the largest float would overflow.
+    span = 2 * (hi / 2 - lo / 2)
     if span == 0:
         span = abs(hi) * 0.5 if hi != 0 else 1.0
         lo, hi = lo - span / 2, hi + span / 2
+    if not math.isfinite(span) or span < 1e-290:
+        # Past what the axis can show in floats (a span past the largest float, or
+        # figures so small that ticks underflow): centre on the figures, within bounds.
+        mid = lo / 2 + hi / 2
+        half = min(max(abs(hi / 2 - lo / 2) * 1.2, abs(mid) * 1e-3, 1e-300), _AXIS_MAX)
+        return _within_axis(mid - half, mid + half)
     pad_l = span * (0.14 if open_left else 0.06)
     pad_r = span * (0.14 if open_right else 0.06)
     left = lo - pad_l
     if lo >= 0 and left < 0 and not open_left:
         left = 0.0 if lo > 0 else -pad_l  # counts start at zero, not below it
-    return (left, hi + pad_r)
+    return _within_axis(left, hi + pad_r)
+
+
+def _within_axis(left: float, right: float) -> tuple[float, float]:
+    """``(left, right)`` clipped to what a linear axis can draw (never reversed)."""
+    left, right = max(left, -_AXIS_MAX), min(right, _AXIS_MAX)
+    if left >= right:  # every figure beyond one end: the end of the axis there
+        return (_AXIS_MAX / 2, _AXIS_MAX) if left > 0 else (-_AXIS_MAX, -_AXIS_MAX / 2)
+    return (left, right)
 
 
 # -- drawing ---------------------------------------------------------------------------------
@@ -399,9 +419,17 @@ class _Measure:
             if self.width(text, prop) <= limit:
                 return text
         text = variants[-1]
-        while len(text) > 1 and self.width(text + "…", prop) > limit:
-            text = text[:-1]
-        return text.rstrip() + "…"
+        # The longest prefix that fits with "…", by halving (a prefix is never wider
+        # than a longer one): cutting a character at a time measured a long text
+        # thousands of times.
+        lo, hi = 1, len(text)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.width(text[:mid] + "…", prop) <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        return text[:lo].rstrip() + "…"
 
 
 def _via_variants(detail: str, via: Sequence[str]) -> list[str]:
