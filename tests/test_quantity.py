@@ -108,3 +108,18 @@ def test_describe_reads_as_a_phrase() -> None:
     )
     assert cr.Quantity(upper=15_000).describe() == "at most 15,000"
     assert cr.Quantity(lower=12_000).describe() == "at least 12,000"
+
+
+@pytest.mark.parametrize(("args", "text"), [
+    ((1000.3, 1000.2, 1000.4), "about 1,000.3 (1,000.2 to 1,000.4)"),
+    ((None, 12345.5, 12346.4), "12,345.5 to 12,346.4"),
+    ((None, 1e15, 1.0004e15), "1e+15 to 1.0004e+15"),
+    ((14_000, 12_600, 15_400), "about 14,000 (12,600 to 15,400)"),
+    ((None, 1000.2, None), "at least 1,000"),
+])
+def test_a_range_shows_the_digits_that_tell_its_bounds_apart(
+        args: tuple[float | None, float | None, float | None], text: str) -> None:
+    # Rounding showed 1000.2 to 1000.4 as "1,000 to 1,000", a point it is not.
+    from claimrecon._quantity import describe_range
+
+    assert describe_range(*args) == text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -288,7 +288,9 @@ class Quantity:
 def describe_range(
     value: float | None, lower: float | None, upper: float | None, unit: str | None = None
 ) -> str:
-    """The range ``[lower, upper]`` around ``value`` as a short phrase."""
+    """The range ``[lower, upper]`` around ``value`` as a short phrase (with the
+    digits that tell the two bounds apart, where rounding would show them as one)."""
+    fmt = _telling_apart(lower, upper)
     if lower is not None and lower == upper:
         text = format_number(lower)
     else:
@@ -300,6 +302,19 @@ def describe_range(
         elif upper is None:
             rng = f"at least {format_number(lower)}"
         else:
-            rng = f"{format_number(lower)} to {format_number(upper)}"
-        text = rng if value is None else f"about {format_number(value)} ({rng})"
+            rng = f"{fmt(lower)} to {fmt(upper)}"
+        text = rng if value is None else f"about {fmt(value)} ({rng})"
     return f"{text} {unit}" if unit else text
+
+
+def _telling_apart(lower: float | None, upper: float | None) -> Callable[[float], str]:
+    """:func:`format_number`, or, when it would show two different bounds as one text
+    ("1,000 to 1,000" for 1000.2 to 1000.4), as many significant digits as tell them
+    apart."""
+    if lower is None or upper is None or lower == upper or (
+            format_number(lower) != format_number(upper)):
+        return format_number
+    for digits in range(5, 18):
+        if f"{lower:,.{digits}g}" != f"{upper:,.{digits}g}":
+            break
+    return lambda x: f"{x:,.{digits}g}"

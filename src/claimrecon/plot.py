@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._errors import EmptyInputError, MixedVariablesError
 from ._model import Claim, Contribution, Estimate, Exclusion, Variable
-from ._quantity import describe_range, format_number
+from ._quantity import _telling_apart, describe_range, format_number
 
 if TYPE_CHECKING:
     import matplotlib.axes
@@ -228,7 +228,8 @@ def _range_text(lower: float | None, value: float | None, upper: float | None) -
         return f"≤ {format_number(upper)}"
     if upper is None:
         return f"≥ {format_number(lower)}"
-    return f"{format_number(lower)}–{format_number(upper)}"
+    fmt = _telling_apart(lower, upper)  # "1,000.2–1,000.4", not "1,000–1,000"
+    return f"{fmt(lower)}–{fmt(upper)}"
 
 
 def _share_text(share: float) -> str:
