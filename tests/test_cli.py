@@ -268,3 +268,21 @@ def _file(tmp_path: Path, name: str, text: str) -> Path:
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
     return p
+
+
+def test_names_are_shown_not_rendered_nor_run_by_the_terminal(tmp_path: Path) -> None:
+    # A name is text: in Markdown not a link, a tag or emphasis; on a terminal no
+    # escape sequence (ESC [ 31 m restyled it) nor any other control character.
+    p = tmp_path / "c.jsonl"
+    name = "<script>x</script> [a](http://e.com) *b* \x1b[31mred\x00"
+    p.write_text(json.dumps({"variable": name, "source": "a", "value": 1}) + "\n",
+                 encoding="utf-8")
+    code, out = run("reconcile", str(p), "-f", "markdown")
+    assert code == 0
+    row = out.splitlines()[2]
+    # (the escapes' backslashes are escaped too: Markdown renders them as \x1b)
+    assert row.startswith(
+        r"| \<script\>x\</script\> \[a\](http://e.com) \*b\* \\x1b\[31mred\\x00 |")
+    for fmt in ("table", "markdown"):
+        code, out = run("reconcile", str(p), "-f", fmt)
+        assert "\x1b" not in out and "\x00" not in out

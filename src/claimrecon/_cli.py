@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any, TextIO
 
 import click
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -31,6 +32,21 @@ from ._model import Claim, Estimate, Variable
 from ._quantity import describe_range
 
 BUILTIN_ORDER = ("range", "intersection", "weighted", "median", "recency")
+
+
+#: Control characters (C0, DEL, C1), shown as escapes: written raw, a name in a claims
+#: file could restyle or clear the terminal (ESC [ ... m).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """``text`` with its control characters (but tab and line break) shown as escapes."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def escape(text: str) -> str:
+    """Text for rich: control characters made visible, markup escaped."""
+    return _markup_escape(_visible(text))
 
 
 def _console() -> Console:
@@ -235,11 +251,16 @@ def _echo_json(es: Estimates) -> None:
     click.echo(f'  "errors": {errors}\n}}')
 
 
+#: Characters with a meaning in Markdown (or HTML, which Markdown passes through).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#~])")
+
+
 def _md_cell(text: str) -> str:
-    """A Markdown table cell: a '|' escaped, a line break written as \\n (it would end
-    the row)."""
-    return text.replace("|", "\\|").replace("\r\n", "\\n").replace("\n", "\\n").replace(
-        "\r", "\\n")
+    """A Markdown table cell: Markdown's and HTML's special characters escaped (a name
+    is shown, never rendered as a link or a tag), a line break written as \\n (it
+    would end the row), control characters as escapes."""
+    text = _MD_SPECIAL.sub(r"\\\1", _visible(text.replace("\r\n", "\n").replace("\r", "\n")))
+    return text.replace("\n", "\\n")
 
 
 def _markdown(es: Estimates) -> str:
@@ -314,9 +335,10 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
         # Drawing a table of a million rows takes rich minutes: plain columns instead.
         title = f"{len(table)} claims, {len(es)} variables, strategy {strategy!r}"
         lines = [title, "variable\testimate\tused\texcluded\tconflict"]
-        lines.extend(f"{v}\t{phrase}\t{used}\t{excl}\t{'yes' if conflict else ''}"
+        lines.extend(_visible(f"{v}\t{phrase}\t{used}\t{excl}\t{'yes' if conflict else ''}")
                      for v, _, phrase, _, _, _, used, excl, conflict in _summaries(es))
-        lines.extend(f"{failed}\terror: {problem}" for failed, problem in es.errors.items())
+        lines.extend(_visible(f"{failed}\terror: {problem}")
+                     for failed, problem in es.errors.items())
         click.echo("\n".join(lines))
     else:
         con = _console()
