@@ -337,3 +337,27 @@ def test_a_long_variable_name_gets_a_chart_file_the_file_system_takes(tmp_path: 
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     assert len(pngs) == 2 and all(len(p) < 100 for p in pngs)
     assert list(sections((tmp_path / HTML_FILE).read_text(encoding="utf-8"))) == names
+
+
+def test_markdown_links_reach_their_own_section_when_anchors_meet(tmp_path: Path) -> None:
+    # "Troops" after "troops", "nk troops" after "nk-troops", a variable called
+    # "summary" after the Summary heading: renderers number repeated anchors (-1, -2),
+    # and the summary's links followed the first, another section.
+    from claimrecon._report import _anchors
+
+    src = cr.Source(id="s")
+    names = ["troops", "Troops", "nk-troops", "nk troops", "summary", "A &amp; B"]
+    write_report([cr.Claim(variable=v, source=src, quantity=cr.Quantity(value=1))
+                  for v in names], tmp_path, title="Report")
+    md = (tmp_path / MARKDOWN_FILE).read_text(encoding="utf-8")
+    headings = [line.lstrip("#").strip() for line in md.splitlines() if line.startswith("#")]
+    rendered = [re.sub(r"\\(.)", r"\1", h) for h in headings]  # Markdown escapes undone
+    links = re.findall(r"^\| \[(.+?)\]\(#([^)]+)\)", md, flags=re.M)
+    assert [re.sub(r"\\(.)", r"\1", text) for text, _ in links] == names
+    positions = {h: i for i, h in enumerate(rendered) if h in names}
+    all_anchors = _anchors(rendered)
+    for text, anchor in links:
+        name = re.sub(r"\\(.)", r"\1", text)
+        assert all_anchors[positions[name]] == anchor
+    assert [a for _, a in links] == ["troops", "troops-1", "nk-troops", "nk-troops-1",
+                                     "summary-1", "a-amp-b"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import html
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -468,7 +469,7 @@ def _lede(
 
 # -- Markdown ----------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#&~])")
 
 
 def _md(text: object) -> str:
@@ -482,6 +483,20 @@ def _anchor(heading: object) -> str:
     return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
 
 
+def _anchors(headings: Iterable[object]) -> list[str]:
+    """The anchors of a document's headings, in order: a heading whose anchor an
+    earlier one has gets "-1", "-2", ... as renderers give it ("Troops" after
+    "troops"; a variable called "summary" after the Summary heading)."""
+    seen: dict[str, int] = {}
+    out = []
+    for h in headings:
+        base = _anchor(h)
+        n = seen.get(base, 0)
+        out.append(base if n == 0 else f"{base}-{n}")
+        seen[base] = n + 1
+    return out
+
+
 def _markdown(
     title: str, variables: Sequence[_Variable], strategies: Sequence[str],
     pngs: Mapping[str, str], n_claims: int, n_documents: int,
@@ -491,10 +506,14 @@ def _markdown(
     lines.append("| variable | unit | claims | " + " | ".join(_md(s) for s in strategies)
                  + " | agreement |")
     lines.append("|---|---|--:|" + "---|" * len(strategies) + "---|")
-    for v in variables:
+    # Every heading of the document, in order: the title, Summary, and per variable
+    # its name, Estimates and Claims (n).
+    anchors = _anchors([title, "Summary", *itertools.chain.from_iterable(
+        (v.variable, "Estimates", f"Claims ({len(v.claims)})") for v in variables)])
+    for i, v in enumerate(variables):
         counted = len(v.claims) - v.repeats
         claims = f"{counted}" + (f" (+{v.repeats} repeated)" if v.repeats else "")
-        cells = [f"[{_md(v.variable)}](#{_anchor(v.variable)})", _md(v.unit or ""), claims]
+        cells = [f"[{_md(v.variable)}](#{anchors[2 + 3 * i]})", _md(v.unit or ""), claims]
         for s in strategies:
             e = v.by_strategy(s)
             cells.append("failed" if e is None else _md(_plain(e)))
