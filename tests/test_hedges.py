@@ -350,7 +350,7 @@ def test_text_that_is_not_wholly_one_hedged_figure_is_refused(text: str) -> None
         ("between 2% and 3 million", "is a percentage, the other a count"),
         ("-5", "'-5' is negative, and negative figures are not read from text"),
         ("about \u22123.5%", "'\u22123.5%' is negative"),
-        ("a" * 20_000 + "1", "'" + "a" * 20 + ""),  # a long run without spaces: read once
+        ("a" * 20_000 + "1", "'" + "a" * 20),  # a long run without spaces is named
         ("about 1" + "0" * 400_001, "too large for a float"),
     ],
 )

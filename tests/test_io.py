@@ -603,7 +603,7 @@ def test_a_frame_via_of_pandas_na_is_no_outlet() -> None:
     assert table.via == (("Reuters",), ())
 
 
-@pytest.mark.parametrize("column", ["source", "unit", "source_name", "quote"])
+@pytest.mark.parametrize("column", ["source", "unit", "source_name", "quote", "as_of"])
 def test_a_parquet_list_where_a_text_belongs_is_refused(tmp_path: Path, column: str) -> None:
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
@@ -611,8 +611,10 @@ def test_a_parquet_list_where_a_text_belongs_is_refused(tmp_path: Path, column: 
             "value": pa.array([1.0, 2.0]), column: pa.array([["x"], ["y"]])}
     p = tmp_path / "lists.parquet"
     pq.write_table(pa.table(cols), p)
-    with pytest.raises(cr.ClaimFileError, match=f"row 0, column '{column}': expected a text"):
+    with pytest.raises(cr.ClaimFileError, match=f"row 0, column '{column}': expected a text"
+                       ) as info:
         cr.read_claims(p)
+    assert str(info.value).startswith(str(p))  # the file is named, for dates too
 
 
 def test_a_damaged_parquet_file_is_a_claim_file_error(tmp_path: Path) -> None:

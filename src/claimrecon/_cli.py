@@ -226,7 +226,9 @@ def _check_truths(truths: dict[Any, float], variables: Sequence[Any], path: str)
 
 def _exact(x: float) -> str:
     """A figure as its shortest exact text: 1234567 (not 1.23457e+06), 0.1, 1e+300."""
-    return str(int(x)) if x.is_integer() and abs(x) < 2**53 else repr(x)
+    from ._io import _figure
+
+    return repr(_figure(x))
 
 
 #: Above this many variables the table format prints tab-separated columns, not a
@@ -251,14 +253,12 @@ def _echo_json(es: Estimates) -> None:
     click.echo(f'  "errors": {errors}\n}}')
 
 
-#: Characters with a meaning in Markdown (or HTML, which Markdown passes through).
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#~])")
-
-
 def _md_cell(text: str) -> str:
     """A Markdown table cell: Markdown's and HTML's special characters escaped (a name
     is shown, never rendered as a link or a tag), a line break written as \\n (it
     would end the row), control characters as escapes."""
+    from ._report import _MD_SPECIAL  # one set of special characters, as report.md's
+
     text = _MD_SPECIAL.sub(r"\\\1", _visible(text.replace("\r\n", "\n").replace("\r", "\n")))
     return text.replace("\n", "\\n")
 

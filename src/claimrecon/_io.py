@@ -1157,8 +1157,8 @@ def table_from_frame(
             f"source {str(src_uniques[src_codes[r]])!r} is defined differently in another row; "
             f"every row of one source must agree on {col}"))
 
-    as_of = _frame_times(frame, "as_of", problems, shared)
-    published = _frame_times(frame, "published", problems, shared)
+    as_of = _frame_times(frame, "as_of", problems, shared, path)
+    published = _frame_times(frame, "published", problems, shared, path)
     if "unit" in frame.columns:
         unit_codes, unit_uniques = _factorize(frame["unit"], "unit", path)
         _non_texts(problems, unit_codes, unit_uniques.tolist(), "unit")
@@ -1214,7 +1214,8 @@ def table_from_frame(
 
 
 def _frame_times(
-    frame: Any, col: str, problems: list[tuple[int, str, str]], shared: _Shared
+    frame: Any, col: str, problems: list[tuple[int, str, str]], shared: _Shared,
+    path: str | None,
 ) -> Any:
     import pandas as pd
 
@@ -1225,7 +1226,7 @@ def _frame_times(
     if not pd.api.types.is_datetime64_any_dtype(raw.dtype):
         # Texts, dates and datetimes as objects: each distinct cell read as files read
         # it (one rule for what an ISO date is, whatever holds the claims).
-        codes, uniques = _factorize(raw, col, None)
+        codes, uniques = _factorize(raw, col, path)
         times, refused = [], []
         for k, x in enumerate(uniques.tolist()):
             try:
