@@ -332,34 +332,26 @@ def test_repeats_are_found_when_one_figure_is_repeated_hundreds_of_times(copies:
     assert got == expected
 
 
-@pytest.mark.parametrize("size", [1, 7, 8, 13, 4096, 4099])
-@pytest.mark.parametrize("n", [1, 2, 9, 3000])
-def test_rows_in_shared_buckets_are_read_bit_by_bit(size: int, n: int) -> None:
-    """Each row's verdict comes from one bit of a packed table (sizes not a multiple
-    of eight included); it must be exactly 'another row has this bucket'."""
-    from claimrecon._engine import _in_shared_bucket
-
-    rng = np.random.default_rng(size * 31 + n)
-    bucket = rng.integers(0, size, n)
-    expected = np.bincount(bucket, minlength=size)[bucket] > 1
-    np.testing.assert_array_equal(_in_shared_bucket(bucket, size), expected)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_repeat_search_keeps_every_row_whose_pair_occurs_twice(seed: int) -> None:
-    from claimrecon._engine import _maybe_repeated
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_repeat_search_finds_exactly_the_rows_whose_pair_occurs_twice(seed: int) -> None:
+    from claimrecon._engine import _pairs_twice
 
     rng = np.random.default_rng(seed)
-    n, n_src = 60_000, 300
-    var, src = rng.integers(0, 20_000, n), rng.integers(0, n_src, n)
+    n, n_var, n_src = 60_000, [20_000, 50, 200_000, 1][seed], [300, 7, 1, 100_000][seed]
+    var, src = rng.integers(0, n_var, n), rng.integers(0, n_src, n)
     pair = var * n_src + src
     _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
     twice = np.flatnonzero(counts[inverse] > 1)
     assert len(twice) > 0
-    rows = _maybe_repeated(var, src, n_src)
-    assert np.all(np.diff(rows) > 0)  # increasing row numbers, none twice
-    assert np.isin(twice, rows).all()
-    assert len(rows) < n // 2  # the rounds have narrowed the candidates down
+    np.testing.assert_array_equal(_pairs_twice(var, src, n_var, n_src), twice)
+
+
+def test_the_repeat_search_finds_nothing_where_every_pair_is_once() -> None:
+    from claimrecon._engine import _pairs_twice
+
+    var = np.repeat(np.arange(1000), 10)
+    src = np.tile(np.arange(10), 1000)
+    assert len(_pairs_twice(var, src, 1000, 10)) == 0
 
 
 def test_shares_where_most_claims_are_superseded_are_the_sums_over_every_row() -> None:
