@@ -299,9 +299,12 @@ def reliability_by_code(
 def truth_change(old: FloatArray, new: FloatArray) -> float:
     """The largest relative difference between two sets of estimates (``NaN`` = none)."""
     both = ~np.isnan(old) & ~np.isnan(new)
-    if not both.any():
+    n_both = int(np.count_nonzero(both))
+    if n_both == 0:
         return 0.0
-    return float(relative_deviation(old[both], new[both]).max())
+    if n_both < len(both):  # (every estimate on both sides: no copies)
+        old, new = old[both], new[both]
+    return float(relative_deviation(old, new).max())
 
 
 #: The deviations :meth:`Problem.deviations` knows.
@@ -625,8 +628,8 @@ def _advance(
     change = 0.0 if truth is None else truth_change(truth, new)
     if len(p.src_contested) == 0:
         return new, Losses(np.zeros(shard.n_fit), 0.0, 0, change)
-    e = p.deviations(new, deviation)
-    d = e * e if power == 2 else e
+    e = p.deviations(new, deviation)  # an array of its own, or one kept for the next call
+    d = np.square(e, out=e) if power == 2 else e
     return new, Losses(shard.by_source(p.src_contested, d), float(d.sum()), len(d), change)
 
 
