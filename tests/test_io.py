@@ -256,13 +256,14 @@ def test_an_empty_frame_is_no_claims_whatever_its_columns(extra: dict[str, list[
 def test_source_ids_coded_on_a_second_thread_give_the_same_table(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Large frames code their source ids on a second thread: the table, and the rows a
-    bad source id is reported in, are those of the one-thread path."""
+    bad source id is reported in, are those of the one-thread path (text variable keys:
+    beside numpy integer keys the source ids are coded in turn)."""
     pd = pytest.importorskip("pandas")
     from claimrecon import _io
 
     rng = np.random.default_rng(7)
     n = 500
-    df = pd.DataFrame({"variable": rng.integers(0, 40, n),
+    df = pd.DataFrame({"variable": [f"v{i}" for i in rng.integers(0, 40, n)],
                        "source": [f"s{i}" for i in rng.integers(0, 30, n)],
                        "value": rng.normal(100.0, 5.0, n)})
     tables = {}
