@@ -1242,17 +1242,14 @@ def _frame_times(
             _frame_problems(problems, np.isin(codes, list(why)), col,
                             lambda r: why[int(codes[r])])
         return np.append(np.array(times, np.int64), MISSING_TIME)[codes]  # -1: not given
-    missing = raw.isna().to_numpy()
     ts = raw
     if getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
-    bad = ts.isna().to_numpy() & ~missing
-    _frame_problems(problems, bad, col,
-                    lambda r: f"expected an ISO date or datetime (got {raw.iloc[r]!r})")
+        bad = ts.isna().to_numpy() & ~raw.isna().to_numpy()
+        _frame_problems(problems, bad, col,
+                        lambda r: f"expected an ISO date or datetime (got {raw.iloc[r]!r})")
+    # NaT (not given) is MISSING_TIME's number: the microseconds are the column.
     us = ts.to_numpy(dtype="datetime64[us]").view(np.int64)
-    nat = ts.isna().to_numpy()
-    if np.count_nonzero(nat):
-        return np.where(nat, MISSING_TIME, us)
     return shared.own(raw, us)
 
 
