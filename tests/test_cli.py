@@ -130,6 +130,23 @@ def test_report_of_a_bad_file_exits_1(tmp_path: Path) -> None:
     assert "line 2, column 'value'" in out
 
 
+def test_report_exits_1_naming_a_variable_no_strategy_could_estimate(tmp_path: Path) -> None:
+    """The reports are written (the variable's section says why), but a variable with
+    no estimate at all is bad data: the command says which and exits with 1."""
+    import pytest
+
+    pytest.importorskip("matplotlib")
+    p = tmp_path / "c.csv"
+    p.write_text("variable,source,value,unit\nmixed,a,1,km\nmixed,b,2,kg\nfine,a,3,\n",
+                 encoding="utf-8")
+    code, out = run("report", str(p), "--out", str(tmp_path / "rep"))
+    assert code == 1, out
+    assert "mixed: no strategy could estimate it" in out and "units" in out
+    assert "fine:" not in out
+    page = (tmp_path / "rep" / "index.html").read_text(encoding="utf-8")
+    assert "fine" in page and "mixed" in page
+
+
 def test_json_is_written_one_estimate_at_a_time_as_json_dumps_would(tmp_path: Path) -> None:
     import claimrecon as cr
 

@@ -37,8 +37,9 @@ VARIABLES = list(dict.fromkeys(c.variable for c in SEEDS))
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report of the seed claims, written once for the module."""
     out = tmp_path_factory.mktemp("demo-report")
-    index = report_command("demo", str(out))
+    index, failed = report_command("demo", str(out))
     assert index == out / HTML_FILE
+    assert failed == {}
     return out
 
 
@@ -202,7 +203,8 @@ def test_everything_is_escaped(tmp_path: Path) -> None:
 def test_a_claims_file_makes_a_report(tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
     cr.ClaimTable.from_claims(SEEDS).write(path)
-    index = report_command(str(path), str(tmp_path / "out"))
+    index, failed = report_command(str(path), str(tmp_path / "out"))
+    assert failed == {}
     page = index.read_text(encoding="utf-8")
     assert "Claims of claims.csv" in page
     assert list(sections(page)) == VARIABLES

@@ -364,11 +364,12 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
 def report(source: str, out_dir: str) -> None:
     """Write a shareable report of the claims in FILE, or of the bundled seed claims with
     `demo`: a self-contained HTML page (charts inline, no network) and Markdown with PNG
-    charts. Needs the plot extra: pip install 'claimrecon[plot]'."""
+    charts. Needs the plot extra: pip install 'claimrecon[plot]'. Exits with 1 when a
+    variable has no estimate under any strategy (the reports are written, and say why)."""
     from ._report import report_command
 
     try:
-        index = report_command(source, out_dir)
+        index, failed = report_command(source, out_dir)
     except ClaimreconError as exc:
         _fail(str(exc) + "".join(f"\n  {n}" for n in getattr(exc, "__notes__", [])))
         return
@@ -376,6 +377,12 @@ def report(source: str, out_dir: str) -> None:
         _fail(str(exc))
         return
     click.echo(f"wrote {index} and {index.with_name('report.md')}")
+    if failed:  # written, with a section saying why; but no estimate: bad data
+        err = Console(stderr=True)
+        for variable, problem in failed.items():
+            err.print(f"[red]{escape(str(variable))}[/]: no strategy could "
+                      f"estimate it: {escape(str(problem))}")
+        sys.exit(1)
 
 
 @main.command()

@@ -605,6 +605,20 @@ def write_report(
     :raises EmptyInputError: no claims.
     :raises UnknownStrategyError: a strategy that is not installed.
     """
+    return _write(claims, out_dir, strategies=strategies, title=title,
+                  descriptions=descriptions, plugin_manager=plugin_manager)[0]
+
+
+def _write(
+    claims: Iterable[Claim],
+    out_dir: str | Path,
+    *,
+    strategies: Sequence[str] = BUILTIN_STRATEGIES,
+    title: str = "claimrecon report",
+    descriptions: Mapping[Variable, str] | None = None,
+    plugin_manager: pluggy.PluginManager | None = None,
+) -> tuple[Path, list[_Variable]]:
+    """:func:`write_report`, also returning what it gathered about each variable."""
     from ._errors import EmptyInputError
     from ._table import ClaimTable
 
@@ -642,10 +656,10 @@ def write_report(
     index.write_text(page, encoding="utf-8")
     (out / MARKDOWN_FILE).write_text(
         _markdown(title, variables, names, pngs, len(items), n_docs), encoding="utf-8")
-    return index
+    return index, variables
 
 
-def report_command(source: str, out_dir: str) -> Path:
+def report_command(source: str, out_dir: str) -> tuple[Path, dict[Variable, Exception]]:
     """What ``claimrecon report FILE|demo --out DIR`` does: write the reports of a file.
 
     :param source: ``"demo"`` for the bundled seed claims (North Korean troops in
@@ -653,7 +667,9 @@ def report_command(source: str, out_dir: str) -> Path:
         claims schema (CSV, JSON Lines or Parquet), read with
         :func:`~claimrecon.read_claims`. A file named ``demo`` is ``./demo``.
     :param out_dir: the folder to write into.
-    :returns: the path of ``index.html``; ``report.md`` is next to it.
+    :returns: the path of ``index.html`` (``report.md`` is next to it), and the
+        variables that no strategy could estimate, each with the first strategy's
+        error (their sections in the reports say why; the command exits with 1).
     :raises ClaimFileError: the file cannot be read as claims.
     :raises ImportError: matplotlib is not installed.
     """
@@ -661,11 +677,15 @@ def report_command(source: str, out_dir: str) -> Path:
         from ._seeds import load_seed_claims, seed_variables
 
         described: dict[Variable, str] = dict(seed_variables().items())
-        return write_report(
+        index, variables = _write(
             load_seed_claims(), out_dir, descriptions=described,
             title="North Korean troops in Russia: the claims of five news articles",
         )
-    from ._io import read_claims
+    else:
+        from ._io import read_claims
 
-    claims = read_claims(source).to_claims()
-    return write_report(claims, out_dir, title=f"Claims of {Path(source).name}")
+        claims = read_claims(source).to_claims()
+        index, variables = _write(claims, out_dir, title=f"Claims of {Path(source).name}")
+    failed = {v.variable: next(iter(v.errors.values())) for v in variables
+              if not v.estimates and v.errors}
+    return index, failed
