@@ -200,6 +200,20 @@ def test_everything_is_escaped(tmp_path: Path) -> None:
     assert len({p.name for p in tmp_path.glob("*.png")}) == 2
 
 
+def test_chart_ids_stay_unique_when_slugs_differ_only_in_punctuation(tmp_path: Path) -> None:
+    """"a.b" and "a_b" are two slugs, and their charts' element ids must not meet (a
+    prefix made of the slug, with "." turned into "_", made them one)."""
+    claims = [cr.Claim(variable=name, source=cr.Source(id=s), quantity=cr.Quantity(value=x))
+              for name in ("a.b", "a_b") for s, x in (("p", 1.0), ("q", 2.0))]
+    page = write_report(claims, tmp_path).read_text(encoding="utf-8")
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    assert page.count('class="forest"') == 2
+    targets = set(ids)
+    for ref in re.findall(r'href="#([^"]+)"', page) + re.findall(r"url\(#([^)]+)\)", page):
+        assert ref in targets, ref
+
+
 def test_a_claims_file_makes_a_report(tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
     cr.ClaimTable.from_claims(SEEDS).write(path)

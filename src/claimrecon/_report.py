@@ -200,13 +200,16 @@ def _reasons(e: Estimate) -> str:
     return "; ".join(f"{reason} ({n})" for reason, n in counts.items())
 
 
-def _inline_svg(data: bytes, label: str, slug: str) -> str:
-    """An SVG file as an element of an HTML page: no prolog, no metadata, labelled."""
+def _inline_svg(data: bytes, label: str, number: int) -> str:
+    """An SVG file as an element of an HTML page: no prolog, no metadata, labelled.
+    ``number``: the chart's place in the page, unique to it."""
     text = data.decode("utf-8")
     text = text[text.index("<svg"):]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    # Element ids must be unique in the page: prefix them with the chart's slug.
-    prefix = re.sub(r"[^A-Za-z0-9_-]", "_", slug) + "-"
+    # Element ids must be unique in the page: prefix them with the chart's number (a
+    # prefix made of the slug made one of "a.b" and "a_b"; the sections' ids are
+    # "v-<slug>" and "summary", which no prefix here can begin).
+    prefix = f"chart{number}-"
     text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', text)
     text = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', text)
     text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", text)
@@ -638,13 +641,13 @@ def _write(
     out.mkdir(parents=True, exist_ok=True)
     svgs: dict[str, str] = {}
     pngs: dict[str, str] = {}
-    for v in variables:
+    for number, v in enumerate(variables, 1):
         if not v.estimates:
             continue
         salt = f"claimrecon-{v.slug}"
         label = f"Chart of the claims about {v.variable} and the estimates reconciled from them"
         fig = forest(v.estimates, title="", legend=False)
-        svgs[v.slug] = _inline_svg(_chart(fig, "svg", salt), label, v.slug)
+        svgs[v.slug] = _inline_svg(_chart(fig, "svg", salt), label, number)
         fig = forest(v.estimates, legend=True)
         name = f"{v.slug}.png"
         (out / name).write_bytes(_chart(fig, "png", salt))
