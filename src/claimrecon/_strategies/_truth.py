@@ -630,7 +630,9 @@ def _advance(
         return new, Losses(np.zeros(shard.n_fit), 0.0, 0, change)
     e = p.deviations(new, deviation)  # an array of its own, or one kept for the next call
     d = np.square(e, out=e) if power == 2 else e
-    return new, Losses(shard.by_source(p.src_contested, d), float(d.sum()), len(d), change)
+    by_source = shard.by_source(p.src_contested, d)
+    # The total from the sums by source: one sum over the sources, not over the claims.
+    return new, Losses(by_source, float(by_source.sum()), len(d), change)
 
 
 def _add_losses(a: Losses, b: Losses) -> Losses:
