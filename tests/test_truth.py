@@ -498,6 +498,40 @@ def test_the_per_iteration_shortcuts_give_the_plain_estimates() -> None:
     assert layouts == {"flat", "columns", "rows"}
 
 
+@pytest.mark.parametrize("width", [255, 256, 300])
+def test_weighted_medians_by_columns_of_any_height(width: int) -> None:
+    """The weighted medians laid out by columns count each variable's entries short
+    of half its weight in bytes when a column holds fewer than 256 entries, else in
+    machine integers: both must pick the same figure as a plain sort per variable."""
+    from claimrecon._strategies._truth import Problem
+    from claimrecon._strategy import Segments
+
+    rng = np.random.default_rng(width)
+    m = width + 1  # at least as many variables as the widest holds claims: by columns
+    n = m * width
+    rank = np.concatenate([rng.permutation(width) for _ in range(m)])
+    value = (rank // 2).astype(float)  # ties
+    # The top 20 figures of each variable come from heavy sources (codes 4 to 7): the
+    # median lies among them, past 255 entries of the column when it holds 300.
+    src = np.where(rank >= width - 20, rng.integers(4, 8, n), rng.integers(0, 4, n))
+    table = cr.ClaimTable(variable=np.repeat(np.arange(m), width), variables=list(range(m)),
+                          source=src, sources=[cr.Source(id=f"s{i}") for i in range(8)],
+                          lower=value, value=value, upper=value)
+    segs = Segments(table=table, rows=None, segment=table.variable, m=m,
+                    starts=np.arange(0, n + 1, width), weight=np.ones(n),
+                    variables=table.variables)
+    p = Problem(segs)
+    assert p.by_value._columns
+    w_src = np.r_[rng.uniform(1e-4, 1e-3, 4), rng.uniform(0.5, 1.0, 4)]
+    got = p.estimate(w_src, "median")
+    assert np.all(got >= (width - 20) // 2)
+    x, w = value.reshape(m, width), w_src[src].reshape(m, width)
+    o = np.argsort(x, axis=1, kind="stable")
+    share = np.cumsum(np.take_along_axis(w, o, 1), axis=1) / w.sum(axis=1, keepdims=True)
+    first = np.argmax(share >= 0.5 - 1e-9, axis=1)
+    np.testing.assert_array_equal(got, np.take_along_axis(x, o, 1)[np.arange(m), first])
+
+
 @pytest.mark.parametrize("shape", ["equal", "ragged", "one-large"])
 def test_rows_are_ordered_by_segment_then_figure_with_nan_last(shape: str) -> None:
     """Each of the three layouts (a full matrix, a padded one, a global sort) orders
