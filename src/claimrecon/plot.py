@@ -33,6 +33,9 @@ __all__ = ["forest"]
 # Above this ratio of the largest to the smallest positive figure the x axis is
 # logarithmic.
 _LOG_RATIO = 50.0
+# ...if no figure is below this: a log axis starts at a normal float below the figures
+# (a figure of 2.2e-311 fell below the axis, which starts at 1e-307 at the lowest).
+_LOG_MIN = 1e-300
 
 _INSTALL = "pip install 'claimrecon[plot]'"
 
@@ -246,9 +249,10 @@ def _layout(estimates: Estimate | Sequence[Estimate]) -> _Plan:
     The claim rows are the union of the claims of every estimate (each estimate
     accounts for every claim it was given, used or excluded; equal claims keep their
     multiplicity), ordered by :func:`_claim_order_key`. The estimate rows follow, in the
-    order given. The x axis is logarithmic when every finite figure is positive and the
-    largest is more than ``_LOG_RATIO`` (50) times the smallest. ``xlim`` pads the figures
-    and leaves room for the arrows of open ends.
+    order given. The x axis is logarithmic when every finite figure is at least
+    ``_LOG_MIN`` (1e-300, above which a log axis can start below them) and the largest
+    is more than ``_LOG_RATIO`` (50) times the smallest. ``xlim`` pads the
+    figures and leaves room for the arrows of open ends.
 
     :raises MixedVariablesError: estimates of several variables.
     :raises EmptyInputError: an empty sequence.
@@ -329,7 +333,8 @@ def _layout(estimates: Estimate | Sequence[Estimate]) -> _Plan:
     figures = [x for row in rows for x in (row.lower, row.value, row.upper) if x is not None]
     finite = [x for x in figures if math.isfinite(x)]
     positive = bool(finite) and all(x > 0 for x in finite)
-    log = positive and max(finite) / min(finite) > _LOG_RATIO
+    log = (positive and max(finite) / min(finite) > _LOG_RATIO
+           and min(finite) >= _LOG_MIN)
     xlim = _xlim(finite, log=log,
                  open_left=any(r.open_left for r in rows),
                  open_right=any(r.open_right for r in rows))
