@@ -75,10 +75,184 @@ def _sweep(segs: Segments, share: FloatArray) -> Sweep:
     return lo, hi, agree
 
 
+#: Events (segments x events per segment) swept at a time: a block's scratch arrays
+#: stay in cache and are reused (on a large input, fresh memory for every temporary
+#: of the whole matrix cost more than the arithmetic), and numpy's cost per call is
+#: spread over a thousand or more segments.
+_BLOCK = 1 << 15
+#: Up to this many events per segment, a block is swept transposed (one vector
+#: operation per event, over the block's segments); wider, along its rows.
+_NARROW = 64
+#: Below this many events (segments x 2 x width), the one-piece stable sort: it has
+#: less overhead per call (a one-variable call, a small table).
+_SMALL = 1 << 13
+_MAGNITUDE = np.int64(0x7FFF_FFFF_FFFF_FFFF)
+
+
 def _sweep_padded(segs: Segments, share: FloatArray, width: int) -> Sweep:
     """The sweep with each segment's events in a row of a padded matrix: lower bounds
     in the first half of the row, upper bounds in the second, empty slots at +inf with
-    no weight; a stable sort along the rows keeps lower bounds first at ties."""
+    no weight; each row's events taken in order of (bound, slot), so that lower bounds
+    come first at ties (closed intervals), as a stable sort of the row takes them.
+    A small matrix is sorted in one piece (:func:`_sweep_stable`, less overhead); a
+    large one by blocks of rows (:func:`_sweep_blocks`, several times faster)."""
+    if segs.m * 2 * width < _SMALL:
+        return _sweep_stable(segs, share, width)
+    return _sweep_blocks(segs, share, width)
+
+
+def _sweep_blocks(segs: Segments, share: FloatArray, width: int) -> Sweep:
+    """:func:`_sweep_padded` a block of rows at a time, each row's events in order of
+    (bound, slot): the order a stable sort of the row gives.
+
+    That order comes from a plain sort of int64 keys (numpy's SIMD sort, several times
+    faster than a stable argsort): each bound as an int64 of the same order (-0.0 as
+    0.0, which the stable sort holds equal), its lowest bits replaced by the event's
+    slot, which the sorted keys give back. Bounds that differ only in those bits (a few
+    ulps apart) can come out of order: :func:`_mend` puts them right. A block's scratch
+    arrays are reused; narrow rows are swept transposed (one vector operation per event
+    over the block's segments rather than one call per segment).
+    """
+    m = segs.m
+    if m == 0:
+        return np.empty(0), np.empty(0), np.empty(0, bool)
+    cols = 2 * width
+    bits = max(int(cols - 1).bit_length(), 1)
+    slot_mask = (1 << bits) - 1
+    lower, upper = segs.lower, segs.upper
+    padded = width * m != segs.n
+    starts = segs.starts
+    counts = segs.counts if padded else None
+    narrow = cols <= _NARROW
+    rows_per = min(m, max(1, _BLOCK // cols))
+    lo, hi = np.empty(m), np.empty(m)
+    agree = np.empty(m, bool)
+    # Scratch, reused block after block (the last block uses the first rows).
+    at_buf = np.empty((rows_per, cols))
+    delta_buf = np.empty((rows_per, cols))
+    key_buf = np.empty((rows_per, cols), np.int64)
+    tmp_buf = np.empty((rows_per, cols), np.int64)
+    slot_buf = np.empty((cols, rows_per) if narrow else (0, 0), np.int64)
+    slots = np.broadcast_to(np.arange(cols, dtype=np.int64), (rows_per, cols)).copy()
+    row_at = np.arange(0, rows_per * cols, cols)
+    # Narrow rows: cols - i at event i, whose maximum over the events that reach the
+    # peak is cols - the first of them (argmax along the first axis is slower).
+    rev = (cols - np.arange(cols if narrow else 0)).astype(np.min_scalar_type(cols))[:, None]
+    for r0 in range(0, m, rows_per):
+        r1 = min(m, r0 + rows_per)
+        nr = r1 - r0
+        at, delta = at_buf[:nr], delta_buf[:nr]
+        flat_at, flat_d = at.reshape(-1), delta.reshape(-1)
+        if not padded:  # each row is [lowers, uppers] of one segment
+            a, b = r0 * width, r1 * width
+            at[:, :width] = lower[a:b].reshape(nr, width)
+            at[:, width:] = upper[a:b].reshape(nr, width)
+            delta[:, :width] = share[a:b].reshape(nr, width)
+            delta[:, width:] = np.negative(share[a:b]).reshape(nr, width)
+        else:
+            assert starts is not None and counts is not None
+            a, b = int(starts[r0]), int(starts[r1])
+            seg = segs.segment[a:b]
+            start_at = np.arange(a, b)
+            start_at -= starts[seg]  # each claim's position in its segment
+            start_at += (seg - r0) * cols
+            at.fill(np.inf)
+            delta.fill(0.0)
+            flat_at[start_at] = lower[a:b]
+            flat_d[start_at] = share[a:b]
+            start_at += width
+            flat_at[start_at] = upper[a:b]
+            flat_d[start_at] = -share[a:b]
+        # The keys: each bound as an int64 of the same order (adding 0.0 turns -0.0
+        # into 0.0), its lowest ``bits`` bits replaced by the slot.
+        key, tmp = key_buf[:nr], tmp_buf[:nr]
+        np.add(at, 0.0, out=key.view(np.float64))
+        np.right_shift(key, 63, out=tmp)
+        tmp &= _MAGNITUDE
+        key ^= tmp
+        key &= ~slot_mask
+        key |= slots[:nr]
+        key.sort(axis=1)
+        # Neighbours whose keys differ only in the slot bits: equal bounds (in slot
+        # order, as they should be) or bounds a few ulps apart (maybe not).
+        flat_key, flat_tmp = key.reshape(-1), tmp.reshape(-1)
+        near = np.bitwise_xor(flat_key[1:], flat_key[:-1], out=flat_tmp[:-1])
+        near = near.view(np.uint64) <= slot_mask
+        if np.count_nonzero(near):
+            _mend(flat_key, flat_at, np.flatnonzero(near), cols, slot_mask)
+        # Each row's slots in sweep order, events along the first axis.
+        if narrow:
+            slot = slot_buf[:, :nr]
+            np.bitwise_and(key.T, slot_mask, out=slot)  # a transposed copy
+        else:
+            slot = np.bitwise_and(key, slot_mask).T
+        flat = slot + row_at[:nr]
+        opens = slot < (width if counts is None else counts[r0:r1])
+        d = np.take(flat_d, flat)
+        if narrow:
+            cover = np.empty_like(d)
+            cover[0] = d[0]
+            for i in range(1, cols):  # np.cumsum(d, axis=0): the same sums, faster
+                np.add(cover[i - 1], d[i], out=cover[i])
+        else:
+            cover = np.cumsum(d, axis=0)
+        peak = np.maximum.reduce(cover, axis=0)
+        reach = cover >= peak - TOLERANCE
+        if narrow:  # the first event that reaches the peak: argmax along axis 0, faster
+            first_reach = np.multiply(reach, rev)
+            best = cols - np.maximum.reduce(first_reach, axis=0).astype(np.int64)
+        else:
+            best = reach.argmax(axis=0)
+        k = np.arange(nr)
+        # The next end closes it: the first closing event after the start (an opening
+        # can follow within the tolerance, of a claim too light to move the peak).
+        close = best + 1  # usually the next event
+        late = np.flatnonzero(opens[close, k])
+        if len(late):
+            after = np.arange(cols)[:, None] > best[late]
+            close[late] = (after & ~opens[:, late]).argmax(axis=0)
+        lo[r0:r1] = np.take(flat_at, flat[best, k])
+        hi[r0:r1] = np.take(flat_at, flat[close, k])
+        # Two claims agree where two intervals open in a row: the coverage count first
+        # reaches 2 right after two opening events (closing ones follow their openings;
+        # empty slots sort after every opening).
+        agree[r0:r1] = np.logical_or.reduce(opens[1:] & opens[:-1], axis=0)
+    return lo, hi, agree
+
+
+def _mend(flat_key: IntArray, flat_at: FloatArray, near: IntArray, cols: int,
+          slot_mask: int) -> None:
+    """Put right, in place, the sorted keys ``flat_key`` (rows of ``cols``) where
+    bounds that differ only in the bits the slot replaced came out of slot order
+    rather than bound order. ``near``: the positions ``p`` where the keys at ``p`` and
+    ``p + 1`` differ only in the slot bits. Such neighbours form runs, each a run of
+    one row's keys with the same high bits, whose place in the row is right; only the
+    order within a run can be wrong. The runs with a pair out of order are sorted
+    again by (bound, slot), all at once."""
+    p = near[(near + 1) % cols != 0]  # pairs within a row
+    if not len(p):
+        return
+    row = p // cols
+    first = flat_at[row * cols + (flat_key[p] & slot_mask)]
+    second = flat_at[row * cols + (flat_key[p + 1] & slot_mask)]
+    bad = first > second  # -0.0 > 0.0 is false: equal, as they should be
+    if not np.count_nonzero(bad):
+        return
+    run = np.cumsum(np.r_[True, p[1:] != p[:-1] + 1]) - 1  # each pair's run
+    bad_run = np.zeros(int(run[-1]) + 1, bool)
+    bad_run[run[bad]] = True
+    p = p[bad_run[run]]
+    q = np.union1d(p, p + 1)  # the positions in those runs, in order
+    row = q // cols
+    slot = flat_key[q] & slot_mask
+    bound = flat_at[row * cols + slot] + 0.0  # -0.0 as 0.0
+    order = np.lexsort((slot, bound, row))
+    flat_key[q] = (flat_key[q] & ~slot_mask) | slot[order]
+
+
+def _sweep_stable(segs: Segments, share: FloatArray, width: int) -> Sweep:
+    """:func:`_sweep_padded` on a small matrix, in one piece: a stable argsort along
+    the rows keeps lower bounds first at ties. (The original code, unchanged.)"""
     m, seg = segs.m, segs.segment
     cols = 2 * width
     count: IntArray | None = None
