@@ -850,3 +850,49 @@ def test_a_frame_source_given_two_kinds_is_refused_by_row() -> None:
     frame.loc[1, "source_kind"] = "agency"
     table = cr.ClaimTable.from_pandas(frame)
     assert [(s.id, s.kind) for s in table.sources] == [("s", "agency"), ("t", None)]
+
+
+def _columns(**change: object) -> dict[str, object]:
+    """The columns of a valid table of three claims of one variable, with ``change``."""
+    cols: dict[str, object] = {
+        "variable": np.zeros(3, np.int64), "variables": ["v"],
+        "source": np.arange(3), "sources": [cr.Source(id=f"s{i}") for i in range(3)],
+        "lower": np.array([1.0, 2.0, -np.inf]), "value": np.array([1.5, np.nan, 3.0]),
+        "upper": np.array([2.0, np.inf, 4.0]),
+    }
+    cols.update(change)
+    return cols
+
+
+@pytest.mark.parametrize(("change", "error", "message"), [
+    ({"lower": np.array([1.0, np.nan, 0.0])}, cr.InvalidQuantityError, "row 1: lower nan"),
+    ({"upper": np.array([2.0, 1.0, 4.0])}, cr.InvalidQuantityError,
+     "row 1: lower 2.0 and upper 1.0"),
+    ({"lower": np.array([1.0, np.inf, 0.0])}, cr.InvalidQuantityError, "row 1: lower inf"),
+    ({"upper": np.array([2.0, np.inf, -np.inf])}, cr.InvalidQuantityError, "row 2"),
+    ({"value": np.array([1.5, np.nan, 5.0])}, cr.InvalidQuantityError, "row 2: value 5.0 lies"),
+    ({"value": np.array([np.inf, np.nan, 3.0])}, cr.InvalidQuantityError, "row 0: value inf"),
+    ({"source": np.array([0, 3, 1])}, ValueError, "'source' holds the code 3 at row 1"),
+    ({"source": np.array([0, -1, 1])}, ValueError, "'source' holds the code -1 at row 1"),
+    ({"variable": np.array([0, 0, 1])}, ValueError, "'variable' holds the code 1 at row 2"),
+    ({"unit": np.array([-1, 0, -1])}, ValueError, "'unit' holds the code 0 at row 1"),
+    ({"weight": np.array([1.0, -0.5, 1.0])}, ValueError, "row 1: weight -0.5"),
+    ({"weight": np.array([1.0, 1.0, np.nan])}, ValueError, "row 2: weight nan"),
+    ({"confidence": np.array([np.nan, 1.0, 0.5])}, cr.InvalidQuantityError,
+     "row 1: confidence 1.0"),
+])
+def test_a_table_built_from_columns_refuses_what_is_no_claim(
+        change: dict[str, object], error: type[Exception], message: str) -> None:
+    """Columns given straight to the constructor are checked as a reader checks a file:
+    a NaN bound or a code past its tuple made wrong numbers (a source code of -1 read
+    the last source's reliability), never an error."""
+    with pytest.raises(error, match=re.escape(message)):
+        cr.ClaimTable(**_columns(**change))  # type: ignore[arg-type]
+
+
+def test_a_valid_table_from_columns_reconciles() -> None:
+    table = cr.ClaimTable(**_columns(weight=np.array([1.0, 0.0, 2.0]),  # type: ignore[arg-type]
+                                     confidence=np.array([np.nan, 0.9, 0.5])))
+    est = cr.reconcile_all(table, "range")["v"]
+    assert est.lower is None and est.upper is None  # open on both sides
+    assert est.n_used == 2  # the claim of weight 0 is set aside, with its reason

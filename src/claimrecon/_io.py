@@ -24,7 +24,7 @@ from ._errors import ClaimFileError, ClaimreconError, InvalidQuantityError
 from ._model import Source
 from ._order import argsort_codes, factorize_ints
 from ._quantity import Quantiles, as_quantiles
-from ._table import MISSING_TIME, ClaimTable, from_time, object_array, to_time
+from ._table import MISSING_TIME, ClaimTable, checked_columns, from_time, object_array, to_time
 
 __all__ = ["COLUMNS", "read_claims", "read_truths", "table_from_frame", "table_from_records",
            "write_claims"]
@@ -444,16 +444,17 @@ class _Rows:
             return (parts[0] if len(parts) == 1 else np.concatenate(parts) if parts
                     else np.zeros(0, dtype))
 
-        return ClaimTable(
-            variable=joined("variable"), variables=list(self.var_index),
-            source=joined("source"), sources=self.sources, lower=joined("lower"),
-            value=joined("value"), upper=joined("upper"), unit=joined("unit"),
-            units=list(self.unit_index), confidence=joined("confidence"),
-            weight=joined("weight"), as_of=joined("as_of"), published=joined("published"),
-            via=self.lists["via"], document=self.lists["document"],
-            quote=self.lists["quote"], phrase=self.lists["phrase"],
-            quantiles=_stated(self.lists["quantiles"]),
-        )
+        with checked_columns():  # every row checked as it was read
+            return ClaimTable(
+                variable=joined("variable"), variables=list(self.var_index),
+                source=joined("source"), sources=self.sources, lower=joined("lower"),
+                value=joined("value"), upper=joined("upper"), unit=joined("unit"),
+                units=list(self.unit_index), confidence=joined("confidence"),
+                weight=joined("weight"), as_of=joined("as_of"), published=joined("published"),
+                via=self.lists["via"], document=self.lists["document"],
+                quote=self.lists["quote"], phrase=self.lists["phrase"],
+                quantiles=_stated(self.lists["quantiles"]),
+            )
 
 
 def _stated(quantiles: list[Quantiles | None]) -> list[Quantiles | None] | None:
@@ -1203,15 +1204,16 @@ def table_from_frame(
             for sid, name, kind, r in zip(src_uniques.tolist(), at_first(names),
                                           at_first(src_kinds), rel[first].tolist(), strict=True)
         ]
-    table = ClaimTable(
-        variable=var_codes.astype(np.int64, copy=False), variables=variables,
-        source=src_codes.astype(np.int64, copy=False), sources=sources,
-        lower=lower, value=value, upper=upper, unit=unit_codes,
-        units=units, confidence=None if "confidence" not in has else conf,
-        weight=None if "weight" not in has else np.where(np.isnan(weight), 1.0, weight),
-        as_of=as_of, published=published, via=via, document=document, quote=quote,
-        phrase=phrase, quantiles=quantiles,
-    )
+    with checked_columns():  # every cell checked above
+        table = ClaimTable(
+            variable=var_codes.astype(np.int64, copy=False), variables=variables,
+            source=src_codes.astype(np.int64, copy=False), sources=sources,
+            lower=lower, value=value, upper=upper, unit=unit_codes,
+            units=units, confidence=None if "confidence" not in has else conf,
+            weight=None if "weight" not in has else np.where(np.isnan(weight), 1.0, weight),
+            as_of=as_of, published=published, via=via, document=document, quote=quote,
+            phrase=phrase, quantiles=quantiles,
+        )
     table._shares = tuple(shared.series)
     return table
 

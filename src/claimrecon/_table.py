@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ._errors import InconsistentSourceError, InvalidClaimError, describe
+from ._errors import InconsistentSourceError, InvalidClaimError, InvalidQuantityError, describe
 from ._model import Claim, Source, Variable
 from ._quantity import Quantity
 
@@ -82,6 +84,22 @@ def _every(n: int, default: str) -> Any:
     return np.ndarray((n,), value.dtype, value, 0, (0,))
 
 
+#: Whether a table being built checks its columns: readers that have checked them as
+#: they read turn it off (:func:`checked_columns`), so that no second pass runs.
+_CHECKED: ContextVar[bool] = ContextVar("claimrecon_table_checks", default=True)
+
+
+@contextlib.contextmanager
+def checked_columns() -> Iterator[None]:
+    """Within this block, tables are built from columns the caller has checked: their
+    constructor does not check them again (for the library's own readers)."""
+    token = _CHECKED.set(False)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
+
 class ClaimTable:
     """Claims of many variables, held as numpy columns.
 
@@ -90,7 +108,13 @@ class ClaimTable:
     1970 with :data:`MISSING_TIME` for none. Variables, sources and units are codes into
     the tuples :attr:`variables`, :attr:`sources` and :attr:`units` (unit code ``-1``:
     no unit). Build one with :meth:`from_claims`; :meth:`to_claims` gives the claims
-    back unchanged.
+    back unchanged. Built from columns, the table checks them, naming the first bad row.
+
+    :raises ValueError: columns of unequal length; a code outside its tuple (a
+        variable, source or unit code); a weight that is not a finite number >= 0.
+    :raises InvalidQuantityError: bounds that are not a range (``NaN``, ``lower >
+        upper``, a lower bound of ``+inf`` or an upper of ``-inf``), a value outside
+        its range, a confidence that is not strictly between 0 and 1.
     """
 
     __slots__ = (
@@ -200,6 +224,50 @@ class ClaimTable:
             if len(getattr(self, name)) != n:
                 raise ValueError(f"column {name!r} has {len(getattr(self, name))} rows, "
                                  f"expected {n} like 'variable'")
+        if _CHECKED.get():
+            self._check()
+
+    def _check(self) -> None:
+        """Refuse columns that do not describe claims, naming the first bad row: codes
+        outside their tuples, bounds that are not a range, a value outside its range,
+        a weight or a confidence that cannot be one. (Readers and :meth:`from_claims`
+        check as they build, and skip this second pass.)"""
+        if len(self) == 0:
+            return
+
+        def first(bad: npt.NDArray[np.bool_]) -> int | None:
+            return int(np.argmax(bad)) if bad.any() else None
+
+        for name, codes, low, size in (("variable", self.variable, 0, len(self.variables)),
+                                       ("source", self.source, 0, len(self.sources)),
+                                       ("unit", self.unit, -1, len(self.units))):
+            some = codes[:1] if codes.strides == (0,) else codes
+            if int(some.min()) < low or int(some.max()) >= size:
+                r = first((codes < low) | (codes >= size))
+                raise ValueError(
+                    f"column {name!r} holds the code {codes[r]} at row {r}; its codes must "
+                    f"lie from {low} to {size - 1} ({size} {name}s given)")
+        lo, v, up = self.lower, self.value, self.upper
+        r = first(np.isnan(lo) | np.isnan(up) | (lo > up) | (lo == math.inf)
+                  | (up == -math.inf))
+        if r is not None:
+            raise InvalidQuantityError(
+                f"row {r}: lower {lo[r]} and upper {up[r]} are not a range (lower <= upper; "
+                "-inf and +inf for open sides, never NaN)")
+        r = first(np.isinf(v) | (v < lo) | (v > up))
+        if r is not None:
+            raise InvalidQuantityError(f"row {r}: value {v[r]} lies outside its range "
+                                       f"[{lo[r]}, {up[r]}] (NaN: no value)")
+        w = self.weight[:1] if self.weight.strides == (0,) else self.weight
+        r = first(~(w >= 0) | (w == math.inf))
+        if r is not None:
+            raise ValueError(f"row {r}: weight {w[r]} is not a finite number >= 0")
+        conf = self.confidence[:1] if self.confidence.strides == (0,) else self.confidence
+        r = first((conf <= 0) | (conf >= 1))
+        if r is not None:
+            raise InvalidQuantityError(
+                f"row {r}: confidence {conf[r]} is not a probability strictly between 0 and 1 "
+                "(NaN: none stated)")
 
     def __len__(self) -> int:
         return len(self.variable)
@@ -284,27 +352,29 @@ class ClaimTable:
                 published[i] = to_time(c.published)
                 any_published = True
             any_quantiles = any_quantiles or q.quantiles is not None
-        # A column no claim states is left to its default (one read-only number).
-        return cls(
-            variable=np.array(var_codes, np.int64),
-            variables=variables,
-            source=np.array(src_codes, np.int64),
-            sources=sources,
-            lower=np.array(lower, np.float64),
-            value=np.array(value, np.float64),
-            upper=np.array(upper, np.float64),
-            unit=np.array(unit_codes, np.int64) if units else None,
-            units=units,
-            confidence=np.array(conf, np.float64) if any_conf else None,
-            as_of=np.array(as_of, np.int64) if any_as_of else None,
-            published=np.array(published, np.int64) if any_published else None,
-            via=[c.via for c in items],
-            document=[c.document for c in items],
-            quote=[c.quote for c in items],
-            phrase=[c.phrase for c in items],
-            quantiles=[c.quantity.quantiles for c in items] if any_quantiles else None,
-            claims=items,
-        )
+        # A column no claim states is left to its default (one read-only number). The
+        # claims checked their figures when they were made.
+        with checked_columns():
+            return cls(
+                variable=np.array(var_codes, np.int64),
+                variables=variables,
+                source=np.array(src_codes, np.int64),
+                sources=sources,
+                lower=np.array(lower, np.float64),
+                value=np.array(value, np.float64),
+                upper=np.array(upper, np.float64),
+                unit=np.array(unit_codes, np.int64) if units else None,
+                units=units,
+                confidence=np.array(conf, np.float64) if any_conf else None,
+                as_of=np.array(as_of, np.int64) if any_as_of else None,
+                published=np.array(published, np.int64) if any_published else None,
+                via=[c.via for c in items],
+                document=[c.document for c in items],
+                quote=[c.quote for c in items],
+                phrase=[c.phrase for c in items],
+                quantiles=[c.quantity.quantiles for c in items] if any_quantiles else None,
+                claims=items,
+            )
 
     # -- reading back ------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from ._errors import InvalidQuantityError
 from ._quantity import as_quantiles
-from ._table import ClaimTable
+from ._table import ClaimTable, checked_columns
 
 __all__ = ["convert_units", "have_pint"]
 
@@ -121,13 +121,14 @@ def convert_units(
         if quantiles is not None:
             for i in rows.tolist():
                 quantiles[i] = table.quantiles[i]  # type: ignore[index]
-    converted = ClaimTable(
-        variable=table.variable, variables=table.variables, source=table.source,
-        sources=table.sources, lower=lower, value=value, upper=upper, unit=unit,
-        units=table.units, confidence=table.confidence, weight=table.weight,
-        as_of=table.as_of, published=table.published, via=table.via,
-        document=table.document, quote=table.quote, phrase=table.phrase,
-        quantiles=quantiles, claims=None if table._claims is None else table._claims,
-    )
+    with checked_columns():  # a checked table, its units converted
+        converted = ClaimTable(
+            variable=table.variable, variables=table.variables, source=table.source,
+            sources=table.sources, lower=lower, value=value, upper=upper, unit=unit,
+            units=table.units, confidence=table.confidence, weight=table.weight,
+            as_of=table.as_of, published=table.published, via=table.via,
+            document=table.document, quote=table.quote, phrase=table.phrase,
+            quantiles=quantiles, claims=None if table._claims is None else table._claims,
+        )
     converted._positions, converted._shares = table._positions, table._shares
     return converted, failed
