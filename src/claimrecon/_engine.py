@@ -239,15 +239,16 @@ def _pairs_twice(variable: IntArray, source: IntArray, nvar: int, nsrc: int) -> 
     flags, small enough to stay in cache), and a binary search over those few keeps
     exactly the rows of a repeated pair. No hash table and no permutation of the rows.
     """
-    pair = variable * nsrc + source
-    ordered = np.sort(pair)
+    ordered = variable * nsrc + source
+    ordered.sort()  # in place: no second array of ten million keys
     twice = ordered[1:][ordered[1:] == ordered[:-1]]  # sorted, a pair once per extra row
+    del ordered
     if len(twice) == 0:
         return _NO_INTS
     flagged = np.zeros(nvar, bool)
     flagged[twice // nsrc] = True
     rows = np.flatnonzero(flagged[variable])
-    keys = pair[rows]
+    keys = variable[rows] * nsrc + source[rows]
     found = twice[np.minimum(np.searchsorted(twice, keys), len(twice) - 1)]
     repeated: IntArray = rows[found == keys]
     return repeated
