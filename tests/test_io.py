@@ -877,6 +877,9 @@ def _columns(**change: object) -> dict[str, object]:
     ({"variable": np.array([0, 0, 1])}, ValueError, "'variable' holds the code 1 at row 2"),
     ({"unit": np.array([-1, 0, -1])}, ValueError, "'unit' holds the code 0 at row 1"),
     ({"weight": np.array([1.0, -0.5, 1.0])}, ValueError, "row 1: weight -0.5"),
+    ({"weight": np.array([1.0, 0.0, 1.0])}, ValueError, "row 1: weight 0.0 is not"),
+    ({"lower": np.array([1.0, -np.inf, -np.inf]), "upper": np.array([2.0, np.inf, 4.0])},
+     cr.InvalidQuantityError, "row 1: no bound"),
     ({"weight": np.array([1.0, 1.0, np.nan])}, ValueError, "row 2: weight nan"),
     ({"confidence": np.array([np.nan, 1.0, 0.5])}, cr.InvalidQuantityError,
      "row 1: confidence 1.0"),
@@ -891,8 +894,27 @@ def test_a_table_built_from_columns_refuses_what_is_no_claim(
 
 
 def test_a_valid_table_from_columns_reconciles() -> None:
-    table = cr.ClaimTable(**_columns(weight=np.array([1.0, 0.0, 2.0]),  # type: ignore[arg-type]
+    table = cr.ClaimTable(**_columns(weight=np.array([1.0, 0.5, 2.0]),  # type: ignore[arg-type]
                                      confidence=np.array([np.nan, 0.9, 0.5])))
     est = cr.reconcile_all(table, "range")["v"]
     assert est.lower is None and est.upper is None  # open on both sides
-    assert est.n_used == 2  # the claim of weight 0 is set aside, with its reason
+    assert est.n_used == 3
+
+
+def test_a_table_from_columns_names_the_first_bad_row_whatever_the_problem() -> None:
+    with pytest.raises(cr.InvalidQuantityError, match="row 0: lower nan"):
+        cr.ClaimTable(**_columns(lower=np.array([np.nan, 2.0, -np.inf]),  # type: ignore[arg-type]
+                                 source=np.array([0, 5, 1])))
+
+
+@pytest.mark.parametrize(("change", "error", "message"), [
+    ({"variables": ["v", "v"]}, ValueError, "variables lists 'v' twice"),
+    ({"sources": [cr.Source(id="s0"), cr.Source(id="s1"), cr.Source(id="s0")]},
+     cr.InconsistentSourceError, "the id 's0' twice"),
+    ({"document": ["only one"]}, ValueError, "column 'document' has 1 rows, expected 3"),
+    ({"quantiles": [None]}, ValueError, "column 'quantiles' has 1 rows"),
+])
+def test_a_table_from_columns_refuses_lists_that_do_not_fit(
+        change: dict[str, object], error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=re.escape(message)):
+        cr.ClaimTable(**_columns(**change))  # type: ignore[arg-type]

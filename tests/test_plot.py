@@ -262,10 +262,11 @@ def test_reasons_are_shortened_for_the_chart(reason: str, short: str) -> None:
 
 
 @pytest.mark.parametrize(("tiny", "big"), [(2.225073858507e-311, 1.0), (1e-305, 1e-290),
-                                           (1e-300, 1e300), (1.0, 3e307)])
+                                           (1e-300, 1e300), (1.0, 3e307), (1.0, 1.5e308)])
 def test_figures_at_the_ends_of_the_floats_lie_within_the_axis(tiny: float, big: float) -> None:
-    """A log axis starts at 1e-307 at the lowest: figures below 1e-300 get a linear
-    axis (a subnormal figure beside 1.0 fell below a log axis's start)."""
+    """A log axis reaches from 1e-305 to 1e305 at most: figures beyond 1e-300 or 1e300
+    get a linear axis (a subnormal figure beside 1.0 fell below a log axis's start,
+    1.5e308 beyond its end); a linear axis ends at 4e307."""
     claims = [cr.Claim(variable="v", quantity=cr.Quantity(value=x), source=cr.Source(id=s))
               for s, x in (("a", tiny), ("b", big))]
     plan = _layout([cr.reconcile(claims, s) for s in ("range", "median")])
@@ -274,8 +275,8 @@ def test_figures_at_the_ends_of_the_floats_lie_within_the_axis(tiny: float, big:
     for row in plan.rows:
         for x in (row.lower, row.value, row.upper):
             if x is not None:
-                assert lo <= x <= hi, (x, plan.xlim)
-    assert plan.log is (tiny >= 1e-300)
+                assert lo <= min(x, 4e307) <= hi, (x, plan.xlim)
+    assert plan.log is (tiny >= 1e-300 and big <= 1e300)
 
 
 @given(claim_lists(min_size=1, max_size=8))

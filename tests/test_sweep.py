@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pluggy
 import pytest
 
 import claimrecon as cr
@@ -47,6 +48,7 @@ def bounds(rng: np.random.Generator, n: int, kind: str) -> tuple[np.ndarray, np.
         lo, hi = v - h, v + h
     lo = np.where(rng.random(n) < 0.08, -np.inf, lo)
     hi = np.where(rng.random(n) < 0.08, np.inf, hi)
+    lo = np.where((lo == -np.inf) & (hi == np.inf), 0.0, lo)  # a claim bounds something
     return lo, hi
 
 
@@ -72,13 +74,15 @@ def random_segments(rng: np.random.Generator) -> tuple[Segments, np.ndarray, int
                           sources=[cr.Source(id="s")], lower=lo, value=np.full(n, np.nan),
                           upper=hi)
     w = [np.ones(n), rng.integers(1, 4, n).astype(float), rng.uniform(0.1, 2.0, n),
-         np.where(rng.random(n) < 0.5, 1.0, rng.choice([1e-12, 1e-10, 1e-9], n))
-         ][int(rng.integers(0, 4))]  # the last: claims too light to move the peak
+         np.where(rng.random(n) < 0.5, 1.0, rng.choice([1e-12, 1e-10, 1e-9], n)),
+         rng.choice([0.0, 1.0], n),  # some segments weigh 0 throughout: NaN shares
+         ][int(rng.integers(0, 5))]  # the fourth: claims too light to move the peak
     segs = Segments(table=table, rows=None, segment=seg, m=m,
                     starts=np.concatenate(([0], np.cumsum(counts))), weight=w,
                     variables=table.variables)
     width = padded_width(segs) or int(counts.max())
-    return segs, w / segs.sum(w)[seg], width
+    with np.errstate(invalid="ignore"):  # 0 / 0 where a segment weighs 0
+        return segs, w / segs.sum(w)[seg], width
 
 
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
@@ -151,7 +155,7 @@ def test_reconcile_all_gives_the_same_frames_either_way(
     results = []
     for small in (10**12, 0):  # every input in one piece, then every input by blocks
         monkeypatch.setattr(intersection, "_SMALL", small)
-        runs = [cr.reconcile_all(f, "intersection", on_error="collect") for f in frames]
+        runs = [cr.reconcile_all(f, "intersection") for f in frames]  # a crash shows
         results.append([(es.to_pandas(), es.claims_to_pandas()) for es in runs])
     for stable, blocks in zip(*results, strict=True):
         for e, g in zip(stable, blocks, strict=True):
@@ -159,3 +163,42 @@ def test_reconcile_all_gives_the_same_frames_either_way(
             for col in e.columns:
                 if e[col].dtype.kind == "f":  # -0.0 and 0.0 told apart
                     assert same_bits(e[col].to_numpy(), g[col].to_numpy()), col
+
+
+class ZeroForVariable0:
+    """Weights every claim of variable 0 at 0."""
+
+    @cr.hookimpl
+    def claimrecon_claim_weights(self, table: cr.ClaimTable) -> np.ndarray:
+        return np.where(table.variable == 0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("m", [3, 1024])  # the one-piece sweep, then the block sweep
+def test_a_variable_whose_claims_all_weigh_0_has_no_usable_claims(
+        m: int, pm: pluggy.PluginManager) -> None:
+    """Through the engine, the sweeps never see it (the engine sets its claims aside);
+    called directly, its shares are 0 / 0 and no event reaches the peak, which the
+    block sweep must take as event 0, as the stable sweep does (it indexed past the
+    row), and the kernel gives such a variable shares of 0."""
+    pm.register(ZeroForVariable0(), name="zero-0")
+    n = 4 * m
+    table = cr.ClaimTable(
+        variable=np.repeat(np.arange(m), 4), variables=list(range(m)),
+        source=np.tile(np.arange(4), m), sources=[cr.Source(id=f"s{i}") for i in range(4)],
+        lower=np.tile([0.0, 1.0, 2.0, 3.0], m), value=np.full(n, np.nan),
+        upper=np.tile([2.0, 3.0, 4.0, 5.0], m))
+    with pytest.raises(cr.NoUsableClaimsError):
+        cr.reconcile_all(table, "intersection", plugin_manager=pm)
+    segs = Segments(table=table, rows=None, segment=table.variable, m=m,
+                    starts=np.arange(0, n + 1, 4), weight=np.where(table.variable == 0, 0.0, 1.0),
+                    variables=table.variables)
+    kernel = intersection.intersection_kernel(segs)
+    assert np.isfinite(kernel.lower).all() and kernel.lower[1] == 2.0
+    with np.errstate(invalid="ignore"):
+        nan_shares = segs.weight / segs.sum(segs.weight)[segs.segment]
+    for e, g in zip(intersection._sweep_stable(segs, nan_shares, 4),
+                    intersection._sweep_blocks(segs, nan_shares, 4), strict=True):
+        assert same_bits(e, g)
+    es = cr.reconcile_all(table, "intersection", on_error="collect", plugin_manager=pm)
+    assert list(es.errors) == [0] and len(es) == m - 1
+    assert (es[1].lower, es[1].upper) == (2.0, 2.0)  # three of four claims meet at 2

@@ -111,10 +111,13 @@ class ClaimTable:
     back unchanged. Built from columns, the table checks them, naming the first bad row.
 
     :raises ValueError: columns of unequal length; a code outside its tuple (a
-        variable, source or unit code); a weight that is not a finite number >= 0.
+        variable, source or unit code); a weight that is not a finite number > 0; a
+        variable listed twice.
     :raises InvalidQuantityError: bounds that are not a range (``NaN``, ``lower >
-        upper``, a lower bound of ``+inf`` or an upper of ``-inf``), a value outside
-        its range, a confidence that is not strictly between 0 and 1.
+        upper``, a lower bound of ``+inf`` or an upper of ``-inf``) or that bound
+        nothing (``-inf`` to ``+inf``), a value outside its range, a confidence that
+        is not strictly between 0 and 1.
+    :raises InconsistentSourceError: a source id listed twice.
     """
 
     __slots__ = (
@@ -224,50 +227,77 @@ class ClaimTable:
             if len(getattr(self, name)) != n:
                 raise ValueError(f"column {name!r} has {len(getattr(self, name))} rows, "
                                  f"expected {n} like 'variable'")
+        for name in ("via", "document", "quote", "phrase", "quantiles", "_claims"):
+            col = getattr(self, name)
+            if col is not None and len(col) != n:
+                raise ValueError(f"column {name.lstrip('_')!r} has {len(col)} rows, "
+                                 f"expected {n} like 'variable'")
         if _CHECKED.get():
             self._check()
 
     def _check(self) -> None:
         """Refuse columns that do not describe claims, naming the first bad row: codes
-        outside their tuples, bounds that are not a range, a value outside its range,
-        a weight or a confidence that cannot be one. (Readers and :meth:`from_claims`
-        check as they build, and skip this second pass.)"""
+        outside their tuples, bounds that are not a range or bound nothing, a value
+        outside its range, a weight or a confidence that cannot be one; and a variable
+        or source id listed twice. (Readers and :meth:`from_claims` check as they
+        build, and skip this second pass.)"""
+        if len(set(self.variables)) < len(self.variables):
+            twice = next(v for i, v in enumerate(self.variables) if v in self.variables[:i])
+            raise ValueError(f"variables lists {twice!r} twice; each variable once")
+        ids = [s.id for s in self.sources]
+        if len(set(ids)) < len(ids):
+            twice = next(x for i, x in enumerate(ids) if x in ids[:i])
+            raise InconsistentSourceError(f"sources lists the id {twice!r} twice; each "
+                                          "source once")
         if len(self) == 0:
             return
-
-        def first(bad: npt.NDArray[np.bool_]) -> int | None:
-            return int(np.argmax(bad)) if bad.any() else None
-
-        for name, codes, low, size in (("variable", self.variable, 0, len(self.variables)),
-                                       ("source", self.source, 0, len(self.sources)),
-                                       ("unit", self.unit, -1, len(self.units))):
-            some = codes[:1] if codes.strides == (0,) else codes
-            if int(some.min()) < low or int(some.max()) >= size:
-                r = first((codes < low) | (codes >= size))
-                raise ValueError(
-                    f"column {name!r} holds the code {codes[r]} at row {r}; its codes must "
-                    f"lie from {low} to {size - 1} ({size} {name}s given)")
         lo, v, up = self.lower, self.value, self.upper
-        r = first(np.isnan(lo) | np.isnan(up) | (lo > up) | (lo == math.inf)
-                  | (up == -math.inf))
-        if r is not None:
-            raise InvalidQuantityError(
-                f"row {r}: lower {lo[r]} and upper {up[r]} are not a range (lower <= upper; "
-                "-inf and +inf for open sides, never NaN)")
-        r = first(np.isinf(v) | (v < lo) | (v > up))
-        if r is not None:
-            raise InvalidQuantityError(f"row {r}: value {v[r]} lies outside its range "
-                                       f"[{lo[r]}, {up[r]}] (NaN: no value)")
-        w = self.weight[:1] if self.weight.strides == (0,) else self.weight
-        r = first(~(w >= 0) | (w == math.inf))
-        if r is not None:
-            raise ValueError(f"row {r}: weight {w[r]} is not a finite number >= 0")
-        conf = self.confidence[:1] if self.confidence.strides == (0,) else self.confidence
-        r = first((conf <= 0) | (conf >= 1))
-        if r is not None:
-            raise InvalidQuantityError(
-                f"row {r}: confidence {conf[r]} is not a probability strictly between 0 and 1 "
-                "(NaN: none stated)")
+
+        def every(col: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return col[:1] if col.strides == (0,) else col  # a default: one number
+
+        def codes(name: str, col: IntArray, low: int, size: int) -> Any:
+            def bad() -> npt.NDArray[np.bool_]:
+                some = every(col)
+                if int(some.min()) >= low and int(some.max()) < size:  # no pass for a mask
+                    return np.zeros(1, bool)
+                return (some < low) | (some >= size)
+            return bad, lambda r: (
+                ValueError(f"column {name!r} holds the code {col[r]} at row {r}; its codes "
+                           f"must lie from {low} to {size - 1} ({size} {name}s given)"))
+
+        w, conf = every(self.weight), every(self.confidence)
+        checks = [
+            codes("variable", self.variable, 0, len(self.variables)),
+            codes("source", self.source, 0, len(self.sources)),
+            codes("unit", self.unit, -1, len(self.units)),
+            (lambda: np.isnan(lo) | np.isnan(up) | (lo > up) | (lo == math.inf)
+             | (up == -math.inf),
+             lambda r: InvalidQuantityError(
+                 f"row {r}: lower {lo[r]} and upper {up[r]} are not a range (lower <= "
+                 "upper; -inf and +inf for open sides, never NaN)")),
+            (lambda: (lo == -math.inf) & (up == math.inf),
+             lambda r: InvalidQuantityError(
+                 f"row {r}: no bound (lower -inf, upper +inf); a claim has at least one "
+                 "bound, and a value alone is a point (lower = value = upper)")),
+            (lambda: np.isinf(v) | (v < lo) | (v > up),
+             lambda r: InvalidQuantityError(f"row {r}: value {v[r]} lies outside its range "
+                                            f"[{lo[r]}, {up[r]}] (NaN: no value)")),
+            (lambda: ~(w > 0) | (w == math.inf),  # as the readers refuse it
+             lambda r: ValueError(f"row {r}: weight {w[r]} is not a finite number > 0")),
+            (lambda: (conf <= 0) | (conf >= 1),
+             lambda r: InvalidQuantityError(
+                 f"row {r}: confidence {conf[r]} is not a probability strictly between 0 "
+                 "and 1 (NaN: none stated)")),
+        ]
+        found = []  # (first bad row, its error) of each check that fails
+        for bad, error in checks:
+            mask = bad()
+            if mask.any():
+                r = int(np.argmax(mask))
+                found.append((r, error(r)))
+        if found:
+            raise min(found, key=lambda f: f[0])[1]
 
     def __len__(self) -> int:
         return len(self.variable)

@@ -33,9 +33,11 @@ __all__ = ["forest"]
 # Above this ratio of the largest to the smallest positive figure the x axis is
 # logarithmic.
 _LOG_RATIO = 50.0
-# ...if no figure is below this: a log axis starts at a normal float below the figures
-# (a figure of 2.2e-311 fell below the axis, which starts at 1e-307 at the lowest).
+# ...if every figure lies within these: a log axis reaches past them with normal
+# floats (a figure of 2.2e-311 fell below the axis, which started at 1e-307 at the
+# lowest; one of 1.5e308 beyond its end at 1e308).
 _LOG_MIN = 1e-300
+_LOG_MAX = 1e300
 
 _INSTALL = "pip install 'claimrecon[plot]'"
 
@@ -249,9 +251,9 @@ def _layout(estimates: Estimate | Sequence[Estimate]) -> _Plan:
     The claim rows are the union of the claims of every estimate (each estimate
     accounts for every claim it was given, used or excluded; equal claims keep their
     multiplicity), ordered by :func:`_claim_order_key`. The estimate rows follow, in the
-    order given. The x axis is logarithmic when every finite figure is at least
-    ``_LOG_MIN`` (1e-300, above which a log axis can start below them) and the largest
-    is more than ``_LOG_RATIO`` (50) times the smallest. ``xlim`` pads the
+    order given. The x axis is logarithmic when every finite figure lies within
+    ``_LOG_MIN`` and ``_LOG_MAX`` (1e-300 to 1e300, where a log axis can reach past
+    them) and the largest is more than ``_LOG_RATIO`` (50) times the smallest. ``xlim`` pads the
     figures and leaves room for the arrows of open ends.
 
     :raises MixedVariablesError: estimates of several variables.
@@ -334,7 +336,7 @@ def _layout(estimates: Estimate | Sequence[Estimate]) -> _Plan:
     finite = [x for x in figures if math.isfinite(x)]
     positive = bool(finite) and all(x > 0 for x in finite)
     log = (positive and max(finite) / min(finite) > _LOG_RATIO
-           and min(finite) >= _LOG_MIN)
+           and min(finite) >= _LOG_MIN and max(finite) <= _LOG_MAX)
     xlim = _xlim(finite, log=log,
                  open_left=any(r.open_left for r in rows),
                  open_right=any(r.open_right for r in rows))
@@ -362,8 +364,9 @@ def _xlim(
         span = b - a
         pad_l = span * (0.14 if open_left else 0.05)
         pad_r = span * (0.14 if open_right else 0.05)
-        # keep the exponents within the normal floats: no underflow to 0, no overflow
-        return (10 ** max(a - pad_l, -307.0), 10 ** min(b + pad_r, 308.0))
+        # keep the exponents inside the normal floats, with room for matplotlib's own
+        # arithmetic on them (figures lie within 1e-300 to 1e300 here)
+        return (10 ** max(a - pad_l, -305.0), 10 ** min(b + pad_r, 305.0))
     # Halves first: the span of figures near the largest float would overflow.
     span = 2 * (hi / 2 - lo / 2)
     if span == 0:
@@ -465,8 +468,9 @@ def forest(
     the first estimate set aside (a repeat, or by the strategy) is hollow and grey, with
     the reason; claims only other strategies set aside say which. Below the rule, each
     estimate as a bar with a diamond at its figure, labelled with ``str(estimate)`` and
-    how many claims it used. The x axis is logarithmic when the figures span more than
-    a factor of 50.
+    how many claims it used. The x axis is logarithmic when the figures are all
+    positive, within 1e-300 to 1e300, and span more than a factor of 50. A linear axis
+    cannot reach the end of the floats: figures past 4e307 fall beyond its edge.
 
     >>> import claimrecon as cr
     >>> from claimrecon.plot import forest
@@ -585,13 +589,15 @@ def _draw(
                     textcoords="offset points", ha=anchor, va=va, color=color,
                     fontproperties=font, annotation_clip=False, parse_math=False)
 
-    # Zebra bands across the three columns, and the rule above the estimates.
+    # Zebra bands across the three columns, and the rule above the estimates. Artists,
+    # not patches: a patch's extent is mapped into data units for autoscaling, which
+    # overflows on a log axis that reaches 1e300 (the limits are set, not autoscaled).
     for i, y in enumerate(ys):
         if i % 2 == 0 and i < n_claims:
-            ax.add_patch(Rectangle((lx, y - 0.5), rx - lx, 1.0, transform=ytrans,
+            ax.add_artist(Rectangle((lx, y - 0.5), rx - lx, 1.0, transform=ytrans,
                                    facecolor=_BAND_COLOR, edgecolor="none", zorder=0,
                                    clip_on=False))
-    ax.add_line(Line2D([lx, rx], [sep, sep], transform=ytrans, color=_MUTED_COLOR,
+    ax.add_artist(Line2D([lx, rx], [sep, sep], transform=ytrans, color=_MUTED_COLOR,
                        linewidth=0.8, clip_on=False))
     text(-(left_w + _GAP * 72), sep, -4, "RECONCILED ESTIMATES  (one per strategy)",
          va="top", color=_MUTED_COLOR, font=header_font)

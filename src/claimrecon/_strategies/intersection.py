@@ -31,7 +31,10 @@ def intersection_kernel(segs: Segments) -> Reduction:
     bounded result.
     """
     w = segs.weight
-    share = w / segs.sum(w)[segs.segment]
+    total = segs.sum(w)
+    # A variable whose claims all weigh 0 gets shares of 0, not 0 / 0 (the engine then
+    # finds it has no usable claim).
+    share = w / np.where(total > 0, total, 1.0)[segs.segment]
     lo, hi, agree = _sweep(segs, share)
     seg = segs.segment
     member = (segs.lower <= lo[seg]) & (segs.upper >= hi[seg])
@@ -199,8 +202,10 @@ def _sweep_blocks(segs: Segments, share: FloatArray, width: int) -> Sweep:
         peak = np.maximum.reduce(cover, axis=0)
         reach = cover >= peak - TOLERANCE
         if narrow:  # the first event that reaches the peak: argmax along axis 0, faster
-            first_reach = np.multiply(reach, rev)
-            best = cols - np.maximum.reduce(first_reach, axis=0).astype(np.int64)
+            first_reach = np.maximum.reduce(np.multiply(reach, rev), axis=0).astype(np.int64)
+            # None reaches it where the shares are NaN (a variable whose claims all
+            # weigh 0): event 0, as argmax gives.
+            best = np.where(first_reach > 0, cols - first_reach, 0)
         else:
             best = reach.argmax(axis=0)
         k = np.arange(nr)
