@@ -918,3 +918,35 @@ def test_a_table_from_columns_refuses_lists_that_do_not_fit(
         change: dict[str, object], error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=re.escape(message)):
         cr.ClaimTable(**_columns(**change))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("unit", "times", "bad"), [
+    ("s", ["2024-01-01", "300000-01-01", "NaT"], 1),  # wrapped to the year -284555
+    ("s", ["2024-01-01", "586566-01-01"], 1),  # wrapped to a date in 2024
+    ("us", ["NaT", "12000-01-01"], 1),
+    ("s", ["-0005-01-01", "2024-01-01"], 0),
+])
+def test_a_frame_time_outside_the_years_a_claim_holds_is_refused(
+        unit: str, times: list[str], bad: int) -> None:
+    """A datetime column of seconds reaches far past the microseconds a table holds:
+    such a time wrapped around silently. Years 1 to 9999 are what a claim's date and
+    the files' ISO dates hold; anything else is named, row and column."""
+    pd = pytest.importorskip("pandas")
+    n = len(times)
+    df = pd.DataFrame({"variable": ["v"] * n, "source": [f"s{i}" for i in range(n)],
+                       "value": [1.0] * n,
+                       "as_of": pd.Series(np.array(times, dtype=f"datetime64[{unit}]"))})
+    with pytest.raises(cr.ClaimFileError, match=re.escape(f"row {bad}, column 'as_of': "
+                                                          "expected a time from year 1")):
+        cr.ClaimTable.from_pandas(df)
+
+
+def test_frame_times_at_the_ends_of_the_years_are_kept() -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"variable": ["v", "v", "v"], "source": ["a", "b", "c"],
+                       "value": [1.0, 2.0, 3.0],
+                       "published": pd.Series(np.array(
+                           ["0001-01-01", "9999-12-31T23:59:59", "NaT"], "datetime64[s]"))})
+    claims = cr.ClaimTable.from_pandas(df).to_claims()
+    assert [c.published for c in claims] == [
+        datetime.date(1, 1, 1), datetime.datetime(9999, 12, 31, 23, 59, 59), None]
