@@ -378,7 +378,7 @@ def report(source: str, out_dir: str) -> None:
         return
     click.echo(f"wrote {index} and {index.with_name('report.md')}")
     if failed:  # written, with a section saying why; but no estimate: bad data
-        err = Console(stderr=True)
+        err = Console(stderr=True, highlight=False, soft_wrap=True)  # as _fail: no wrapping
         for variable, problem in failed.items():
             err.print(f"[red]{escape(str(variable))}[/]: no strategy could "
                       f"estimate it: {escape(str(problem))}")
