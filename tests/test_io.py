@@ -950,3 +950,18 @@ def test_frame_times_at_the_ends_of_the_years_are_kept() -> None:
     claims = cr.ClaimTable.from_pandas(df).to_claims()
     assert [c.published for c in claims] == [
         datetime.date(1, 1, 1), datetime.datetime(9999, 12, 31, 23, 59, 59), None]
+
+
+@given(_CLAIMS)
+def test_the_columns_of_any_valid_claims_pass_the_tables_check(claims: list[cr.Claim]) -> None:
+    """What from_claims builds from valid claims, given straight to the constructor
+    (where the columns are checked), is accepted, and is the same table."""
+    built = cr.ClaimTable.from_claims(claims)
+    again = cr.ClaimTable(
+        variable=built.variable, variables=built.variables, source=built.source,
+        sources=built.sources, lower=built.lower, value=built.value, upper=built.upper,
+        unit=built.unit, units=built.units, confidence=built.confidence,
+        weight=built.weight, as_of=built.as_of, published=built.published, via=built.via,
+        document=built.document, quote=built.quote, phrase=built.phrase,
+        quantiles=built.quantiles)
+    assert again.to_claims() == built.to_claims() == claims
