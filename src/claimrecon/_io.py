@@ -1253,12 +1253,12 @@ def _frame_times(
     # Times a claim can hold (years 1 to 9999, as the files' ISO dates), checked in the
     # column's own unit: a time past the microseconds' range wrapped around when
     # converted (the year 300000 became -284555, or 586566 a date in 2024).
+    # Nanoseconds and finer never leave those years.
     native = ts.to_numpy()
-    unit = np.datetime_data(native.dtype)[0]
-    ticks = native.view(np.int64)
-    first, last = (np.datetime64(t, "us").astype(native.dtype).view(np.int64)
-                   for t in ("0001-01-01T00:00:00", "9999-12-31T23:59:59.999999"))
-    if unit not in ("ns", "ps", "fs", "as"):  # (nanoseconds never leave those years)
+    if np.datetime_data(native.dtype)[0] not in ("ns", "ps", "fs", "as"):
+        ticks = native.view(np.int64)
+        first, last = (np.datetime64(t, "us").astype(native.dtype).view(np.int64)
+                       for t in ("0001-01-01T00:00:00", "9999-12-31T23:59:59.999999"))
         lo, hi = int(ticks.min(initial=first)), int(ticks.max(initial=first))
         if lo == MISSING_TIME:  # NaT, a time not given: the earliest given instead
             lo = int(ticks[ticks != MISSING_TIME].min(initial=first))

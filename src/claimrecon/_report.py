@@ -608,20 +608,14 @@ def write_report(
     :raises EmptyInputError: no claims.
     :raises UnknownStrategyError: a strategy that is not installed.
     """
-    return _write(claims, out_dir, strategies=strategies, title=title,
-                  descriptions=descriptions, plugin_manager=plugin_manager)[0]
+    return _write(claims, out_dir, strategies, title, descriptions, plugin_manager)[0]
 
 
-def _write(
-    claims: Iterable[Claim],
-    out_dir: str | Path,
-    *,
-    strategies: Sequence[str] = BUILTIN_STRATEGIES,
-    title: str = "claimrecon report",
-    descriptions: Mapping[Variable, str] | None = None,
-    plugin_manager: pluggy.PluginManager | None = None,
-) -> tuple[Path, list[_Variable]]:
-    """:func:`write_report`, also returning what it gathered about each variable."""
+def _write(claims: Iterable[Claim], out_dir: str | Path, strategies: Sequence[str],
+           title: str, descriptions: Mapping[Variable, str] | None,
+           plugin_manager: pluggy.PluginManager | None) -> tuple[Path, list[_Variable]]:
+    """:func:`write_report` (its arguments, all given), also returning what it gathered
+    about each variable."""
     from ._errors import EmptyInputError
     from ._table import ClaimTable
 
@@ -681,14 +675,15 @@ def report_command(source: str, out_dir: str) -> tuple[Path, dict[Variable, Exce
 
         described: dict[Variable, str] = dict(seed_variables().items())
         index, variables = _write(
-            load_seed_claims(), out_dir, descriptions=described,
-            title="North Korean troops in Russia: the claims of five news articles",
+            load_seed_claims(), out_dir, BUILTIN_STRATEGIES,
+            "North Korean troops in Russia: the claims of five news articles", described, None,
         )
     else:
         from ._io import read_claims
 
         claims = read_claims(source).to_claims()
-        index, variables = _write(claims, out_dir, title=f"Claims of {Path(source).name}")
+        index, variables = _write(claims, out_dir, BUILTIN_STRATEGIES,
+                                  f"Claims of {Path(source).name}", None, None)
     failed = {v.variable: next(iter(v.errors.values())) for v in variables
               if not v.estimates and v.errors}
     return index, failed

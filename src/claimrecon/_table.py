@@ -84,6 +84,16 @@ def _every(n: int, default: str) -> Any:
     return np.ndarray((n,), value.dtype, value, 0, (0,))
 
 
+def _first_repeated(items: Sequence[Any]) -> tuple[Any] | None:
+    """The first item that ``items`` holds a second time (in a 1-tuple), else ``None``."""
+    seen: set[Any] = set()
+    for x in items:
+        if x in seen:
+            return (x,)
+        seen.add(x)
+    return None
+
+
 #: Whether a table being built checks its columns: readers that have checked them as
 #: they read turn it off (:func:`checked_columns`), so that no second pass runs.
 _CHECKED: ContextVar[bool] = ContextVar("claimrecon_table_checks", default=True)
@@ -241,13 +251,12 @@ class ClaimTable:
         outside its range, a weight or a confidence that cannot be one; and a variable
         or source id listed twice. (Readers and :meth:`from_claims` check as they
         build, and skip this second pass.)"""
-        if len(set(self.variables)) < len(self.variables):
-            twice = next(v for i, v in enumerate(self.variables) if v in self.variables[:i])
-            raise ValueError(f"variables lists {twice!r} twice; each variable once")
-        ids = [s.id for s in self.sources]
-        if len(set(ids)) < len(ids):
-            twice = next(x for i, x in enumerate(ids) if x in ids[:i])
-            raise InconsistentSourceError(f"sources lists the id {twice!r} twice; each "
+        twice = _first_repeated(self.variables)
+        if twice is not None:
+            raise ValueError(f"variables lists {twice[0]!r} twice; each variable once")
+        twice = _first_repeated([s.id for s in self.sources])
+        if twice is not None:
+            raise InconsistentSourceError(f"sources lists the id {twice[0]!r} twice; each "
                                           "source once")
         if len(self) == 0:
             return
