@@ -418,6 +418,46 @@ def test_the_weighted_rule_over_rows_of_weight_zero(grouped: bool, equal: bool) 
     np.testing.assert_allclose(upper, [4.0 + shift, np.nan, 7.0])
 
 
+def test_the_weighted_rule_over_a_lone_row_of_weight_is_that_rows_figures() -> None:
+    # Hash-style rows of weight 0 (as recency leaves them): a variable where one row
+    # counts takes that row's figures as they are; one where several count, their
+    # weighted means; either as the rule over the rows that count alone. Rows that
+    # are not every row of the table (a repeat set aside), values missing (the
+    # midpoint, or none when a side is open) and open bounds included.
+    from claimrecon import Segments
+    from claimrecon._strategies._kernels import weighted_bounds
+
+    rng = np.random.default_rng(11)
+    n, m = 3000, 700
+    value = rng.normal(0.0, 50.0, n)
+    half = rng.uniform(0.0, 5.0, n)
+    lower, upper = value - half, value + half
+    lower[::26] = -np.inf
+    upper[13::26] = np.inf
+    value[::5] = np.nan
+    table = cr.ClaimTable(variable=rng.integers(0, m, n), variables=list(range(m)),
+                          source=np.zeros(n, np.int64), sources=[cr.Source(id="s")],
+                          lower=lower, value=value, upper=upper)
+    rows = np.flatnonzero(rng.random(n) > 0.05)  # not every row of the table
+    w = np.where(rng.random(len(rows)) < 0.2, rng.uniform(0.5, 2.0, len(rows)), 0.0)
+    segs = Segments(table=table, rows=rows, segment=table.variable[rows], m=m, weight=w,
+                    variables=table.variables)
+    live = w > 0
+    counts = np.bincount(segs.segment[live], minlength=m)
+    assert np.count_nonzero(counts == 1) > 100 and np.count_nonzero(counts > 1) > 50
+    assert np.count_nonzero(counts == 0) > 50
+    dense = Segments(table=table, rows=rows[live], segment=segs.segment[live], m=m,
+                     weight=w[live], variables=table.variables)
+    got = weighted_bounds(segs, w)
+    want = weighted_bounds(dense, dense.weight)
+    for g, x in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, x)
+    one = np.flatnonzero(live)[counts[segs.segment[live]] == 1]
+    at = segs.segment[one]
+    np.testing.assert_array_equal(got[0][at], lower[rows[one]])
+    np.testing.assert_array_equal(got[2][at], upper[rows[one]])
+
+
 _PLAIN = ("range", "intersection", "weighted", "median", "recency")
 
 

@@ -40,7 +40,8 @@ def factorize_ints(
 
     A hash table costs a random probe per key; here every step is a pass over the
     keys or over the span of their values: the first row of each value by one
-    ``np.minimum.at``, then the values of those rows in row order are the uniques.
+    ``np.minimum.at``, then the values of those rows, sorted into row order, are the
+    uniques.
     About three times faster than :func:`pandas.factorize` on ten million keys.
     """
     n = len(keys)
@@ -54,10 +55,10 @@ def factorize_ints(
     offset = (keys - keys.dtype.type(lo) if lo else keys).astype(np.intp, copy=False)
     first = np.full(span, n, np.intp)
     np.minimum.at(first, offset, np.arange(n, dtype=np.intp))
-    is_first = np.zeros(n, bool)
-    is_first[first[first < n]] = True
-    uniques = keys[is_first]
+    at = first[first < n]  # each value's first row, in order of value
+    at.sort()  # in row order: one sort of the uniques, not two masks over every row
+    uniques = keys[at]
     code_of = np.empty(span, np.int64)
-    code_of[offset[is_first]] = np.arange(len(uniques), dtype=np.int64)
+    code_of[offset[at]] = np.arange(len(at), dtype=np.int64)
     codes: IntArray = code_of[offset]
     return codes, uniques

@@ -142,14 +142,18 @@ def envelope(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 def midpoint_or_value(segs: Segments) -> FloatArray:
     """Each claim's value, else its midpoint if bounded, else NaN."""
-    missing = np.isnan(segs.value)
+    return _midpoint_or_value(segs.value, segs.lower, segs.upper)
+
+
+def _midpoint_or_value(value: FloatArray, lower: FloatArray, upper: FloatArray) -> FloatArray:
+    """:func:`midpoint_or_value` of claims given by their columns."""
+    missing = np.isnan(value)
     if not np.count_nonzero(missing):
-        return segs.value
-    lower, upper = segs.lower, segs.upper
+        return value
     bounded = np.isfinite(lower) & np.isfinite(upper)
     lo, up = np.where(bounded, lower, 0.0), np.where(bounded, upper, 0.0)
     mid = np.where(bounded, lo / 2 + up / 2, np.nan)  # no overflow near the largest float
-    return np.where(missing, mid, segs.value)
+    return np.where(missing, mid, value)
 
 
 def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -162,17 +166,7 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     bound out of it (two passes over the rows, where a clip per figure kind took six).
     """
     if segs.starts is None and np.count_nonzero(w) < w.size:
-        # Hash-style with rows of weight 0 (recency sets most aside): the rule over
-        # the rows that count, taken out once; a segment with none has no figures.
-        live = np.flatnonzero(w > 0)
-        counted = Segments(table=segs.table, rows=live if segs.every_row else segs.rows[live],
-                           segment=segs.segment[live], m=segs.m, weight=w[live],
-                           variables=segs.variables)
-        bounds = weighted_bounds(counted, counted.weight)
-        if np.count_nonzero(counted.counts) < segs.m:
-            for b in bounds:
-                b[counted.counts == 0] = np.nan
-        return bounds
+        return _live_bounds(segs, w)
     rows = (segs.lower, segs.upper, midpoint_or_value(segs))
     # Grouped segments reduce the three as one matrix; hash-style ones row by row.
     x: Rows = np.array(rows) if segs.starts is not None else rows
@@ -186,6 +180,36 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     # NaN (no value) propagates through minimum and maximum.
     value = np.minimum(np.maximum(means[2], lower), upper)
     return lower, value, upper
+
+
+def _live_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`weighted_bounds` on hash-style segments with rows of weight 0 (recency
+    sets most aside): the rule over the rows that count, taken out once; a segment
+    with none has no figures (NaN). A row that is the only one of its segment to
+    count gives the segment its own bounds and value (the weighted mean of one
+    figure is that figure) with no reduction at all: after ``recency`` that is the
+    common case, one winner per variable."""
+    live = np.flatnonzero(w > 0)
+    seg = segs.segment[live]
+    lone = np.bincount(seg, minlength=segs.m)[seg] == 1
+    bounds = (np.full(segs.m, np.nan), np.full(segs.m, np.nan), np.full(segs.m, np.nan))
+    if np.count_nonzero(lone) < len(live):  # segments where several rows count,
+        some = live[~lone]  # numbered anew among themselves: few, after recency
+        several, code = np.unique(seg[~lone], return_inverse=True)
+        counted = Segments(table=segs.table, rows=some if segs.every_row else segs.rows[some],
+                           segment=code, m=len(several), weight=w[some],
+                           variables=[segs.variables[k] for k in several.tolist()])
+        for b, part in zip(bounds, weighted_bounds(counted, counted.weight), strict=True):
+            b[several] = part
+    one = live[lone]
+    rows = one if segs.every_row else segs.rows[one]
+    table = segs.table
+    lower, upper = table.lower[rows], table.upper[rows]
+    at = seg[lone]
+    bounds[0][at] = lower
+    bounds[1][at] = _midpoint_or_value(table.value[rows], lower, upper)
+    bounds[2][at] = upper
+    return bounds
 
 
 def padded_width(segs: Segments, *, spare: int = 4) -> int | None:
