@@ -253,17 +253,19 @@ def test_an_empty_frame_is_no_claims_whatever_its_columns(extra: dict[str, list[
         cr.reconcile_all(frame)
 
 
+@pytest.mark.parametrize("keys", ["text", "int"])
 def test_source_ids_coded_on_a_second_thread_give_the_same_table(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, keys: str) -> None:
     """Large frames code their source ids on a second thread: the table, and the rows a
-    bad source id is reported in, are those of the one-thread path (text variable keys:
-    beside numpy integer keys the source ids are coded in turn)."""
+    bad source id is reported in, are those of the one-thread path, with text and with
+    integer variable keys."""
     pd = pytest.importorskip("pandas")
     from claimrecon import _io
 
     rng = np.random.default_rng(7)
-    n = 500
-    df = pd.DataFrame({"variable": [f"v{i}" for i in rng.integers(0, 40, n)],
+    n = 500 if keys == "text" else 5000  # integer keys this many are coded directly
+    var = rng.integers(0, 40 if keys == "text" else 900, n)
+    df = pd.DataFrame({"variable": [f"v{i}" for i in var] if keys == "text" else var,
                        "source": [f"s{i}" for i in rng.integers(0, 30, n)],
                        "value": rng.normal(100.0, 5.0, n)})
     tables = {}
