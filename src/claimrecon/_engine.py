@@ -812,6 +812,10 @@ def _store(
             # The reason codes as the detail of every row (read only where status is
             # set): no gather or scatter of the millions a recency run sets aside.
             part.detail = codes if base == 0 else codes.astype(np.int64) + base
+        elif n_live < segs.n // 2:  # most of these rows set aside (recency): write
+            # each of them (status 0 where it counts) rather than gather the millions
+            part.status[segs.rows] = zero.view(np.int8) * np.int8(_STRATEGY)
+            part.detail[segs.rows] = codes if base == 0 else codes.astype(np.int64) + base
         else:
             zr = segs.rows[zero]
             part.status[zr] = _STRATEGY
