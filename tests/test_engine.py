@@ -309,6 +309,53 @@ def test_repeats_are_found_exactly_in_a_large_table() -> None:
     assert got == expected
 
 
+def test_reasons_of_rows_set_aside_by_strategies_that_share_a_run() -> None:
+    """Repeats set aside first, then one strategy sets aside some rows of its variables
+    and another (recency) most rows of its own: each row's reason is the one it gets
+    when its strategy runs alone, and recency's are the latest-date rule itself."""
+    rng = np.random.default_rng(3)
+    n, m, n_src = 6000, 300, 40
+    var, src = rng.integers(0, m, n), rng.integers(0, n_src, n)
+    value = rng.integers(0, 2, n) * 10.0 + rng.integers(0, 2, n)  # claims repeat often
+    day = rng.integers(0, 4, n)
+    table = cr.ClaimTable(
+        variable=var, variables=list(range(m)), source=src,
+        sources=[cr.Source(id=f"s{i}") for i in range(n_src)],
+        lower=value - 1.0, value=value, upper=value + 1.0,
+        as_of=1_700_000_000_000_000 + day * 86_400_000_000)
+    alone = {name: cr.reconcile_all(table, name).claims_to_pandas()
+             for name in ("intersection", "recency")}
+    mapped = cr.reconcile_all(table, {v: "intersection" if v % 2 == 0 else "recency"
+                                      for v in range(m)}).claims_to_pandas()
+    odd = var % 2 == 1
+    for name, rows in (("intersection", ~odd), ("recency", odd)):
+        for col in ("reason", "weight"):
+            pd_testing = pytest.importorskip("pandas").testing
+            pd_testing.assert_series_equal(mapped[col][rows], alone[name][col][rows])
+    # recency alone, from the rule: repeats first, then every claim of a variable
+    # older than its latest (among those not repeated) is superseded.
+    first: dict[tuple[int, int, float, int], int] = {}
+    repeat = {}
+    for i, key in enumerate(zip(var.tolist(), src.tolist(), value.tolist(), day.tolist(),
+                                strict=True)):
+        if key in first:
+            repeat[i] = f"repeats the claim at input position {first[key]}"
+        else:
+            first.setdefault(key, i)
+    kept = np.ones(n, bool)
+    kept[list(repeat)] = False
+    latest = np.full(m, -1)
+    np.maximum.at(latest, var[kept], day[kept])
+    expected = [repeat.get(i) or (
+        "superseded: another claim holds as of a later date" if day[i] < latest[var[i]]
+        else None) for i in range(n)]
+    assert [r if isinstance(r, str) else None
+            for r in alone["recency"]["reason"].tolist()] == expected
+    superseded = sum(r is not None and r.startswith("superseded") for r in expected)
+    assert len(repeat) > 100 and superseded > n // 2  # both paths under test
+    assert mapped["reason"][~odd].notna().any()  # intersection set rows aside as well
+
+
 @pytest.mark.parametrize("copies", [255, 256, 257, 600])
 def test_repeats_are_found_when_one_figure_is_repeated_hundreds_of_times(copies: int) -> None:
     """The repeat search counts rows per bucket in a byte; a bucket of 256 rows wraps
