@@ -505,6 +505,23 @@ def test_the_weighted_rule_over_a_lone_row_of_weight_is_that_rows_figures() -> N
     np.testing.assert_array_equal(got[2][at], upper[rows[one]])
 
 
+@pytest.mark.parametrize("point", [5e-324, 1.5e-323, 1e-310, -1.5e-323])
+def test_a_lone_latest_claim_without_a_value_gives_a_value_within_its_range(
+        point: float) -> None:
+    # A claim with bounds but no value has its midpoint as value; half of an odd
+    # subnormal rounds, so the midpoint of [x, x] can fall off x unless clipped.
+    n = 3
+    table = cr.ClaimTable(variable=np.array([0, 0, 1]), variables=["a", "b"],
+                          source=np.array([0, 1, 0]),
+                          sources=[cr.Source(id="s"), cr.Source(id="t")],
+                          lower=np.full(n, point), value=np.full(n, np.nan),
+                          upper=np.full(n, point),
+                          as_of=1_700_000_000_000_000 + np.arange(n) * 86_400_000_000)
+    es = cr.reconcile_all(table, "recency")
+    for v in ("a", "b"):
+        assert (es[v].lower, es[v].value, es[v].upper) == (point, point, point)
+
+
 _PLAIN = ("range", "intersection", "weighted", "median", "recency")
 
 

@@ -16,14 +16,16 @@ _SIZES = st.integers(4096, 12_000)
 
 
 @given(n=_SIZES, low=st.integers(-(2**62), 2**62), per_key=st.floats(0.01, 4.0),
-       dtype=st.sampled_from([np.int64, np.int32, np.uint32, np.uint64]),
+       dtype=st.sampled_from([np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32,
+                              np.uint16, np.uint8]),
        seed=st.integers(0, 2**32 - 1))
 def test_factorize_ints_gives_what_pandas_gives(
     n: int, low: int, per_key: float, dtype: type, seed: int
 ) -> None:
-    span = max(1, int(per_key * n))
     info = np.iinfo(dtype)
-    low = min(max(low, int(info.min)), int(info.max) - span)
+    # (small types: keys spread over their whole range, wider than their largest value)
+    span = max(1, min(int(per_key * n), int(info.max) - int(info.min) + 1))
+    low = min(max(low, int(info.min)), int(info.max) - span + 1)
     keys = (np.random.default_rng(seed).integers(0, span, n) + low).astype(dtype)
     got = factorize_ints(keys)
     assert got is not None  # the keys span at most four integers per key
@@ -45,6 +47,20 @@ def test_factorize_ints_hands_sparse_keys_back(keys: np.ndarray) -> None:
     else:
         assert got is not None
         np.testing.assert_array_equal(got[0], pd.factorize(keys)[0])
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+def test_small_signed_keys_further_apart_than_their_largest_value_stay_apart(
+        dtype: type) -> None:
+    # -100 and 100 are 200 apart, more than an int8 holds: the offsets must not wrap.
+    far = 100 if dtype is np.int8 else 20_000
+    keys = np.tile(np.array([-far, far, -27, 28], dtype), 3000)
+    got = factorize_ints(keys)
+    assert got is not None
+    want_codes, want_uniques = pd.factorize(keys)
+    np.testing.assert_array_equal(got[0], want_codes)
+    np.testing.assert_array_equal(got[1], want_uniques)
+    assert len(got[1]) == 4
 
 
 @pytest.mark.parametrize("keys", [np.arange(10, dtype=np.int64),

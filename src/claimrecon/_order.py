@@ -51,8 +51,10 @@ def factorize_ints(
     span = hi - lo + 1
     if span > 4 * n:
         return None
-    # An offset below the span (at most 4n) is exact in every integer dtype.
-    offset = (keys - keys.dtype.type(lo) if lo else keys).astype(np.intp, copy=False)
+    # An offset below the span (at most 4n) is exact in a 64-bit type; signed keys of
+    # fewer bits are widened first (-100 and 100 are 200 apart: past an int8).
+    wide = keys.astype(np.int64, copy=False) if keys.dtype.kind == "i" else keys
+    offset = (wide - wide.dtype.type(lo) if lo else wide).astype(np.intp, copy=False)
     first = np.full(span, n, np.intp)
     np.minimum.at(first, offset, np.arange(n, dtype=np.intp))
     at = first[first < n]  # each value's first row, in order of value

@@ -207,7 +207,9 @@ def _live_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray,
     lower, upper = table.lower[rows], table.upper[rows]
     at = seg[lone]
     bounds[0][at] = lower
-    bounds[1][at] = _midpoint_or_value(table.value[rows], lower, upper)
+    # (clipped as the means are: half of an odd subnormal rounds off the range)
+    bounds[1][at] = np.minimum(np.maximum(_midpoint_or_value(table.value[rows], lower, upper),
+                                          lower), upper)
     bounds[2][at] = upper
     return bounds
 
