@@ -309,6 +309,53 @@ def test_repeats_are_found_exactly_in_a_large_table() -> None:
     assert got == expected
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_each_estimates_counts_are_its_claims_that_count_and_those_set_aside(
+        seed: int) -> None:
+    """n_used and n_excluded of every estimate are the counts of its variable's claims
+    that count and that were set aside, however they were (repeats, a plugin's 0, a
+    strategy), one strategy or several, variables failing or not."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(seed)
+    n, m, n_src = 3000, 200, 30
+    var, src = rng.integers(0, m, n), rng.integers(0, n_src, n)
+    value = rng.integers(0, 3, n) * 10.0
+    unit = np.where(np.isin(var, [3, 7]) & (rng.random(n) < 0.5), 1, 0)  # two fail
+    table = cr.ClaimTable(
+        variable=var, variables=list(range(m)), source=src,
+        sources=[cr.Source(id=f"s{i}") for i in range(n_src)],
+        lower=value - 1.0, value=value, upper=value + 1.0, unit=unit, units=["kg", "km"],
+        as_of=1_700_000_000_000_000 + rng.integers(0, 3, n) * 86_400_000_000)
+    zero = rng.random(n) < 0.1
+
+    class Zero:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> object:
+            return np.where(zero, 0.0, 1.0)
+
+    pm = cr.make_plugin_manager()
+    cr.register(Zero(), name="zero", plugin_manager=pm)
+    names = ["range", "intersection", "weighted", "median", "recency"]
+    strategy = (names[seed % 5] if seed < 5
+                else {v: names[int(k)] for v, k in zip(range(m), rng.integers(0, 5, m),
+                                                       strict=True)})
+    es = cr.reconcile_all(table, strategy, on_error="collect", plugin_manager=pm)
+    assert set(es.errors) == {3, 7}
+    got = es.to_pandas().set_index("variable")
+    claims = es.claims_to_pandas()
+    claims = claims[~claims["variable"].isin([3, 7])]
+    counts = claims.groupby("variable")["excluded"].agg(["size", "sum"])
+    got = got.sort_index()
+    assert got.index.tolist() == counts.index.tolist() == [v for v in range(m) if v not in (3, 7)]
+    pd.testing.assert_series_equal(got["n_used"],
+                                   (counts["size"] - counts["sum"]).rename("n_used"),
+                                   check_index=False, check_dtype=False)
+    pd.testing.assert_series_equal(got["n_excluded"],
+                                   counts["sum"].rename("n_excluded"),
+                                   check_index=False, check_dtype=False)
+    assert got["n_excluded"].sum() > 0
+
+
 def test_reasons_of_rows_set_aside_by_strategies_that_share_a_run() -> None:
     """Repeats set aside first, then one strategy sets aside some rows of its variables
     and another (recency) most rows of its own: each row's reason is the one it gets

@@ -276,6 +276,7 @@ class _Part:
         self.seg_code: IntArray = _NO_INTS
         self.seg_var: IntArray = _NO_INTS
         self.seg_total: IntArray = _NO_INTS  # rows per segment
+        self.used: IntArray = _NO_INTS  # rows per segment that count (set by _store)
         self._grouped: tuple[IntArray, IntArray] | None = None
         self.lower: FloatArray = _NO_FLOATS
         self.value: FloatArray = _NO_FLOATS
@@ -766,7 +767,7 @@ def _validate(red: object, segs: Segments) -> None:
         if (np.isinf(v) | (v < lo) | (v > up)).any():
             raise _MalformedError(_BAD_VALUE)
         w1 = w[:1] if w.strides == (0,) else w  # one number for every row: check it once
-        if not (w1 >= 0).all() or np.isinf(w1).any():
+        if not (float(np.min(w1)) >= 0 and float(np.max(w1)) < math.inf):  # NaN fails
             raise _MalformedError(_BAD_WEIGHTS)
     if red.reason is not None:
         r = red.reason
@@ -826,8 +827,11 @@ def _store(
         live = np.flatnonzero(~zero)
         totals: FloatArray = np.bincount(segs.segment[live], weights=w[live],
                                          minlength=segs.m).astype(np.float64, copy=False)
+        used = np.bincount(segs.segment[live], minlength=segs.m)
     else:
         totals = segs.sum(w)
+        used = (segs.counts if n_live == segs.n
+                else segs.counts - np.bincount(segs.segment[zero], minlength=segs.m))
     positive = totals > 0
     all_positive = np.count_nonzero(positive) == len(totals)
     part.pending_shares.append((
@@ -835,12 +839,15 @@ def _store(
         w, totals if all_positive else np.where(positive, totals, 1.0), segs.segment))
     m_all = len(part.seg_var)
     if len(ks) == m_all:  # one strategy for every variable: keep its arrays
+        part.used = used
         part.lower, part.value, part.upper = red.lower, red.value, red.upper
         part.confidence = _every(m_all, "nan") if red.confidence is None else red.confidence
     else:
         if len(part.lower) != m_all:
             part.lower, part.value, part.upper, part.confidence = (
                 _nans(m_all) for _ in range(4))
+            part.used = np.zeros(m_all, np.int64)
+        part.used[ks] = used
         part.lower[ks] = red.lower
         part.value[ks] = red.value
         part.upper[ks] = red.upper
@@ -945,9 +952,9 @@ class Estimates(Mapping[Variable, Estimate]):
             # else their positions.
             ok: IntArray | None = (None if np.count_nonzero(p.ok) == m
                                    else np.flatnonzero(p.ok))
+            # (_store counted the rows that count of every variable it estimated)
             total = p.seg_total
-            used = (np.bincount(p.seg_code[p.status == _ACTIVE], minlength=m)
-                    if np.count_nonzero(p.status) else total)
+            used = p.used if len(p.used) == m else np.zeros(m, np.int64)
             t = p.table
             part = {
                 "variable": _picked(t.variables, p.seg_var, ok, m == len(t.variables)),
