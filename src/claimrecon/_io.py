@@ -1067,10 +1067,11 @@ def table_from_frame(
         return num
 
     # variable and source: the source ids are coded on a second thread while this one
-    # codes the variables and reads the numbers (with pandas 3, pandas' factorize of a
-    # string column is pyarrow's, which runs without the GIL: on two cores the two
-    # overlap, beside numpy integer keys too: 0.36 s in turn, 0.26 s together at ten
-    # million rows). The thread gets the column, not the frame.
+    # codes the variables and reads and checks every column that is not about sources
+    # (with pandas 3, pandas' factorize of a string column is pyarrow's, which runs
+    # without the GIL: on two cores the two overlap, beside numpy integer keys too:
+    # 0.36 s in turn, 0.26 s together at ten million rows, 0.23 s with the checks
+    # moved before the wait). The thread gets the column, not the frame.
     source = frame["source"]
     var_raw = frame["variable"]
     with _beside(lambda: _factorize(source, "source", path),
@@ -1093,41 +1094,66 @@ def table_from_frame(
                          u if isinstance(u, (str, int)) else str(u) for u in variables]
         lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
         conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
+        has = set(header)
+        # Missing bounds: a value alone is a point, otherwise the side is unbounded. Each
+        # rewrite runs only where some row needs it (a full column pass costs).
+        no_lower, no_upper, no_value = np.isnan(lower), np.isnan(upper), np.isnan(value)
+        no_bounds = no_lower & no_upper
+        if np.count_nonzero(no_bounds):
+            none_given = no_bounds & no_value & ~unreadable
+            _frame_problems(problems, none_given, "value",
+                            "at least one of value, lower and upper is required")
+            point = no_bounds & ~no_value
+            lower = np.where(point, value, lower)
+            upper = np.where(point, value, upper)
+            no_lower, no_upper = no_lower & ~point, no_upper & ~point
+        if np.count_nonzero(no_lower):
+            lower = np.where(no_lower, -np.inf, lower)
+        if np.count_nonzero(no_upper):
+            upper = np.where(no_upper, np.inf, upper)
+        _frame_problems(problems, lower > upper, "lower",
+                        lambda r: f"lower {lower[r]:g} exceeds upper {upper[r]:g}")
+        _frame_problems(problems, (value < lower) | (value > upper), "value",
+                        lambda r: f"value {value[r]:g} lies outside [lower, upper]")
+        if "confidence" in has:
+            _frame_problems(problems, (conf <= 0) | (conf >= 1), "confidence",
+                            lambda r: f"expected a probability in (0, 1) (got {conf[r]:g})")
+        if "weight" in has:
+            _frame_problems(problems, weight <= 0, "weight",
+                            lambda r: f"expected a weight > 0 (got {weight[r]:g})")
+        if "source_reliability" in has:
+            _frame_problems(problems, (rel <= 0) | (rel > 1), "source_reliability",
+                            lambda r: f"reliability must lie in (0, 1] (got {rel[r]:g})")
+        as_of = _frame_times(frame, "as_of", problems, shared, path)
+        published = _frame_times(frame, "published", problems, shared, path)
+        if "unit" in frame.columns:
+            unit_codes, unit_uniques = _factorize(frame["unit"], "unit", path)
+            _non_texts(problems, unit_codes, unit_uniques.tolist(), "unit")
+            units = [str(u) for u in unit_uniques.tolist()]
+        else:
+            unit_codes, units = None, []
+
+        def read_cells(col: str, read: Callable[[Any], _T]) -> list[_T]:
+            """Each cell of ``col`` as ``read`` gives it; a cell it refuses is a problem
+            at its row (every bad row is named, as for the other columns)."""
+            out: list[Any] = []
+            for r, x in enumerate(frame[col].tolist()):
+                try:
+                    out.append(read(x))
+                except _RowError as exc:
+                    problems.append((r, col, str(exc)))
+            return out
+
+        document, quote, phrase = (read_cells(c, functools.partial(_text, col=c))
+                                   if c in frame.columns else None for c in _TEXTS)
+        via = read_cells("via", _via) if "via" in frame.columns else None
+        quantiles = (_stated(read_cells("quantiles", _quantiles)) if "quantiles" in frame.columns
+                     and not frame["quantiles"].isna().all() else None)
+        # (all of the above needs no source id: it runs while the thread codes them)
         src_codes, src_uniques = source_codes()
     _frame_problems(problems, src_codes < 0, "source", "a source id is required")
     _blank(problems, src_codes, src_uniques.tolist(), "source")
     _non_texts(problems, src_codes, src_uniques.tolist(), "source")
-    has = set(header)
-    # Missing bounds: a value alone is a point, otherwise the side is unbounded. Each
-    # rewrite runs only where some row needs it (a full column pass costs).
-    no_lower, no_upper, no_value = np.isnan(lower), np.isnan(upper), np.isnan(value)
-    no_bounds = no_lower & no_upper
-    if np.count_nonzero(no_bounds):
-        none_given = no_bounds & no_value & ~unreadable
-        _frame_problems(problems, none_given, "value",
-                        "at least one of value, lower and upper is required")
-        point = no_bounds & ~no_value
-        lower = np.where(point, value, lower)
-        upper = np.where(point, value, upper)
-        no_lower, no_upper = no_lower & ~point, no_upper & ~point
-    if np.count_nonzero(no_lower):
-        lower = np.where(no_lower, -np.inf, lower)
-    if np.count_nonzero(no_upper):
-        upper = np.where(no_upper, np.inf, upper)
-    _frame_problems(problems, lower > upper, "lower",
-                    lambda r: f"lower {lower[r]:g} exceeds upper {upper[r]:g}")
-    _frame_problems(problems, (value < lower) | (value > upper), "value",
-                    lambda r: f"value {value[r]:g} lies outside [lower, upper]")
-    if "confidence" in has:
-        _frame_problems(problems, (conf <= 0) | (conf >= 1), "confidence",
-                        lambda r: f"expected a probability in (0, 1) (got {conf[r]:g})")
-    if "weight" in has:
-        _frame_problems(problems, weight <= 0, "weight",
-                        lambda r: f"expected a weight > 0 (got {weight[r]:g})")
-    if "source_reliability" in has:
-        _frame_problems(problems, (rel <= 0) | (rel > 1), "source_reliability",
-                        lambda r: f"reliability must lie in (0, 1] (got {rel[r]:g})")
-
     # one definition per source: name, kind and reliability agree across its rows
     names = frame["source_name"] if "source_name" in frame.columns else None
     src_kinds = frame["source_kind"] if "source_kind" in frame.columns else None
@@ -1159,31 +1185,6 @@ def table_from_frame(
             f"source {str(src_uniques[src_codes[r]])!r} is defined differently in another row; "
             f"every row of one source must agree on {col}"))
 
-    as_of = _frame_times(frame, "as_of", problems, shared, path)
-    published = _frame_times(frame, "published", problems, shared, path)
-    if "unit" in frame.columns:
-        unit_codes, unit_uniques = _factorize(frame["unit"], "unit", path)
-        _non_texts(problems, unit_codes, unit_uniques.tolist(), "unit")
-        units = [str(u) for u in unit_uniques.tolist()]
-    else:
-        unit_codes, units = None, []
-
-    def read_cells(col: str, read: Callable[[Any], _T]) -> list[_T]:
-        """Each cell of ``col`` as ``read`` gives it; a cell it refuses is a problem
-        at its row (every bad row is named, as for the other columns)."""
-        out: list[Any] = []
-        for r, x in enumerate(frame[col].tolist()):
-            try:
-                out.append(read(x))
-            except _RowError as exc:
-                problems.append((r, col, str(exc)))
-        return out
-
-    document, quote, phrase = (read_cells(c, functools.partial(_text, col=c))
-                               if c in frame.columns else None for c in _TEXTS)
-    via = read_cells("via", _via) if "via" in frame.columns else None
-    quantiles = (_stated(read_cells("quantiles", _quantiles)) if "quantiles" in frame.columns
-                 and not frame["quantiles"].isna().all() else None)
     _raise_problems(problems, path)
 
     if names is None and src_kinds is None and "source_reliability" not in has:
