@@ -239,8 +239,9 @@ def _pairs_twice(variable: IntArray, source: IntArray, nvar: int, nsrc: int) -> 
     flags, small enough to stay in cache), and a binary search over those few keeps
     exactly the rows of a repeated pair. No hash table and no permutation of the rows.
     """
-    ordered = variable * nsrc + source
-    ordered.sort()  # in place: no second array of ten million keys
+    ordered = variable * nsrc
+    ordered += source  # in place, as the sort: no second array of ten million keys
+    ordered.sort()
     twice = ordered[1:][ordered[1:] == ordered[:-1]]  # sorted, a pair once per extra row
     del ordered
     if len(twice) == 0:
@@ -267,8 +268,10 @@ class _Part:
         self._share: FloatArray | None = None
         self.pending_shares: list[tuple[IntArray | None, FloatArray, FloatArray, IntArray]] = []
         # Where status != 0: the row repeated, the plugin index, or the reason index
-        # (int64, or a strategy's own reason codes when it alone excluded rows).
-        self.detail: npt.NDArray[np.integer[Any]] = np.empty(n, np.int64)
+        # (int32 while row numbers fit, else int64; or a strategy's own reason codes
+        # when it alone excluded rows).
+        self.detail: npt.NDArray[np.integer[Any]] = np.empty(
+            n, np.int32 if n < 2**31 else np.int64)
         self.plugins: list[str] = []
         self.reasons: list[str] = []
         # Filled in by run(): each row's segment, the variable code of each segment,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -55,8 +57,9 @@ def factorize_ints(
     # fewer bits are widened first (-100 and 100 are 200 apart: past an int8).
     wide = keys.astype(np.int64, copy=False) if keys.dtype.kind == "i" else keys
     offset = (wide - wide.dtype.type(lo) if lo else wide).astype(np.intp, copy=False)
-    first = np.full(span, n, np.intp)
-    np.minimum.at(first, offset, np.arange(n, dtype=np.intp))
+    rows: type[np.signedinteger[Any]] = np.int32 if n < 2**31 else np.intp  # (half the
+    first = np.full(span, n, rows)  # memory of the row numbers while they fit)
+    np.minimum.at(first, offset, np.arange(n, dtype=rows))
     at = first[first < n]  # each value's first row, in order of value
     at.sort()  # in row order: one sort of the uniques, not two masks over every row
     uniques = keys[at]

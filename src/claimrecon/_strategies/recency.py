@@ -39,10 +39,13 @@ def recency_kernel(segs: Segments) -> Reduction:
             key = np.where(by_as_of[seg], segs.as_of, segs.published)
             latest = np.where(by_as_of, latest_as_of, latest_pub)
             basis = _BASIS[np.where(by_as_of, 0, undated)]
-    lose = key != latest[seg]
+    held = latest[seg]  # each claim's variable's latest time
+    lose = key != held
     weight, reason = segs.weight, None
     if np.count_nonzero(lose):
-        weight = np.where(lose, 0.0, weight)
+        # The weights of the winners, 0 for the others, written over the latest times
+        # (eight bytes a row, no longer needed): no second fresh array of every row.
+        weight = np.multiply(segs.weight, ~lose, out=held.view(np.float64))
         # REASONS[0] where as_of decides, else REASONS[1]; -1 for the winners.
         if n_dated == segs.m:
             reason = lose.view(np.int8) - np.int8(1)
