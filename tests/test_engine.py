@@ -607,6 +607,38 @@ def test_weights_that_underflow_or_overflow_count_by_their_ratios(
         assert math.isclose(math.fsum(c.weight for c in a.contributions), 1.0)
 
 
+@pytest.mark.parametrize("name", _PLAIN)
+@pytest.mark.parametrize(("answer", "ratios"), [
+    ([1e200, 1e200, 5e199], [4, 4, 1]),  # two hooks' product overflows
+    ([1e-200, 2e-200, 1e-200], [1, 4, 1]),  # ... or underflows to 0
+])
+def test_weight_hooks_whose_product_overflows_or_underflows_count_by_their_ratios(
+    name: str, answer: list[float], ratios: list[float]
+) -> None:
+    # Two hooks each answer ``answer`` for variable v's claims (1 for w's): the
+    # product of their answers leaves the floats, yet only its ratios count.
+    class Hook:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> object:
+            return np.array([*answer, 1.0])
+
+    pm = cr.make_plugin_manager()
+    cr.register(Hook(), name="first", plugin_manager=pm)
+    cr.register(Hook(), name="second", plugin_manager=pm)
+    hooked = cr.reconcile_all(_weighted_frame([1.0] * len(answer), [1.0] * len(answer)),
+                              name, plugin_manager=pm)
+    plain = cr.reconcile_all(_weighted_frame(ratios, [1.0] * len(ratios)), name)
+    for v in ("v", "w"):
+        a, b = hooked[v], plain[v]
+        figures = [math.nan if x is None else x for x in (a.lower, a.value, a.upper)]
+        assert figures == pytest.approx(
+            [math.nan if x is None else x for x in (b.lower, b.value, b.upper)],
+            rel=1e-12, nan_ok=True)
+        assert [c.weight for c in a.contributions] == pytest.approx(
+            [c.weight for c in b.contributions], rel=1e-12)
+        assert not a.excluded
+
+
 def test_a_variable_is_rescaled_by_its_own_claims_alone() -> None:
     frame = _weighted_frame([1e-300, 3e-300], [1e-300, 1e-300])
     many = cr.reconcile_all(frame, "weighted")

@@ -490,10 +490,19 @@ def run(
         weight = table.weight  # every weight 1: the table's read-only view of one number
     else:
         weight = reliability[table.source] * table.weight
-    product, zeroed = claim_weights(pm, table)
-    if product is not None:
-        weight = weight * product
-    weight = _fit_weights(weight, table, reliability, product, seg_code, seg_total, m)
+    answers, zeroed = claim_weights(pm, table)
+    if answers:
+        # (a product past the largest float, or below the smallest, is taken again
+        # from the logs of its factors in the variables it reaches: _fit_weights)
+        with np.errstate(over="ignore", under="ignore"):
+            product = answers[0]
+            for answer in answers[1:]:
+                product = product * answer
+            weight = weight * product
+    hook_zero = (None if not zeroed
+                 else np.logical_or.reduce([zero for _, zero in zeroed]))
+    weight = _fit_weights(weight, table, reliability, answers, hook_zero, seg_code,
+                          seg_total, m)
 
     # Independence, then zero weights from plugins.
     if independent:
@@ -639,8 +648,8 @@ _SUM_LIMIT = 2.0**1022
 
 
 def _fit_weights(weight: FloatArray, table: ClaimTable, reliability: FloatArray,
-                 product: FloatArray | None, seg_code: IntArray, seg_total: IntArray,
-                 m: int) -> FloatArray:
+                 answers: list[FloatArray], hook_zero: npt.NDArray[np.bool_] | None,
+                 seg_code: IntArray, seg_total: IntArray, m: int) -> FloatArray:
     """``weight`` (reliability x row weight x weight hooks), rescaled in each variable
     whose weights the product underflowed (below the smallest normal float, or to 0
     without a hook saying 0) or whose sum could overflow: only the ratios of weights
@@ -651,7 +660,9 @@ def _fit_weights(weight: FloatArray, table: ClaimTable, reliability: FloatArray,
     float unless a hook said 0."""
     if weight.strides == (0,):  # every weight one number (the table's view of 1.0)
         return weight
-    live = weight if product is None else np.where(product > 0, weight, 1.0)
+    # (a row a hook weighed 0 is set aside, not rescaled; a product that underflowed
+    # to 0, or overflowed, is: the answers are taken by their logs one by one)
+    live = weight if hook_zero is None else np.where(hook_zero, 1.0, weight)
     if len(weight) <= 64:  # a one-variable call: Python floats are cheaper than reductions
         low, high = min(live.tolist()), max(weight.tolist())
     else:
@@ -666,8 +677,8 @@ def _fit_weights(weight: FloatArray, table: ClaimTable, reliability: FloatArray,
     rows = np.flatnonzero(off[seg_code])
     with np.errstate(divide="ignore"):  # a hook's 0: log 0 = -inf, weight 0
         logw = np.log(reliability[table.source[rows]]) + np.log(table.weight[rows])
-        if product is not None:
-            logw += np.log(product[rows])
+        for answer in answers:
+            logw += np.log(answer[rows])
     seg = seg_code[rows]
     peak = extreme_at(np.maximum, logw, seg, m)
     fitted = weight.copy()

@@ -271,17 +271,18 @@ def strategy_info(name: str, pm: pluggy.PluginManager) -> StrategyInfo:
 
 def claim_weights(
     pm: pluggy.PluginManager, table: ClaimTable
-) -> tuple[npt.NDArray[np.float64] | None, list[tuple[str, npt.NDArray[np.bool_]]]]:
-    """The product of every weight hook's answer, and for each plugin the rows it zeroed.
+) -> tuple[list[npt.NDArray[np.float64]], list[tuple[str, npt.NDArray[np.bool_]]]]:
+    """Every weight hook's answer (hooks that answer ``None`` left out), and for each
+    plugin the rows it zeroed.
 
     :raises PluginError: a plugin raised or returned something malformed.
     """
     impls = pm.hook.claimrecon_claim_weights.get_hookimpls()
-    if not impls:
-        return None, []
-    n = len(table)
-    product: npt.NDArray[np.float64] | None = None
+    answers: list[npt.NDArray[np.float64]] = []
     zeroed: list[tuple[str, npt.NDArray[np.bool_]]] = []
+    if not impls:
+        return answers, zeroed
+    n = len(table)
     hook = "claimrecon_claim_weights"
     for impl in impls:
         try:
@@ -310,8 +311,8 @@ def claim_weights(
         zero = w == 0
         if zero.any():
             zeroed.append((impl.plugin_name, zero))
-        product = w if product is None else product * w
-    return product, zeroed
+        answers.append(w)
+    return answers, zeroed
 
 
 def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedge]:
