@@ -723,3 +723,54 @@ def test_weights_near_the_sum_limit_are_judged_alike_alone_and_among_many() -> N
         assert (among.lower, among.value, among.upper) == (alone.lower, alone.value,
                                                            alone.upper), name
         assert [c.weight for c in among.contributions] == [c.weight for c in alone.contributions]
+
+
+def test_integer_variable_keys_are_held_as_numbers_until_read() -> None:
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(4)
+    n = 6000  # enough rows for the frame reader's direct coding of integer keys
+    keys = rng.integers(-50, 900, n)
+    frame = pd.DataFrame({"variable": keys, "source": [f"s{i}" for i in rng.integers(0, 40, n)],
+                          "value": rng.normal(10.0, 2.0, n)})
+    table = cr.ClaimTable.from_pandas(frame)
+    assert table.variable_keys is not None and table.variable_keys.dtype == np.int64
+    assert table.n_variables == len(np.unique(keys))
+    es = cr.reconcile_all(table, "recency")
+    got = es.to_pandas()
+    claims = es.claims_to_pandas()
+    assert table._variables is None  # no tuple of Python ints was made
+    assert got["variable"].dtype == np.int64 and claims["variable"].dtype == np.int64
+    assert claims["variable"].tolist() == keys.tolist()
+    assert table.to_pandas()["variable"].tolist() == keys.tolist()
+    # The same claims with text keys: the same estimates, key for key.
+    text = cr.reconcile_all(frame.assign(variable=frame["variable"].map(str)), "recency")
+    want = text.to_pandas().assign(variable=lambda d: d["variable"].map(int))
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert es[int(keys[0])].value == text[str(keys[0])].value
+    assert table.variables == tuple(pd.unique(keys).tolist())  # made when read, in order
+
+
+@pytest.mark.parametrize(("variables", "held"), [
+    ([3, 1, 2], True),
+    ((3, "a"), False),
+    ([True, 2], False),  # a bool is no integer key
+    ([2**63, 1], False),  # past int64
+    (np.array([2**63, 1], dtype=np.uint64), False),
+    (np.array([7, -2], dtype=np.int8), True),
+])
+def test_a_table_holds_its_variables_as_numbers_only_where_each_is_an_int64(
+        variables: object, held: bool) -> None:
+    n = len(variables)  # type: ignore[arg-type]
+    table = cr.ClaimTable(variable=np.arange(n), variables=variables,  # type: ignore[arg-type]
+                          source=np.zeros(n, np.int64), sources=[cr.Source(id="s")],
+                          lower=np.ones(n), value=np.ones(n), upper=np.ones(n))
+    assert (table.variable_keys is not None) == held
+    assert table.variables == tuple(np.asarray(variables).tolist() if isinstance(
+        variables, np.ndarray) else variables)
+    assert table.n_variables == n
+    assert [type(v) for v in table.variables] == [type(v) for v in (
+        np.asarray(variables).tolist() if isinstance(variables, np.ndarray) else variables)]
+    with pytest.raises(ValueError, match="twice"):
+        cr.ClaimTable(variable=np.zeros(2, np.int64), variables=[*table.variables[:1]] * 2,
+                      source=np.zeros(2, np.int64), sources=[cr.Source(id="s")],
+                      lower=np.ones(2), value=np.ones(2), upper=np.ones(2))

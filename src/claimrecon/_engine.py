@@ -112,7 +112,7 @@ def reconcile(
         table = ClaimTable.from_claims(items)
     if len(table) == 0:
         raise EmptyInputError("reconcile needs at least one claim (got none)")
-    if len(table.variables) > 1:
+    if table.n_variables > 1:
         shown = ", ".join(repr(v) for v in table.variables[:5])
         raise MixedVariablesError(
             f"reconcile takes claims of one variable; got {len(table.variables)}: {shown}"
@@ -194,7 +194,7 @@ def _repeats(table: ClaimTable) -> tuple[IntArray, IntArray]:
                                   strict=True))) == n:
         return none  # no (variable, source) pair twice: no repeat
     nsrc = max(len(table.sources), 1)
-    cand = _pairs_twice(table.variable, table.source, len(table.variables), nsrc)
+    cand = _pairs_twice(table.variable, table.source, table.n_variables, nsrc)
     if len(cand) == 0:
         return none
     value = np.where(np.isnan(table.value[cand]), -np.inf, table.value[cand])
@@ -448,7 +448,7 @@ def run(
     part = _Part(table)
 
     # Which strategy for which variable; look names up (and check options) first.
-    nvar = len(table.variables)
+    nvar = table.n_variables
     if isinstance(strategy, str):
         infos = {strategy: strategy_info(strategy, pm)}
         strat_of_var = None
@@ -562,8 +562,13 @@ def run(
     if truths:
         truth_arr = np.array([float(truths.get(table.variables[int(v)], math.nan))
                               for v in present])
-    seg_variables = (table.variables if nvar == m
-                     else object_array(table.variables)[present].tolist())
+    keys = table.variable_keys  # (integer keys: numbers, no Python object each)
+    seg_variables: Sequence[Any] | IntArray
+    if keys is not None:
+        seg_variables = keys if nvar == m else keys[present]
+    else:
+        seg_variables = (table.variables if nvar == m
+                         else object_array(table.variables)[present].tolist())
     act_weight = _take(weight, act_rows)
     views: dict[bool, Segments] = {}
 
@@ -958,7 +963,8 @@ class Estimates(Mapping[Variable, Estimate]):
         """One entry per variable, as numpy columns (no pandas needed, no Estimate
         objects built): variable, strategy, lower, value, upper, unit, n_used,
         n_excluded, conflict. Unbounded sides are ``-inf``/``+inf``, a missing value
-        ``NaN``, a missing unit ``None``."""
+        ``NaN``, a missing unit ``None``. Variables are int64 numbers where every one is
+        an integer key (:attr:`ClaimTable.variable_keys`), else objects."""
         cols: dict[str, list[npt.NDArray[Any]]] = {}
         for p in self._parts:
             m = len(p.seg_var)
@@ -970,8 +976,10 @@ class Estimates(Mapping[Variable, Estimate]):
             total = p.seg_total
             used = p.used if len(p.used) == m else np.zeros(m, np.int64)
             t = p.table
+            keys = t.variable_keys
             part = {
-                "variable": _picked(t.variables, p.seg_var, ok, m == len(t.variables)),
+                "variable": (_picked(t.variables, p.seg_var, ok, m == t.n_variables)
+                             if keys is None else keys[_take(p.seg_var, ok)]),
                 "strategy": _picked([name for name, _ in p.strategies], p.strategy_of, ok),
                 "lower": _rows(p.lower, ok),
                 "value": _rows(p.value, ok),
@@ -988,14 +996,14 @@ class Estimates(Mapping[Variable, Estimate]):
     def to_pandas(self) -> Any:
         """One row per variable: variable, strategy, lower, value, upper, unit, n_used,
         n_excluded, conflict (needs pandas). Unbounded sides are ``-inf``/``+inf``,
-        a missing value ``NaN``."""
+        a missing value ``NaN``. The variable column is int64 where every variable is
+        an integer key, else objects."""
         import pandas as pd
 
-        # The columns are fresh arrays: the frame takes them without a copy; the three
-        # object columns stay objects (no inference of a string dtype, and back).
+        # The columns are fresh arrays: the frame takes them without a copy; object
+        # columns stay objects (no inference of a string dtype, and back).
         return pd.DataFrame({
-            k: pd.Series(v, dtype=object if k in ("variable", "strategy", "unit") else None,
-                         copy=False)
+            k: pd.Series(v, dtype=object if v.dtype == object else None, copy=False)
             for k, v in self.columns().items()}, copy=False)
 
     def claims_to_pandas(self) -> Any:
@@ -1008,7 +1016,7 @@ class Estimates(Mapping[Variable, Estimate]):
         p = self._parts[0]
         t = p.table
         excluded = p.status != _ACTIVE
-        ok_seg = np.zeros(len(t.variables), bool)
+        ok_seg = np.zeros(t.n_variables, bool)
         ok_seg[p.seg_var[p.ok]] = True
         failed_row = ~ok_seg[t.variable]
         reason = np.full(len(t), None, dtype=object)
@@ -1019,7 +1027,9 @@ class Estimates(Mapping[Variable, Estimate]):
             reason[r] = f"variable failed: {self.errors.get(v)}"
         share = np.where(excluded | failed_row, 0.0, p.share)
         return pd.DataFrame({
-            "variable": pd.Series(object_array(t.variables)[t.variable], dtype=object, copy=False),
+            "variable": (pd.Series(object_array(t.variables)[t.variable], dtype=object,
+                                   copy=False) if t.variable_keys is None
+                         else t.variable_keys[t.variable]),
             "source": object_array([s.id for s in t.sources])[t.source],
             "weight": share,
             "excluded": excluded | failed_row,

@@ -1081,7 +1081,10 @@ def table_from_frame(
         var_codes, var_uniques = dense or _factorize(var_raw, "variable", path)
         if dense is None:  # (integer keys are never missing)
             _frame_problems(problems, var_codes < 0, "variable", "a variable is required")
-        variables: list[Any] = var_uniques.tolist()
+        # Integer keys stay numbers (the table makes no Python object per key unless
+        # its tuple of variables is read); other keys become Python objects here.
+        int_keys = isinstance(var_uniques.dtype, np.dtype) and var_uniques.dtype.kind in "iu"
+        variables: Any = var_uniques if int_keys else var_uniques.tolist()
         if not (isinstance(var_uniques.dtype, np.dtype) and var_uniques.dtype.kind in "iub"):
             _blank(problems, var_codes, variables, "variable")  # no text among numbers
         kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "bfO" else set()
@@ -1289,7 +1292,8 @@ def table_frame(table: ClaimTable) -> Any:
         return none if col is None else object_array(col)
 
     columns = {
-        "variable": object_array(table.variables)[table.variable],
+        "variable": (object_array(table.variables) if table.variable_keys is None
+                     else table.variable_keys)[table.variable],
         "source": object_array([s.id for s in sources])[table.source],
         "value": np.array(v),
         "lower": np.where(point | np.isinf(lo), np.nan, lo),

@@ -105,7 +105,6 @@ class Segments:
     :ivar segment: the segment of each row.
     :ivar starts: int64 offsets, one more than there are segments (grouped only).
     :ivar weight: each claim's weight (> 0): source reliability x row weight x weight hooks.
-    :ivar variables: the variable of each segment.
     :ivar truths: known realisations by segment (``NaN`` = unknown), for strategies
         that calibrate on them; ``None`` when none were given.
     """
@@ -120,10 +119,11 @@ class Segments:
         "_n",
         "_rows",
         "_table",
+        "_variable_keys",
+        "_variables",
         "segment",
         "starts",
         "truths",
-        "variables",
         "weight",
     )
 
@@ -135,7 +135,7 @@ class Segments:
         segment: IntArray,
         m: int,
         weight: FloatArray,
-        variables: Sequence[Any],
+        variables: Sequence[Any] | npt.NDArray[np.integer[Any]],
         starts: IntArray | None = None,
         truths: FloatArray | None = None,
         counts: IntArray | None = None,
@@ -154,7 +154,13 @@ class Segments:
         self._columns: dict[str, npt.NDArray[Any]] = {}
         self._conflict: npt.NDArray[np.bool_] | None = None
         self.weight = _read_only(weight)
-        self.variables = tuple(variables)
+        # Integer keys given as numbers stay numbers: the tuple is made only if a
+        # kernel reads it.
+        if isinstance(variables, np.ndarray) and variables.dtype.kind == "i":
+            self._variable_keys: IntArray | None = variables.astype(np.int64, copy=False)
+            self._variables: tuple[Any, ...] | None = None
+        else:
+            self._variable_keys, self._variables = None, tuple(variables)
         self.truths = truths
 
     def _column(self, name: str) -> npt.NDArray[Any]:
@@ -321,9 +327,26 @@ class Segments:
             m=len(ks),
             starts=starts,
             weight=self.weight[idx],
-            variables=[self.variables[k] for k in ks],
+            variables=self.variables_at(ks),
             truths=None if self.truths is None else self.truths[ks],
         )
+
+    @property
+    def variables(self) -> tuple[Any, ...]:
+        """The variable of each segment (made when first read, where they are integer
+        keys held as numbers)."""
+        if self._variables is None:
+            assert self._variable_keys is not None
+            self._variables = tuple(self._variable_keys.tolist())
+        return self._variables
+
+    def variables_at(self, ks: IntArray) -> Sequence[Any] | IntArray:
+        """The variables of segments ``ks``: int64 numbers where every variable is an
+        integer key, else a list (no tuple of every variable is made for a few)."""
+        if self._variable_keys is not None:
+            keys: IntArray = self._variable_keys[ks]
+            return keys
+        return [self.variables[k] for k in ks.tolist()]
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})

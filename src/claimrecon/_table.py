@@ -84,6 +84,26 @@ def _every(n: int, default: str) -> Any:
     return np.ndarray((n,), value.dtype, value, 0, (0,))
 
 
+def _variable_keys(
+    variables: Sequence[Variable] | npt.NDArray[np.integer[Any]],
+) -> tuple[IntArray | None, tuple[Variable, ...] | None]:
+    """(int64 keys, None) when every variable is an integer that fits int64, else
+    (None, the tuple of variables). A numpy integer array is taken as it is."""
+    if isinstance(variables, np.ndarray) and variables.dtype.kind in "iu":
+        if variables.dtype.kind == "i" or len(variables) == 0 or int(
+                variables.max()) < 2**63:
+            keys = variables.astype(np.int64)  # a copy the table owns
+            keys.flags.writeable = False
+            return keys, None
+        return None, tuple(variables.tolist())
+    items = tuple(variables)
+    if items and all(type(v) is int and -(2**63) <= v < 2**63 for v in items):
+        keys = np.array(items, np.int64)
+        keys.flags.writeable = False
+        return keys, items
+    return None, items
+
+
 def _first_repeated(items: Sequence[Any]) -> tuple[Any] | None:
     """The first item that ``items`` holds a second time (in a 1-tuple), else ``None``."""
     seen: set[Any] = set()
@@ -134,6 +154,8 @@ class ClaimTable:
         "_claims",
         "_positions",
         "_shares",
+        "_variable_keys",
+        "_variables",
         "as_of",
         "confidence",
         "document",
@@ -149,13 +171,11 @@ class ClaimTable:
         "upper",
         "value",
         "variable",
-        "variables",
         "via",
         "weight",
     )
 
     variable: IntArray
-    variables: tuple[Variable, ...]
     source: IntArray
     sources: tuple[Source, ...]
     lower: FloatArray
@@ -180,12 +200,17 @@ class ClaimTable:
     #: partition of a Dask frame): messages that name a row name it there. ``None``:
     #: the row number itself.
     _positions: IntArray | None
+    #: The variables when every one is an integer key, as int64 (``None`` otherwise):
+    #: a frame's million integer keys need no Python object each (the tuple
+    #: :attr:`variables` is made from them when first read).
+    _variable_keys: IntArray | None
+    _variables: tuple[Variable, ...] | None
 
     def __init__(
         self,
         *,
         variable: IntArray,
-        variables: Sequence[Variable],
+        variables: Sequence[Variable] | npt.NDArray[np.integer[Any]],
         source: IntArray,
         sources: Sequence[Source],
         lower: FloatArray,
@@ -206,7 +231,7 @@ class ClaimTable:
     ) -> None:
         n = len(variable)
         self.variable = np.asarray(variable, dtype=np.int64)
-        self.variables = tuple(variables)
+        self._variable_keys, self._variables = _variable_keys(variables)
         self.source = np.asarray(source, dtype=np.int64)
         self.sources = tuple(sources)
         self.lower = np.asarray(lower, dtype=np.float64)
@@ -251,7 +276,9 @@ class ClaimTable:
         outside its range, a weight or a confidence that cannot be one; and a variable
         or source id listed twice. (Readers and :meth:`from_claims` check as they
         build, and skip this second pass.)"""
-        twice = _first_repeated(self.variables)
+        keys = self._variable_keys
+        twice = (_first_repeated(self.variables)
+                 if keys is None or len(np.unique(keys)) < len(keys) else None)
         if twice is not None:
             raise ValueError(f"variables lists {twice[0]!r} twice; each variable once")
         twice = _first_repeated([s.id for s in self.sources])
@@ -277,7 +304,7 @@ class ClaimTable:
 
         w, conf = every(self.weight), every(self.confidence)
         checks = [
-            codes("variable", self.variable, 0, len(self.variables)),
+            codes("variable", self.variable, 0, self.n_variables),
             codes("source", self.source, 0, len(self.sources)),
             codes("unit", self.unit, -1, len(self.units)),
             (lambda: np.isnan(lo) | np.isnan(up) | (lo > up) | (lo == math.inf)
@@ -311,6 +338,27 @@ class ClaimTable:
     def __len__(self) -> int:
         return len(self.variable)
 
+    @property
+    def variables(self) -> tuple[Variable, ...]:
+        """The variables, in order of their codes (made when first read, where the table
+        holds integer keys as numbers)."""
+        if self._variables is None:
+            assert self._variable_keys is not None
+            self._variables = tuple(self._variable_keys.tolist())
+        return self._variables
+
+    @property
+    def n_variables(self) -> int:
+        """The number of variables (without making :attr:`variables`)."""
+        keys = self._variable_keys
+        return len(self.variables) if keys is None else len(keys)
+
+    @property
+    def variable_keys(self) -> IntArray | None:
+        """The variables as int64 numbers when every one is an integer key (read-only),
+        else ``None``: for columns of many variables without a Python object each."""
+        return self._variable_keys
+
     def __getstate__(self) -> dict[str, Any]:
         # Pickled, a table holds its own copies of its columns: the frame's Series
         # that it keeps under copy-on-write would only make the pickle larger.
@@ -322,7 +370,7 @@ class ClaimTable:
         self._shares = ()
 
     def __repr__(self) -> str:
-        return (f"<ClaimTable: {len(self)} claims, {len(self.variables)} variables, "
+        return (f"<ClaimTable: {len(self)} claims, {self.n_variables} variables, "
                 f"{len(self.sources)} sources>")
 
     # -- building ----------------------------------------------------------------------

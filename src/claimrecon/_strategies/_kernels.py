@@ -198,7 +198,7 @@ def _live_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray,
         several, code = np.unique(seg[~lone], return_inverse=True)
         counted = Segments(table=segs.table, rows=some if segs.every_row else segs.rows[some],
                            segment=code, m=len(several), weight=w[some],
-                           variables=[segs.variables[k] for k in several.tolist()])
+                           variables=segs.variables_at(several))
         for b, part in zip(bounds, weighted_bounds(counted, counted.weight), strict=True):
             b[several] = part
     one = live[lone]
