@@ -774,3 +774,43 @@ def test_a_table_holds_its_variables_as_numbers_only_where_each_is_an_int64(
         cr.ClaimTable(variable=np.zeros(2, np.int64), variables=[*table.variables[:1]] * 2,
                       source=np.zeros(2, np.int64), sources=[cr.Source(id="s")],
                       lower=np.ones(2), value=np.ones(2), upper=np.ones(2))
+
+
+def test_integer_keys_spread_wide_or_in_small_frames_are_held_as_numbers_too() -> None:
+    pd = pytest.importorskip("pandas")
+    for keys in (np.arange(6000) * 10**12, np.arange(50) % 7):  # hashed, not addressed
+        frame = pd.DataFrame({"variable": keys, "source": "s", "value": 1.0})
+        table = cr.ClaimTable.from_pandas(frame)
+        assert table.variable_keys is not None and table._variables is None
+        assert table.variables == tuple(pd.unique(keys).tolist())
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_a_pickled_table_keeps_its_integer_keys_read_only(protocol: int) -> None:
+    import pickle
+
+    table = cr.ClaimTable(variable=np.array([0, 1]), variables=[7, 3],
+                          source=np.zeros(2, np.int64), sources=[cr.Source(id="s")],
+                          lower=np.ones(2), value=np.ones(2), upper=np.ones(2))
+    back = pickle.loads(pickle.dumps(table, protocol=protocol))
+    assert back.variables == (7, 3) and back.variable_keys is not None
+    assert not back.variable_keys.flags.writeable
+    # The state of a table pickled when it held a tuple of variables reads back too.
+    state = {k: v for k, v in table.__getstate__().items()
+             if k not in ("_variable_keys", "_variables")}
+    old = cr.ClaimTable.__new__(cr.ClaimTable)
+    old.__setstate__({**state, "variables": (7, 3)})
+    assert old.variables == (7, 3) and old.n_variables == 2
+
+
+def test_segments_take_accepts_a_list_of_segments() -> None:
+    from claimrecon import Segments
+
+    for variables in (["a", "b", "c"], [5, 6, 7]):
+        t = cr.ClaimTable(variable=np.array([0, 1, 2]), variables=variables,
+                          source=np.zeros(3, np.int64), sources=[cr.Source(id="s")],
+                          lower=np.ones(3), value=np.ones(3), upper=np.ones(3))
+        keys = t.variable_keys
+        segs = Segments(table=t, rows=None, segment=t.variable, m=3, weight=np.ones(3),
+                        variables=t.variables if keys is None else keys)
+        assert segs.take([2, 0]).variables == (variables[2], variables[0])  # type: ignore[arg-type]

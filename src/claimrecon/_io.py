@@ -1084,7 +1084,7 @@ def table_from_frame(
         # Integer keys stay numbers (the table makes no Python object per key unless
         # its tuple of variables is read); other keys become Python objects here.
         int_keys = isinstance(var_uniques.dtype, np.dtype) and var_uniques.dtype.kind in "iu"
-        variables: Any = var_uniques if int_keys else var_uniques.tolist()
+        variables: Any = np.asarray(var_uniques) if int_keys else var_uniques.tolist()
         if not (isinstance(var_uniques.dtype, np.dtype) and var_uniques.dtype.kind in "iub"):
             _blank(problems, var_codes, variables, "variable")  # no text among numbers
         kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "bfO" else set()
@@ -1277,7 +1277,8 @@ def table_frame(table: ClaimTable) -> Any:
     """The table as a pandas DataFrame in the claims schema, column by column: the
     figures as floats (a bound that is not given, or a point claim's, is NaN), the
     times as ``datetime64[us]`` (NaT when not given), texts, keys and quantiles (tuples
-    of ``(probability, value)`` pairs) as objects."""
+    of ``(probability, value)`` pairs) as objects, but variables that are all integer
+    keys as int64."""
     import pandas as pd
 
     lo, v, up = table.lower, table.value, table.upper

@@ -156,7 +156,8 @@ class Segments:
         self.weight = _read_only(weight)
         # Integer keys given as numbers stay numbers: the tuple is made only if a
         # kernel reads it.
-        if isinstance(variables, np.ndarray) and variables.dtype.kind == "i":
+        if (isinstance(variables, np.ndarray) and variables.ndim == 1
+                and variables.dtype.kind == "i"):
             self._variable_keys: IntArray | None = variables.astype(np.int64, copy=False)
             self._variables: tuple[Any, ...] | None = None
         else:
@@ -346,7 +347,7 @@ class Segments:
         if self._variable_keys is not None:
             keys: IntArray = self._variable_keys[ks]
             return keys
-        return [self.variables[k] for k in ks.tolist()]
+        return [self.variables[k] for k in np.asarray(ks).tolist()]
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})

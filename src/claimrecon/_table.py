@@ -89,7 +89,7 @@ def _variable_keys(
 ) -> tuple[IntArray | None, tuple[Variable, ...] | None]:
     """(int64 keys, None) when every variable is an integer that fits int64, else
     (None, the tuple of variables). A numpy integer array is taken as it is."""
-    if isinstance(variables, np.ndarray) and variables.dtype.kind in "iu":
+    if isinstance(variables, np.ndarray) and variables.ndim == 1 and variables.dtype.kind in "iu":
         if variables.dtype.kind == "i" or len(variables) == 0 or int(
                 variables.max()) < 2**63:
             keys = variables.astype(np.int64)  # a copy the table owns
@@ -365,8 +365,13 @@ class ClaimTable:
         return {name: getattr(self, name) for name in self.__slots__ if name != "_shares"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if "variables" in state:  # pickled before integer keys were held as numbers
+            state["_variable_keys"], state["_variables"] = _variable_keys(
+                state.pop("variables"))
         for name, value in state.items():
             setattr(self, name, value)
+        if self._variable_keys is not None:  # (older pickle protocols lose the flag)
+            self._variable_keys.flags.writeable = False
         self._shares = ()
 
     def __repr__(self) -> str:
@@ -542,7 +547,8 @@ class ClaimTable:
         column by column: figures as floats (NaN where a bound is not given, and for
         both bounds of a point claim), ``as_of`` and ``published`` as
         ``datetime64[us]`` (NaT where not given), keys, texts and quantiles as
-        objects. :meth:`from_pandas` reads it back with nothing lost."""
+        objects, but variables that are all integer keys as int64. :meth:`from_pandas`
+        reads it back with nothing lost."""
         from ._io import table_frame
 
         return table_frame(self)
