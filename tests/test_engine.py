@@ -596,15 +596,21 @@ def test_weights_that_underflow_or_overflow_count_by_their_ratios(
     # with weights in those ratios, and the other variable is untouched.
     tiny = cr.reconcile_all(_weighted_frame(weights, reliability), name)
     plain = cr.reconcile_all(_weighted_frame(ratios, [1.0] * len(ratios)), name)
+    _assert_same_estimates(tiny, plain)
     for v in ("v", "w"):
-        a, b = tiny[v], plain[v]
+        assert math.isclose(math.fsum(c.weight for c in tiny[v].contributions), 1.0)
+
+
+def _assert_same_estimates(got: cr.Estimates, want: cr.Estimates) -> None:
+    """Variables v and w have the same figures and claim shares in both (to 1e-12)."""
+    for v in ("v", "w"):
+        a, b = got[v], want[v]
         figures = [math.nan if x is None else x for x in (a.lower, a.value, a.upper)]
         assert figures == pytest.approx(
             [math.nan if x is None else x for x in (b.lower, b.value, b.upper)],
             rel=1e-12, nan_ok=True)
         assert [c.weight for c in a.contributions] == pytest.approx(
             [c.weight for c in b.contributions], rel=1e-12)
-        assert math.isclose(math.fsum(c.weight for c in a.contributions), 1.0)
 
 
 @pytest.mark.parametrize("name", _PLAIN)
@@ -628,15 +634,9 @@ def test_weight_hooks_whose_product_overflows_or_underflows_count_by_their_ratio
     hooked = cr.reconcile_all(_weighted_frame([1.0] * len(answer), [1.0] * len(answer)),
                               name, plugin_manager=pm)
     plain = cr.reconcile_all(_weighted_frame(ratios, [1.0] * len(ratios)), name)
+    _assert_same_estimates(hooked, plain)
     for v in ("v", "w"):
-        a, b = hooked[v], plain[v]
-        figures = [math.nan if x is None else x for x in (a.lower, a.value, a.upper)]
-        assert figures == pytest.approx(
-            [math.nan if x is None else x for x in (b.lower, b.value, b.upper)],
-            rel=1e-12, nan_ok=True)
-        assert [c.weight for c in a.contributions] == pytest.approx(
-            [c.weight for c in b.contributions], rel=1e-12)
-        assert not a.excluded
+        assert not hooked[v].excluded
 
 
 def test_a_variable_is_rescaled_by_its_own_claims_alone() -> None:

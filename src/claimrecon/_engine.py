@@ -844,9 +844,10 @@ def _store(
         # Most rows weigh 0 (recency sets most aside): sum the others only, in the same
         # order (adding a zero weight changes no sum).
         live = np.flatnonzero(~zero)
-        totals: FloatArray = np.bincount(segs.segment[live], weights=w[live],
+        seg_live = segs.segment[live]
+        totals: FloatArray = np.bincount(seg_live, weights=w[live],
                                          minlength=segs.m).astype(np.float64, copy=False)
-        used = np.bincount(segs.segment[live], minlength=segs.m)
+        used = np.bincount(seg_live, minlength=segs.m)
     else:
         totals = segs.sum(w)
         used = (segs.counts if n_live == segs.n

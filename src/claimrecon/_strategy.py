@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from ._model import Claim
 from ._order import argsort_codes
+from ._table import variable_keys_of
 
 if TYPE_CHECKING:
     from ._table import ClaimTable
@@ -154,14 +155,11 @@ class Segments:
         self._columns: dict[str, npt.NDArray[Any]] = {}
         self._conflict: npt.NDArray[np.bool_] | None = None
         self.weight = _read_only(weight)
-        # Integer keys given as numbers stay numbers: the tuple is made only if a
-        # kernel reads it.
-        if (isinstance(variables, np.ndarray) and variables.ndim == 1
-                and variables.dtype.kind == "i"):
-            self._variable_keys: IntArray | None = variables.astype(np.int64, copy=False)
-            self._variables: tuple[Any, ...] | None = None
-        else:
-            self._variable_keys, self._variables = None, tuple(variables)
+        # Integer keys stay numbers, as a table holds them: the tuple is made only if
+        # a kernel reads it.
+        self._variable_keys: IntArray | None
+        self._variables: tuple[Any, ...] | None
+        self._variable_keys, self._variables = variable_keys_of(variables)
         self.truths = truths
 
     def _column(self, name: str) -> npt.NDArray[Any]:

@@ -84,15 +84,20 @@ def _every(n: int, default: str) -> Any:
     return np.ndarray((n,), value.dtype, value, 0, (0,))
 
 
-def _variable_keys(
+def variable_keys_of(
     variables: Sequence[Variable] | npt.NDArray[np.integer[Any]],
 ) -> tuple[IntArray | None, tuple[Variable, ...] | None]:
-    """(int64 keys, None) when every variable is an integer that fits int64, else
-    (None, the tuple of variables). A numpy integer array is taken as it is."""
+    """(read-only int64 keys, None) for a numpy integer array that fits int64,
+    (read-only int64 keys, the tuple) for a sequence of ints that fit, else (None, the
+    tuple of variables): how tables and segments hold their variables. An int64
+    array that is already read-only is taken as it is, any other is copied."""
     if isinstance(variables, np.ndarray) and variables.ndim == 1 and variables.dtype.kind in "iu":
         if variables.dtype.kind == "i" or len(variables) == 0 or int(
                 variables.max()) < 2**63:
-            keys = variables.astype(np.int64)  # a copy the table owns
+            if variables.dtype == np.int64 and not variables.flags.writeable:
+                same: IntArray = variables.view(np.int64)
+                return same, None
+            keys = variables.astype(np.int64)  # a copy no caller can write into
             keys.flags.writeable = False
             return keys, None
         return None, tuple(variables.tolist())
@@ -231,7 +236,7 @@ class ClaimTable:
     ) -> None:
         n = len(variable)
         self.variable = np.asarray(variable, dtype=np.int64)
-        self._variable_keys, self._variables = _variable_keys(variables)
+        self._variable_keys, self._variables = variable_keys_of(variables)
         self.source = np.asarray(source, dtype=np.int64)
         self.sources = tuple(sources)
         self.lower = np.asarray(lower, dtype=np.float64)
@@ -356,7 +361,16 @@ class ClaimTable:
     @property
     def variable_keys(self) -> IntArray | None:
         """The variables as int64 numbers when every one is an integer key (read-only),
-        else ``None``: for columns of many variables without a Python object each."""
+        else ``None``: for columns of many variables without a Python object each.
+
+        >>> import numpy as np
+        >>> import claimrecon as cr
+        >>> t = cr.ClaimTable(variable=np.array([0, 1, 1]), variables=[2024, 2025],
+        ...                   source=np.zeros(3, np.int64), sources=[cr.Source(id="s")],
+        ...                   lower=np.ones(3), value=np.ones(3), upper=np.ones(3))
+        >>> t.variable_keys, t.n_variables, t.variables
+        (array([2024, 2025]), 2, (2024, 2025))
+        """
         return self._variable_keys
 
     def __getstate__(self) -> dict[str, Any]:
@@ -366,7 +380,7 @@ class ClaimTable:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if "variables" in state:  # pickled before integer keys were held as numbers
-            state["_variable_keys"], state["_variables"] = _variable_keys(
+            state["_variable_keys"], state["_variables"] = variable_keys_of(
                 state.pop("variables"))
         for name, value in state.items():
             setattr(self, name, value)
