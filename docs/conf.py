@@ -86,7 +86,8 @@ nitpick_ignore_regex = [("py:.*", rf"({'|'.join(_THIRD_PARTY)})\..+")]
 # -- Doctest ------------------------------------------------------------------------
 
 # Only ".. doctest::" blocks run here; the ">>>" examples in docstrings run under
-# pytest (--doctest-modules). Each page imports what it uses, as a reader would.
+# pytest (tests/test_docs.py, one test per module). Each page imports what it uses, as
+# a reader would.
 doctest_test_doctest_blocks = ""
 doctest_default_flags = (
     doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE | doctest.DONT_ACCEPT_TRUE_FOR_1

@@ -3,8 +3,11 @@ built-in strategy is documented, and every hook is exercised by a test."""
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import inspect
 import os
+import pkgutil
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,3 +192,18 @@ def test_every_api_entry_says_which_version_added_it() -> None:
     assert blocks
     missing = [b.splitlines()[0] for b in blocks if ".. versionadded::" not in b]
     assert not missing, missing
+
+
+_MODULES = sorted(m.name for m in pkgutil.walk_packages(cr.__path__, "claimrecon."))
+
+
+@pytest.mark.parametrize("module", _MODULES)
+def test_the_examples_in_each_modules_docstrings_run(module: str) -> None:
+    # pytest's --doctest-modules reads tests/ only: the library's own ">>>" examples,
+    # which the API reference shows, run here, against the installed package.
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:  # a module of an extra that is not installed
+        pytest.skip(f"{module} needs {exc.name}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {module} failed"

@@ -90,7 +90,7 @@ def reconcile(
     ...     cr.Claim(variable="troops", source=nis, quantity=cr.Quantity(value=12_000)),
     ... ]
     >>> print(cr.reconcile(claims, strategy="range"))
-    12,000 to 14,000
+    12,000 to 15,400
 
     :param claims: Claim objects, all about the same variable.
     :param strategy: the strategy's name (see ``claimrecon strategies``).
