@@ -417,20 +417,26 @@ def test_weighted_bounds_of_figures_ulps_apart_stay_in_the_envelope(
         assert min(q.lower for q in qs) <= e.lower <= e.upper <= max(q.upper for q in qs)
 
 
+_BIG = 1.7e308
+
+
 @pytest.mark.parametrize("reliability", [1.0, 0.5])
+@pytest.mark.parametrize(("figures", "mean"), [
+    ((_BIG, _BIG, -_BIG), _BIG / 3),
+    ((-_BIG, -_BIG, 1.0), -_BIG / 1.5),  # the largest magnitude is the lowest figure
+])
 def test_equal_weights_near_the_largest_float_average_without_overflow(
-    reliability: float,
+    reliability: float, figures: tuple[float, float, float], mean: float,
 ) -> None:
     # Equal weights average as a sum over a count, unless a sum could overflow: these
-    # figures sum to infinity on the way, yet their mean is a third of the largest.
-    big = 1.7e308
+    # figures sum to infinity on the way, yet their mean is a float.
     cs = [cr.Claim(variable=v, quantity=cr.Quantity(value=x),
                    source=cr.Source(id=f"s{i}", reliability=reliability))
-          for v in ("x", "y") for i, x in enumerate((big, big, -big))]
+          for v in ("x", "y") for i, x in enumerate(figures)]
     many = cr.reconcile_all(cs, "weighted")
     for e in (cr.reconcile(cs[:3], "weighted"), many["x"], many["y"]):
-        assert e.value == pytest.approx(big / 3, rel=1e-12)
-        assert (e.lower, e.upper) == pytest.approx((big / 3, big / 3), rel=1e-12)
+        assert e.value == pytest.approx(mean, rel=1e-12)
+        assert (e.lower, e.upper) == pytest.approx((mean, mean), rel=1e-12)
 
 
 @pytest.mark.parametrize("name", ["weighted", "recency"])

@@ -263,7 +263,11 @@ class Segments:
             return same
         if self._firsts is not None:
             return np.add.reduceat(a, self._firsts)
-        return np.asarray(np.bincount(self.segment, weights=a, minlength=self._m), np.float64)
+        # (np.add.at adds in row order as np.bincount does, to the same bits, without
+        # bincount's two passes over the codes to find their range)
+        out = np.zeros(self._m)
+        np.add.at(out, self.segment, a)
+        return out
 
     def min(self, x: npt.ArrayLike) -> npt.NDArray[Any]:
         """The minimum of ``x`` within each segment (NaN propagates; integer input
