@@ -496,8 +496,11 @@ class Shard:
     def by_source(self, local: IntArray, weights: FloatArray | None = None) -> FloatArray:
         """A sum over the fit's sources of ``weights`` (1 each when ``None``), the rows
         given by their source codes in this shard."""
-        return np.bincount(self.codes(local), weights=weights,
-                           minlength=self.n_fit).astype(np.float64, copy=False)
+        if weights is None:
+            return np.bincount(self.codes(local), minlength=self.n_fit).astype(np.float64)
+        out = np.zeros(self.n_fit)  # (in row order, as np.bincount: the same bits)
+        np.add.at(out, self.codes(local), weights)
+        return out
 
     def present(self, local_present: BoolArray) -> BoolArray:
         """A mask over the fit's sources of the sources this shard holds."""
