@@ -814,3 +814,27 @@ def test_segments_take_accepts_a_list_of_segments() -> None:
         segs = Segments(table=t, rows=None, segment=t.variable, m=3, weight=np.ones(3),
                         variables=t.variables if keys is None else keys)
         assert segs.take([2, 0]).variables == (variables[2], variables[0])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("read_first", [False, True])
+def test_segments_matrix_is_a_fresh_copy_of_the_columns_of_its_rows(read_first: bool) -> None:
+    from claimrecon import Segments
+
+    rng = np.random.default_rng(5)
+    n = 40
+    value = rng.normal(size=n)
+    t = cr.ClaimTable(variable=rng.integers(0, 4, n), variables=["a", "b", "c", "d"],
+                      source=np.zeros(n, np.int64), sources=[cr.Source(id="s")],
+                      lower=value - 1, value=value, upper=value + 2)
+    for rows in (None, np.argsort(t.variable, kind="stable")[5:]):  # every row; some
+        at = np.arange(n) if rows is None else rows
+        segs = Segments(table=t, rows=rows, segment=t.variable[at], m=4,
+                        weight=np.ones(len(at)), variables=t.variables)
+        if read_first:  # a column read before is copied, not taken again
+            assert segs.lower.tolist() == t.lower[at].tolist()
+        got = segs.matrix("upper", "lower", "value")
+        np.testing.assert_array_equal(got, np.array([t.upper[at], t.lower[at], t.value[at]]))
+        assert got.flags.writeable and got.dtype == np.float64
+        got[:] = 0.0  # the kernel's own: the table and the segments are untouched
+        assert segs.lower.tolist() == t.lower[at].tolist()
+        assert t.value.tolist() == value.tolist()

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from claimrecon._order import factorize_ints
+from claimrecon._order import factorize_ints, group_codes
 
 # Enough keys that the fast paths run (below 4096 they hand over to numpy or pandas).
 _SIZES = st.integers(4096, 12_000)
@@ -68,3 +68,23 @@ def test_small_signed_keys_further_apart_than_their_largest_value_stay_apart(
                                   np.array(["a"] * 5000, dtype=object)])
 def test_factorize_ints_declines_few_keys_and_non_integers(keys: np.ndarray) -> None:
     assert factorize_ints(keys) is None
+
+
+@given(n=st.integers(0, 12_000), bits=st.integers(0, 62),
+       dtype=st.sampled_from([np.int64, np.int32, np.uint16, np.uint64]),
+       seed=st.integers(0, 2**32 - 1))
+def test_group_codes_is_a_stable_argsort_and_its_codes(
+    n: int, bits: int, dtype: type, seed: int
+) -> None:
+    # Codes below 2**bits, often the largest: packed with the row numbers into one
+    # int64 where both fit in 63 bits, else numpy's stable argsort (bits + row bits > 63).
+    bound = min(1 << bits, int(np.iinfo(dtype).max) + 1)
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, bound, n, dtype=np.uint64 if bound > 2**62 else np.int64)
+    codes[::5] = bound - 1
+    codes = codes.astype(dtype)
+    order, grouped = group_codes(codes, bound)
+    want = np.argsort(codes, kind="stable")
+    np.testing.assert_array_equal(order, want)
+    np.testing.assert_array_equal(grouped, codes[want].astype(np.int64))
+    assert order.dtype == grouped.dtype == np.int64

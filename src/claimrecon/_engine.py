@@ -26,9 +26,9 @@ from ._errors import (
     describe,
 )
 from ._model import Claim, Contribution, Estimate, Exclusion, Variable
-from ._order import argsort_codes
+from ._order import argsort_codes, group_codes
 from ._plugins import StrategyInfo, claim_weights, get_plugin_manager, strategy_info
-from ._strategy import Outcome, Reduction, Segments, extreme_at
+from ._strategy import Outcome, Reduction, Segments, _read_only, extreme_at
 from ._table import ClaimTable, _every, object_array
 from ._units import convert_units, have_pint
 
@@ -261,7 +261,7 @@ class _Part:
     def __init__(self, table: ClaimTable) -> None:
         self.table = table
         n = len(table)
-        self.status = np.zeros(n, np.int8)
+        self._status = np.zeros(n, np.int8)
         # Each usable row's share of its estimate, computed on first use (the estimates
         # frame does not need it): _store leaves (rows or None for every row, weights,
         # per-segment totals, segments) per strategy run.
@@ -270,8 +270,13 @@ class _Part:
         # Where status != 0: the row repeated, the plugin index, or the reason index
         # (int32 while row numbers fit, else int64; or a strategy's own reason codes
         # when it alone excluded rows).
-        self.detail: npt.NDArray[np.integer[Any]] = np.empty(
+        self._detail: npt.NDArray[np.integer[Any]] = np.empty(
             n, np.int32 if n < 2**31 else np.int64)
+        # The rows each strategy run set aside, written into status and detail on first
+        # use (the estimates frame does not need them): _store leaves (rows or None for
+        # every row, the rows of weight 0, their reason codes) per strategy run.
+        self.pending_status: list[tuple[IntArray | None, npt.NDArray[np.bool_],
+                                        npt.NDArray[np.integer[Any]]]] = []
         self.plugins: list[str] = []
         self.reasons: list[str] = []
         # Filled in by run(): each row's segment, the variable code of each segment,
@@ -294,6 +299,40 @@ class _Part:
         self.position: IntArray = _NO_INTS
         self.ok: npt.NDArray[np.bool_] = _NO_BOOLS
         self.source_reliability: dict[str, float] | None = None
+
+    @property
+    def status(self) -> npt.NDArray[np.int8]:
+        """Each row's status: _ACTIVE, _REPEAT, _PLUGIN_ZERO or _STRATEGY."""
+        if self.pending_status:
+            self._set_aside()
+        return self._status
+
+    @property
+    def detail(self) -> npt.NDArray[np.integer[Any]]:
+        """Where status is not _ACTIVE: the row repeated, the plugin index, or the
+        reason index."""
+        if self.pending_status:
+            self._set_aside()
+        return self._detail
+
+    def _set_aside(self) -> None:
+        """Write the rows the strategy runs set aside into status and detail."""
+        for rows, zero, codes in self.pending_status:
+            if rows is None:  # every row, in table order, none set aside before
+                self._status = zero.view(np.int8) * np.int8(_STRATEGY)
+                # The reason codes as the detail of every row (read only where status
+                # is set): no gather or scatter of the millions recency sets aside.
+                self._detail = codes
+            elif 2 * np.count_nonzero(zero) > len(zero):  # most of these rows set
+                # aside (recency): write each of them (status 0 where it counts) rather
+                # than gather the millions
+                self._status[rows] = zero.view(np.int8) * np.int8(_STRATEGY)
+                self._detail[rows] = codes
+            else:
+                zr = rows[zero]
+                self._status[zr] = _STRATEGY
+                self._detail[zr] = codes[zero]
+        self.pending_status = []
 
     @property
     def share(self) -> FloatArray:
@@ -582,8 +621,8 @@ def run(
             # same rounding, as among many variables.
             if grouped:
                 if m > 1 and bool(np.any(seg[1:] < seg[:-1])):
-                    o = argsort_codes(seg, m)
-                    rows, seg, w = (o if rows is None else rows[o]), seg[o], _take(w, o)
+                    o, seg = group_codes(seg, m)
+                    rows, w = (o if rows is None else rows[o]), _take(w, o)
                 if m == 1:
                     starts = np.array([0, len(seg)], np.int64)
                 else:
@@ -594,15 +633,16 @@ def run(
                                       counts=n_active)
         return views[grouped]
 
-    # Per variable, before exclusion: whether the claims conflict. When every claim
-    # counts and one strategy serves all, through that strategy's view, which keeps
-    # the flag for its kernel (Segments.conflict).
+    # Per variable, before exclusion: whether the claims conflict, from the table's
+    # columns in table order (grouped rows would first gather both columns). When
+    # every claim counts and one strategy serves all, its view keeps the flag for its
+    # kernel (Segments.conflict).
+    part.conflict = extreme_at(np.maximum, table.lower, seg_code, m) > extreme_at(
+        np.minimum, table.upper, seg_code, m)
     if act_rows is None and strat_of_var is None:
         (only,) = infos.values()
-        part.conflict = view(only.strategy.grouped or only.strategy.function is not None).conflict
-    else:
-        part.conflict = extreme_at(np.maximum, table.lower, seg_code, m) > extreme_at(
-            np.minimum, table.upper, seg_code, m)
+        view(only.strategy.grouped or only.strategy.function is not None)._conflict = (
+            _read_only(part.conflict))
 
     part.strategy_of = np.empty(m, np.int64)
     part.strategy_of.fill(-1)
@@ -827,19 +867,9 @@ def _store(
         if np.count_nonzero(zero & (codes < 0)):
             part.reasons.append(f"weight 0 from strategy {info.name!r}")
             codes = np.where(codes < 0, np.int64(len(texts)), codes)
-        if segs.every_row:  # every row, in table order, none set aside before
-            part.status = zero.view(np.int8) * np.int8(_STRATEGY)
-            # The reason codes as the detail of every row (read only where status is
-            # set): no gather or scatter of the millions a recency run sets aside.
-            part.detail = codes if base == 0 else codes.astype(np.int64) + base
-        elif n_live < segs.n // 2:  # most of these rows set aside (recency): write
-            # each of them (status 0 where it counts) rather than gather the millions
-            part.status[segs.rows] = zero.view(np.int8) * np.int8(_STRATEGY)
-            part.detail[segs.rows] = codes if base == 0 else codes.astype(np.int64) + base
-        else:
-            zr = segs.rows[zero]
-            part.status[zr] = _STRATEGY
-            part.detail[zr] = codes[zero].astype(np.int64) + base
+        # (written into each row's status when first read: Part._set_aside)
+        part.pending_status.append((None if segs.every_row else segs.rows, zero,
+                                    codes if base == 0 else codes.astype(np.int64) + base))
     if segs.starts is None and n_live < segs.n // 2:
         # Most rows weigh 0 (recency sets most aside): sum the others only, in the same
         # order (adding a zero weight changes no sum).
@@ -850,8 +880,12 @@ def _store(
         used = np.bincount(seg_live, minlength=segs.m)
     else:
         totals = segs.sum(w)
-        used = (segs.counts if n_live == segs.n
-                else segs.counts - np.bincount(segs.segment[zero], minlength=segs.m))
+        if n_live == segs.n:
+            used = segs.counts
+        elif segs.starts is not None:  # grouped: one pass in order, no gather
+            used = np.add.reduceat(~zero, segs.starts[:-1], dtype=np.int64)
+        else:
+            used = segs.counts - np.bincount(segs.segment[zero], minlength=segs.m)
     positive = totals > 0
     all_positive = np.count_nonzero(positive) == len(totals)
     part.pending_shares.append((

@@ -10,26 +10,39 @@ import numpy.typing as npt
 IntArray = npt.NDArray[np.int64]
 
 _SMALL = 1 << 12
-_DIGIT = 1 << 16
 
 
 def argsort_codes(codes: npt.NDArray[np.integer], bound: int) -> IntArray:
-    """A stable argsort of non-negative integer ``codes``, each below ``bound``.
+    """A stable argsort of non-negative integer ``codes``, each below ``bound``
+    (:func:`group_codes` without the sorted codes)."""
+    return group_codes(codes, bound)[0]
 
-    numpy's stable argsort is a radix sort for 16-bit keys and a merge sort otherwise.
-    Codes below ``2**32`` are therefore sorted by 16-bit radix passes, least
-    significant digit first (two stable passes give the order of the whole code):
-    linear in the rows, about 2.5 times faster than the merge sort at ten million.
+
+def group_codes(codes: npt.NDArray[np.integer], bound: int) -> tuple[IntArray, IntArray]:
+    """A stable argsort of non-negative integer ``codes``, each below ``bound``, and the
+    codes in that order.
+
+    Each row's code and row number are packed into one int64 (the code in the high
+    bits), so the keys are distinct and one sort of the values, not an argsort, orders
+    them stably; the row numbers and the sorted codes are then read off the sorted
+    keys. numpy sorts int64 values with vector instructions (x86-simd-sort, Highway's
+    vqsort): about eight times faster at ten million rows than the 16-bit radix
+    argsort this replaced (two stable passes), and twelve times the merge sort of a
+    stable argsort of int64. Codes and row numbers too wide to pack into 63 bits take
+    numpy's stable argsort.
     """
     n = len(codes)
-    if n < _SMALL or bound > _DIGIT * _DIGIT:
-        return np.argsort(codes, kind="stable")
-    if bound <= _DIGIT:
-        return np.argsort(codes.astype(np.uint16), kind="stable")
-    first = np.argsort((codes & (_DIGIT - 1)).astype(np.uint16), kind="stable")
-    second = np.argsort((codes[first] >> 16).astype(np.uint16), kind="stable")
-    order: IntArray = first[second]
-    return order
+    shift = max(n - 1, 0).bit_length()
+    if n < _SMALL or max(bound - 1, 0).bit_length() + shift > 63:
+        order = np.argsort(codes, kind="stable")
+        return order, codes[order].astype(np.int64, copy=False)
+    key = np.left_shift(codes, shift, dtype=np.int64)
+    order = np.arange(n, dtype=np.int64)
+    key |= order
+    key.sort()
+    np.bitwise_and(key, np.int64((1 << shift) - 1), out=order)  # (two arrays of n, not three)
+    key >>= shift
+    return order, key
 
 
 def factorize_ints(

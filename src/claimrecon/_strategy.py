@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._model import Claim
-from ._order import argsort_codes
+from ._order import group_codes
 from ._table import variable_keys_of
 
 if TYPE_CHECKING:
@@ -171,6 +171,32 @@ class Segments:
             col = self._columns[name] = full if self._every_row else full[self.rows]
         return col
 
+    def matrix(self, *names: str) -> FloatArray:
+        """A fresh float64 matrix of shape ``(len(names), n)`` holding the claim
+        columns ``names`` (``"lower"``, ``"value"``, ...) for these rows, one row per
+        column: the kernel's own, to reorder or overwrite. Each row is taken from the
+        table straight into the matrix (a column already read is copied), so no array
+        per column is made on the way.
+
+        >>> import claimrecon as cr
+        >>> table = cr.ClaimTable.from_claims([
+        ...     cr.Claim(variable="a", source=cr.Source(id=s), quantity=q)
+        ...     for s, q in (("x", cr.Quantity(value=2.0, lower=1.0, upper=4.0)),
+        ...                  ("y", cr.Quantity(value=3.0)))])
+        >>> segs = cr.Segments(table=table, rows=None, segment=table.variable, m=1,
+        ...                    weight=table.weight, variables=table.variables)
+        >>> segs.matrix("lower", "value").tolist()
+        [[1.0, 3.0], [2.0, 3.0]]
+        """
+        out = np.empty((len(names), self._n))
+        for row, name in zip(out, names, strict=True):
+            col = self._columns.get(name)
+            if col is None and not self._every_row:
+                np.take(getattr(self._table, name), self.rows, out=row)
+            else:
+                row[...] = getattr(self._table, name) if col is None else col
+        return out
+
     @property
     def lower(self) -> FloatArray:
         """Lower bounds (``-inf``: unbounded)."""
@@ -320,13 +346,16 @@ class Segments:
         idx = np.flatnonzero(seg >= 0)
         starts = None
         if self.starts is not None:
-            idx = idx[argsort_codes(seg[idx], len(ks))]
+            order, seg = group_codes(seg[idx], len(ks))
+            idx = idx[order]
             starts = np.zeros(len(ks) + 1, np.int64)
             np.cumsum(self.counts[ks], out=starts[1:])
+        else:
+            seg = seg[idx]
         return Segments(
             table=self._table,
             rows=idx if self._every_row else self.rows[idx],
-            segment=seg[idx],
+            segment=seg,
             m=len(ks),
             starts=starts,
             weight=self.weight[idx],

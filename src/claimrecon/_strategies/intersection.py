@@ -52,7 +52,7 @@ def intersection_kernel(segs: Segments) -> Reduction:
     if np.count_nonzero(member) == segs.n:
         return Reduction(lower=lo, value=value, upper=hi, weight=w)
     weight = np.where(member, w, 0.0)
-    reason = (~member).astype(np.int64) - 1  # -1 for members, 0 (REASONS[0]) for others
+    reason = (~member).view(np.int8) - np.int8(1)  # -1: a member; 0 (REASONS[0]): not
     return Reduction(lower=lo, value=value, upper=hi, weight=weight, reason=reason,
                      reasons=REASONS)
 

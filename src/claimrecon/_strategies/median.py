@@ -14,7 +14,7 @@ def median_kernel(segs: Segments) -> Reduction:
     the value clamped into the range. The value is always a figure some claim states;
     when no claim states one, there is none."""
     w = segs.weight
-    figures = np.array((segs.lower, segs.upper, segs.value))
+    figures = segs.matrix("lower", "upper", "value")
     lower, upper, value = lower_medians(segs, figures, w, scratch=True)
     upper = np.maximum(upper, lower)
     value = np.minimum(np.maximum(value, lower), upper)  # NaN (no value) stays NaN
