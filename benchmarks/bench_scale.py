@@ -19,10 +19,16 @@ weighted mean per variable by two ``np.bincount`` over the same arrays (best of 
 repeats).
 
 Every time is the best of ``--repeat`` rounds (3), after one round that is not
-timed; each round runs every floor and every strategy once, in turn, so that a floor
-and the runs compared with it meet the same state of the machine: on a shared or
-virtual machine one run can take twice as long as the next for reasons that have
-nothing to do with the code. Ratios above 1 mean slower than the floor. Run:
+timed; each round runs every floor and every strategy in turn, so that a floor and
+the runs compared with it meet the same state of the machine: on a shared or virtual
+machine one run can take twice as long as the next for reasons that have nothing to
+do with the code. Within a round each one runs twice in a row and the second run is
+timed (as ``timeit`` times a statement that has just run): a virtual machine hands
+memory a process has not touched for a few seconds back to its host, and whichever
+call first reaches further than the call before it pays to get it back (at ten
+million rows, up to a second of system time for ``median`` after a call that used
+less memory), a cost of the order of the calls rather than of the code. Ratios
+above 1 mean slower than the floor. Run:
 ``python benchmarks/bench_scale.py [--sizes 1e5 1e6 1e7] [--keys int str] [--repeat 3]``.
 """
 
@@ -59,13 +65,17 @@ def make_frame(n: int, keys: str, seed: int = 0) -> pd.DataFrame:
 
 def best_of_rounds(timed: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
     """The best time of each of ``timed`` over ``repeat`` rounds, each round running
-    every one once, in turn, after one round that is not timed. Interleaved, a floor
-    and the runs compared with it meet the same state of a shared machine (memory
-    that a process touches first is slow to come on a virtual machine, and other
-    tenants come and go); timed one after another, the later ones ran warmer."""
+    every one in turn, after one round that is not timed. Interleaved, a floor and
+    the runs compared with it meet the same state of a shared machine (other tenants
+    come and go); timed one after another, the later ones ran warmer. Each runs twice
+    in a row and the second run is timed: memory the process has used in the last
+    few seconds comes cheap on a virtual machine, memory it has not comes slow, and
+    which one a call gets would otherwise depend on the call before it."""
     best = dict.fromkeys(timed, float("inf"))
     for i in range(repeat + 1):
         for name, fn in timed.items():
+            if i:
+                fn()
             t = time.perf_counter()
             fn()
             if i:

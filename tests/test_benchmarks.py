@@ -67,3 +67,24 @@ def test_bench_scale_refuses_to_time_a_crh_run_that_stops_at_once() -> None:
                           lower=np.full(n, 1.0), value=np.full(n, 1.0), upper=np.full(n, 1.0))
     with pytest.raises(RuntimeError, match="too few to time one"):
         _load("bench_scale").iteration_seconds(table)
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason="the benchmarks are not next to the tests")
+def test_each_timed_run_follows_a_run_of_the_same_function(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A fake clock that each call moves on: 10 s for the first of a pair, 1 s (plus
+    # its round) for the second, so the best time says which runs were timed.
+    bench = _load("bench_scale")
+    clock = {"now": 0.0}
+    calls: list[str] = []
+
+    def work(name: str) -> None:
+        calls.append(name)
+        pairs = calls.count(name) - 1  # 0: the untimed round, then two calls a round
+        clock["now"] += 10.0 if pairs % 2 == 1 else 1.0 + pairs / 100
+
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: clock["now"])
+    best = bench.best_of_rounds({"a": lambda: work("a"), "b": lambda: work("b")}, repeat=2)
+    assert calls == ["a", "b", "a", "a", "b", "b", "a", "a", "b", "b"]
+    assert best == {"a": pytest.approx(1.02), "b": pytest.approx(1.02)}
