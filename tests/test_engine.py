@@ -838,3 +838,49 @@ def test_segments_matrix_is_a_fresh_copy_of_the_columns_of_its_rows(read_first: 
         got[:] = 0.0  # the kernel's own: the table and the segments are untouched
         assert segs.lower.tolist() == t.lower[at].tolist()
         assert t.value.tolist() == value.tolist()
+
+
+def test_segments_matrix_takes_integer_columns_as_floats() -> None:
+    # Times and codes go into the float matrix too, for rows in any order.
+    from claimrecon import Segments
+
+    t = cr.ClaimTable(variable=np.array([1, 0, 1]), variables=["a", "b"],
+                      source=np.array([0, 1, 2]), sources=[cr.Source(id=s) for s in "xyz"],
+                      lower=np.array([1.0, 2.0, 3.0]), value=np.array([1.0, 2.0, 3.0]),
+                      upper=np.array([1.0, 2.0, 3.0]), as_of=np.array([5, 6, 7]))
+    rows = np.array([1, 0, 2])
+    segs = Segments(table=t, rows=rows, segment=np.array([0, 1, 1]), m=2,
+                    weight=np.ones(3), variables=t.variables, starts=np.array([0, 1, 3]))
+    assert segs.matrix("as_of", "source", "value").tolist() == [
+        [6.0, 5.0, 7.0], [1.0, 0.0, 2.0], [2.0, 1.0, 3.0]]
+
+
+def test_a_kernel_that_writes_its_reason_codes_again_keeps_earlier_reasons() -> None:
+    # The engine reads each run's reason codes when the status is first read, after
+    # later runs: it keeps a copy, not the kernel's buffer.
+    buffer = np.zeros(8, np.int64)
+
+    def kernel(segs: cr.Segments) -> cr.Reduction:
+        reason = buffer[:segs.n]
+        reason[:] = 0 if segs.variables[0] == "a" else 1
+        return cr.Reduction(lower=segs.min(segs.lower), value=segs.min(segs.value),
+                            upper=segs.max(segs.upper), reason=reason,
+                            weight=np.where(segs.source == 0, 0.0, segs.weight),
+                            reasons=("reason A", "reason B"))
+
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name=name, summary="reuses a buffer", kernel=kernel)
+                    for name in ("k", "k2")]
+
+    pm = cr.make_plugin_manager()
+    cr.register(Plugin(), plugin_manager=pm)
+    t = cr.ClaimTable(variable=np.array([0, 0, 1, 1]), variables=["a", "b"],
+                      source=np.array([0, 1, 0, 1]), sources=[cr.Source(id=s) for s in "xy"],
+                      lower=np.array([1.0, 2, 3, 4]), value=np.array([1.0, 2, 3, 4]),
+                      upper=np.array([1.0, 2, 3, 4]))
+    es = cr.reconcile_all(t, {"a": "k", "b": "k2"}, plugin_manager=pm)
+    frame = es.claims_to_pandas()
+    assert frame["reason"][frame["excluded"]].tolist() == ["reason A", "reason B"]
+    assert [x.reason for x in es["b"].excluded] == ["reason B"]

@@ -863,7 +863,9 @@ def _store(
         texts = list(red.reasons)
         base = len(part.reasons)
         part.reasons.extend(texts)
-        codes = np.full(segs.n, -1, np.int64) if red.reason is None else red.reason
+        # (a copy of the kernel's codes: they are read when the status is, and a
+        # kernel may write into its arrays again in a later call)
+        codes = np.full(segs.n, -1, np.int64) if red.reason is None else red.reason.copy()
         if np.count_nonzero(zero & (codes < 0)):
             part.reasons.append(f"weight 0 from strategy {info.name!r}")
             codes = np.where(codes < 0, np.int64(len(texts)), codes)

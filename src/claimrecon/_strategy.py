@@ -191,10 +191,16 @@ class Segments:
         out = np.empty((len(names), self._n))
         for row, name in zip(out, names, strict=True):
             col = self._columns.get(name)
-            if col is None and not self._every_row:
-                np.take(getattr(self._table, name), self.rows, out=row)
-            else:
-                row[...] = getattr(self._table, name) if col is None else col
+            if col is None:
+                full = getattr(self._table, name)
+                if self._every_row:
+                    col = full
+                elif full.dtype == np.float64:  # (take writes only its own type)
+                    np.take(full, self.rows, out=row)
+                    continue
+                else:  # times, codes: gathered, then converted into the row
+                    col = full[self.rows]
+            row[...] = col
         return out
 
     @property
@@ -398,7 +404,9 @@ class Reduction:
     :param weight: per row: the claim's (unnormalised) weight in the result; ``0``
         excludes the claim. The engine turns weights into shares that sum to 1; it
         never writes into the arrays it is given, so a kernel that keeps every weight
-        may return :attr:`Segments.weight` itself.
+        may return :attr:`Segments.weight` itself. It reads the weights again when
+        each claim's share is first asked for, after the call: return an array the
+        kernel does not write into later (its reason codes it copies).
     :param reason: per row, for rows of weight 0: an index into :attr:`reasons`
         (``-1`` where none applies), in any integer type (``int8`` takes an eighth of
         the memory of ``int64``). ``None`` when the strategy excludes nothing.
