@@ -884,3 +884,56 @@ def test_a_kernel_that_writes_its_reason_codes_again_keeps_earlier_reasons() -> 
     frame = es.claims_to_pandas()
     assert frame["reason"][frame["excluded"]].tolist() == ["reason A", "reason B"]
     assert [x.reason for x in es["b"].excluded] == ["reason B"]
+
+
+_STRATEGIES_ALL = ("range", "weighted", "recency", "median", "intersection", "crh", "catd",
+                   "truthfinder")
+
+
+@pytest.mark.parametrize("name", _STRATEGIES_ALL)
+def test_a_frames_summary_found_beside_the_thread_gives_the_same_estimates(
+        monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    # A large frame with integer keys counts each variable's rows and finds its
+    # conflict flag while a second thread codes the source ids; the engine takes them.
+    pd = pytest.importorskip("pandas")
+    from claimrecon import _io
+
+    monkeypatch.setattr(_io, "_THREAD_ROWS", 1)
+    rng = np.random.default_rng(11)
+    n = 6000  # integer keys this many are coded directly (factorize_ints)
+    value = rng.normal(100.0, 5.0, n)
+    half = rng.uniform(0.5, 8.0, n)
+    frame = pd.DataFrame({"variable": rng.integers(0, 700, n) * 3,
+                          "source": [f"s{i}" for i in rng.integers(0, 60, n)],
+                          "value": value, "lower": value - half, "upper": value + half,
+                          "as_of": pd.to_datetime("2024-01-01") + pd.to_timedelta(
+                              rng.integers(0, 9, n), "D")})
+    summary: dict[str, object] = {}
+    _io.table_from_frame(frame, summary=summary)
+    assert set(summary) == {"counts", "conflict"}  # the path under test runs
+    got = cr.reconcile_all(frame, name, on_error="collect").to_pandas()
+    want = cr.reconcile_all(cr.ClaimTable.from_pandas(frame), name,
+                            on_error="collect").to_pandas()
+    pd.testing.assert_frame_equal(got, want)
+    assert 0 < got["conflict"].sum() < len(got)
+
+
+def test_a_frames_conflict_flag_is_found_again_after_units_are_converted(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # 1 km and 1,000 m conflict as stated, not once converted: the flag the frame's
+    # conversion found on the stated figures does not stand.
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pint")
+    from claimrecon import _io
+
+    monkeypatch.setattr(_io, "_THREAD_ROWS", 1)
+    n = 5000
+    variable = np.arange(n) // 2
+    unit = np.where(np.arange(n) % 2 == 0, "km", "m")
+    unit[2:] = "m"  # only variable 0 states two units
+    frame = pd.DataFrame({"variable": variable, "source": [f"s{i % 2}" for i in range(n)],
+                          "value": np.where(unit == "km", 1.0, 1000.0), "unit": unit})
+    frame.loc[2:, "value"] = 5.0
+    es = cr.reconcile_all(frame, "range")
+    assert not es[0].conflict and (es[0].value, es[0].unit) == (pytest.approx(1.0), "km")
+    assert not es[1].conflict

@@ -56,14 +56,16 @@ class _MalformedError(Exception):
     """A strategy returned something that breaks the Reduction contract."""
 
 
-def _as_table(data: object) -> ClaimTable:
+def _as_table(data: object, summary: dict[str, Any] | None = None) -> ClaimTable:
+    """``data`` as a ClaimTable; a frame's conversion fills ``summary`` (see
+    :func:`~claimrecon._io.table_from_frame`)."""
     if isinstance(data, ClaimTable):
         return data
     mod = type(data).__module__.split(".")[0]
     if mod in ("pandas", "polars", "pyarrow"):
         from ._io import table_from_frame
 
-        return table_from_frame(data)
+        return table_from_frame(data, summary=summary)
     if isinstance(data, (str, bytes, Claim)) or not isinstance(data, Iterable):
         raise InvalidClaimError(
             "expected Claim objects, a ClaimTable or a data frame "
@@ -155,9 +157,10 @@ def reconcile_all(
     """
     if on_error not in ("raise", "collect"):
         raise ValueError(f"on_error must be 'raise' or 'collect' (got {on_error!r})")
-    table = _as_table(claims)
+    summary: dict[str, Any] = {}
+    table = _as_table(claims, summary)
     return run(table, strategy, independent=independent, plugin_manager=plugin_manager,
-               options=options, on_error=on_error, truths=truths)
+               options=options, on_error=on_error, truths=truths, summary=summary)
 
 
 # -- the engine ---------------------------------------------------------------------------
@@ -468,9 +471,11 @@ def run(
     options: Mapping[str, Any] | None = None,
     on_error: str = "raise",
     truths: Mapping[Any, float] | None = None,
+    summary: Mapping[str, Any] | None = None,
 ) -> Estimates:
     """Run one reconciliation over a whole claims table (the engine behind
-    :func:`reconcile` and :func:`reconcile_all`).
+    :func:`reconcile` and :func:`reconcile_all`). ``summary``: each variable's row
+    count and conflict flag by variable code, if the table's conversion found them.
 
     The steps, all on columns: group the rows by variable; weigh each claim (source
     reliability x row weight x weight hooks); set aside repeats of one origin and
@@ -511,7 +516,8 @@ def run(
         seg_code = np.zeros(n, np.int64)
         seg_total = np.array([n], np.int64)
     else:
-        counts_all = np.bincount(var, minlength=nvar)
+        counts_all = (summary["counts"] if summary and "counts" in summary
+                      else np.bincount(var, minlength=nvar))
         if counts_all.all():
             present, seg_code, seg_total = np.arange(nvar, dtype=np.int64), var, counts_all
         else:
@@ -637,8 +643,11 @@ def run(
     # columns in table order (grouped rows would first gather both columns). When
     # every claim counts and one strategy serves all, its view keeps the flag for its
     # kernel (Segments.conflict).
-    part.conflict = extreme_at(np.maximum, table.lower, seg_code, m) > extreme_at(
-        np.minimum, table.upper, seg_code, m)
+    if summary and "conflict" in summary and not mixed:  # (converted units: found again)
+        part.conflict = summary["conflict"][present]
+    else:
+        part.conflict = extreme_at(np.maximum, table.lower, seg_code, m) > extreme_at(
+            np.minimum, table.upper, seg_code, m)
     if act_rows is None and strat_of_var is None:
         (only,) = infos.values()
         view(only.strategy.grouped or only.strategy.function is not None)._conflict = (

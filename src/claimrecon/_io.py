@@ -24,6 +24,7 @@ from ._errors import ClaimFileError, ClaimreconError, InvalidQuantityError
 from ._model import Source
 from ._order import argsort_codes, factorize_ints
 from ._quantity import Quantiles, as_quantiles
+from ._strategy import extreme_at
 from ._table import MISSING_TIME, ClaimTable, checked_columns, from_time, object_array, to_time
 
 __all__ = ["COLUMNS", "read_claims", "read_truths", "table_from_frame", "table_from_records",
@@ -996,11 +997,17 @@ def _beside(compute: Callable[[], _T], *, threaded: bool) -> Iterator[Callable[[
 
 
 def table_from_frame(
-    frame: Any, *, path: str | None = None, columns: Mapping[str, str] | None = None
+    frame: Any, *, path: str | None = None, columns: Mapping[str, str] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> ClaimTable:
     """A :class:`ClaimTable` from a pandas or polars DataFrame or an Arrow table in the
     claims schema, column by column (no Python object per row unless the frame carries
     ``via``, ``document``, ``quote`` or ``phrase``).
+
+    ``summary``: a dict the engine passes to receive, by variable code, each
+    variable's number of rows (``"counts"``) and whether its claims conflict
+    (``"conflict"``), found while a second thread codes the source ids (a large
+    frame) rather than after the conversion.
 
     :raises ClaimFileError: naming the 0-based row and the column of the first bad
         cell, with a note per further bad row and all of them in ``problems``.
@@ -1153,6 +1160,13 @@ def table_from_frame(
         quantiles = (_stated(read_cells("quantiles", _quantiles)) if "quantiles" in frame.columns
                      and not frame["quantiles"].isna().all() else None)
         # (all of the above needs no source id: it runs while the thread codes them)
+        if summary is not None and n >= _THREAD_ROWS and dense is not None and not problems:
+            # ... and so do the engine's first passes, this thread's to do while it
+            # would wait (integer keys, coded in a fraction of the thread's time)
+            m_var = len(variables)
+            summary["counts"] = np.bincount(var_codes, minlength=m_var)
+            summary["conflict"] = extreme_at(np.maximum, lower, var_codes, m_var) > extreme_at(
+                np.minimum, upper, var_codes, m_var)
         src_codes, src_uniques = source_codes()
     _frame_problems(problems, src_codes < 0, "source", "a source id is required")
     _blank(problems, src_codes, src_uniques.tolist(), "source")
