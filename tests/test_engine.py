@@ -937,3 +937,23 @@ def test_a_frames_conflict_flag_is_found_again_after_units_are_converted(
     es = cr.reconcile_all(frame, "range")
     assert not es[0].conflict and (es[0].value, es[0].unit) == (pytest.approx(1.0), "km")
     assert not es[1].conflict
+
+
+@pytest.mark.parametrize("name", ["recency", "crh"])
+def test_estimates_with_diagnostics_pickle_and_stay_read_only(name: str) -> None:
+    # Diagnostics and options are read-only mappings that pickle (a mappingproxy does
+    # not): an Estimate, all the Estimates and a Strategy can go to another process.
+    import pickle
+
+    es = cr.reconcile_all(cr.load_seed_claims(), name)
+    one = next(iter(es.values()))
+    assert one.diagnostics  # the case under test: diagnostics to carry
+    back = pickle.loads(pickle.dumps(one))
+    assert back == one and dict(back.diagnostics) == dict(one.diagnostics)
+    again = pickle.loads(pickle.dumps(es))
+    assert [again[v] for v in again] == [es[v] for v in es]
+    with pytest.raises(TypeError):
+        one.diagnostics["iterations"] = 0  # type: ignore[index]
+    strategy = cr.Strategy(name="s", summary="s.", kernel=lambda segs: None,
+                           options={"k": 1})
+    assert dict(pickle.loads(pickle.dumps(strategy.options))) == {"k": 1}

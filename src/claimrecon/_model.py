@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 import math
 import numbers
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -231,8 +230,33 @@ class Exclusion:
     reason: str
 
 
+class _Frozen(Mapping[Any, Any]):
+    """A read-only mapping that pickles (``types.MappingProxyType`` does not, so an
+    Estimate with diagnostics could not be sent to another process or cached)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[Any, Any] | None = None) -> None:
+        self._data = dict(data or {})
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._data,))
+
+
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    return _Frozen(value)
 
 
 def _json_ready(x: Any) -> Any:

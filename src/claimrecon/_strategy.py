@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from ._model import Claim
+from ._model import Claim, _Frozen
 from ._order import group_codes
 from ._table import variable_keys_of
 
@@ -387,11 +387,11 @@ class Segments:
         return [self.variables[k] for k in np.asarray(ks).tolist()]
 
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_EMPTY: Mapping[str, Any] = _Frozen()
 
 
 def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value)) if value else _EMPTY
+    return _Frozen(value) if value else _EMPTY
 
 
 @attrs.frozen(kw_only=True)
