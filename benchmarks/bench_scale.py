@@ -23,7 +23,7 @@ timed; each round runs every floor and every strategy in turn, so that a floor a
 the runs compared with it meet the same state of the machine: on a shared or virtual
 machine one run can take twice as long as the next for reasons that have nothing to
 do with the code. Within a round each one runs twice in a row and the second run is
-timed (as ``timeit`` times a statement that has just run): a virtual machine hands
+timed (a warm-up run right before each timed one): a virtual machine hands
 memory a process has not touched for a few seconds back to its host, and whichever
 call first reaches further than the call before it pays to get it back (at ten
 million rows, up to a second of system time for ``median`` after a call that used
