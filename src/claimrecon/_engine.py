@@ -884,11 +884,9 @@ def _store(
     if segs.starts is None and n_live < segs.n // 2:
         # Most rows weigh 0 (recency sets most aside): sum the others only, in the same
         # order (adding a zero weight changes no sum).
-        live = np.flatnonzero(~zero)
-        seg_live = segs.segment[live]
+        live, seg_live, used = segs._counting(w)  # (the kernel may have asked: kept)
         totals: FloatArray = np.bincount(seg_live, weights=w[live],
                                          minlength=segs.m).astype(np.float64, copy=False)
-        used = np.bincount(seg_live, minlength=segs.m)
     else:
         totals = segs.sum(w)
         if n_live == segs.n:

@@ -116,6 +116,7 @@ class Segments:
         "_counts",
         "_every_row",
         "_firsts",
+        "_live",
         "_m",
         "_n",
         "_rows",
@@ -154,6 +155,7 @@ class Segments:
         self._counts = None if counts is None else _read_only(counts)
         self._columns: dict[str, npt.NDArray[Any]] = {}
         self._conflict: npt.NDArray[np.bool_] | None = None
+        self._live: tuple[FloatArray, IntArray, IntArray, IntArray] | None = None
         self.weight = _read_only(weight)
         # Integer keys stay numbers, as a table holds them: the tuple is made only if
         # a kernel reads it.
@@ -320,6 +322,17 @@ class Segments:
         if self._conflict is None:
             self._conflict = _read_only(self.max(self.lower) > self.min(self.upper))
         return self._conflict
+
+    def _counting(self, w: FloatArray) -> tuple[IntArray, IntArray, IntArray]:
+        """The rows whose weight in ``w`` (one per row, none negative) is above 0,
+        their segments, and how many count in each segment; kept for the last ``w``
+        asked about (a kernel that sets most rows aside and the engine after it ask
+        about the same weights)."""
+        if self._live is None or self._live[0] is not w:
+            live = np.flatnonzero(w > 0)
+            seg = self.segment[live]
+            self._live = (w, live, seg, np.bincount(seg, minlength=self._m))
+        return self._live[1], self._live[2], self._live[3]
 
     def _extreme(self, ufunc: np.ufunc, x: npt.ArrayLike) -> npt.NDArray[Any]:
         a = np.asarray(x)

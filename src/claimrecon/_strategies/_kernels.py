@@ -197,9 +197,8 @@ def _live_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray,
     count gives the segment its own bounds and value (the weighted mean of one
     figure is that figure) with no reduction at all: after ``recency`` that is the
     common case, one winner per variable."""
-    live = np.flatnonzero(w > 0)
-    seg = segs.segment[live]
-    lone = np.bincount(seg, minlength=segs.m)[seg] == 1
+    live, seg, counting = segs._counting(w)  # (the engine reads them again: kept)
+    lone = counting[seg] == 1
     bounds = (np.full(segs.m, np.nan), np.full(segs.m, np.nan), np.full(segs.m, np.nan))
     if np.count_nonzero(lone) < len(live):  # segments where several rows count,
         some = live[~lone]  # numbered anew among themselves: few, after recency
