@@ -878,7 +878,7 @@ def _store(
         if np.count_nonzero(zero & (codes < 0)):
             part.reasons.append(f"weight 0 from strategy {info.name!r}")
             codes = np.where(codes < 0, np.int64(len(texts)), codes)
-        # (written into each row's status when first read: Part._set_aside)
+        # (written into each row's status when first read: _Part._set_aside)
         part.pending_status.append((None if segs.every_row else segs.rows, zero,
                                     codes if base == 0 else codes.astype(np.int64) + base))
     if segs.starts is None and n_live < segs.n // 2:
