@@ -957,3 +957,34 @@ def test_estimates_with_diagnostics_pickle_and_stay_read_only(name: str) -> None
     strategy = cr.Strategy(name="s", summary="s.", kernel=lambda segs: None,
                            options={"k": 1})
     assert dict(pickle.loads(pickle.dumps(strategy.options))) == {"k": 1}
+
+
+@pytest.mark.parametrize("error", [
+    cr.PluginError("p failed", plugin="p", hook="h", strategy="s"),
+    cr.ClaimFileError("bad", path="f.csv", location="line 3", column="value",
+                      problems=[("line 3", "value", "bad")]),
+    cr.NoUsableClaimsError("none", variable="v", reasons=["r"]),
+    cr.UnknownStrategyError("nope", ["range", "median"]),
+    cr.UnitMismatchError("units", variable=2, units=["km", "kg"]),
+    cr.InvalidQuantityError("plain"),
+])
+def test_errors_pickle_with_their_message_attributes_and_notes(error: Exception) -> None:
+    import pickle
+
+    error.add_note("a note")
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and str(back) == str(error)
+    assert back.args == error.args and vars(back) == vars(error)
+    assert back.__notes__ == ["a note"]
+
+
+def test_estimates_holding_errors_pickle() -> None:
+    import pickle
+
+    claims = [cr.Claim(variable=v, source=cr.Source(id="s"),
+                       quantity=cr.Quantity(value=1.0, unit=u))
+              for v, u in (("a", "km"), ("a", "kg"), ("b", None))]
+    es = cr.reconcile_all(claims, "range", on_error="collect")
+    back = pickle.loads(pickle.dumps(es))
+    assert list(back) == ["b"] and str(back.errors["a"]) == str(es.errors["a"])
+    assert type(back.errors["a"]) is type(es.errors["a"])

@@ -31,7 +31,26 @@ __all__ = [
 
 
 class ClaimreconError(Exception):
-    """The base class of every error claimrecon raises on purpose."""
+    """The base class of every error claimrecon raises on purpose.
+
+    Every one pickles with its message, attributes and notes (an error held in
+    :attr:`Estimates.errors <claimrecon.Estimates.errors>` can go to another process),
+    though most take keyword arguments that pickle's default way of rebuilding an
+    exception, calling the class with its ``args``, would not pass.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuilt, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuilt(cls: type[ClaimreconError], args: tuple[Any, ...],
+             state: dict[str, Any]) -> ClaimreconError:
+    """An error of class ``cls`` with these ``args`` and attributes, made without its
+    ``__init__`` (for :meth:`ClaimreconError.__reduce__`)."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidQuantityError(ClaimreconError, ValueError):
