@@ -26,9 +26,9 @@ from ._errors import (
     describe,
 )
 from ._model import Claim, Contribution, Estimate, Exclusion, Variable
-from ._order import argsort_codes, group_codes
+from ._order import group_codes
 from ._plugins import StrategyInfo, claim_weights, get_plugin_manager, strategy_info
-from ._strategy import Outcome, Reduction, Segments, _read_only, extreme_at
+from ._strategy import Outcome, Reduction, Segments, _read_only, conflict_at, extreme_at
 from ._table import ClaimTable, _every, object_array
 from ._units import convert_units, have_pint
 
@@ -371,7 +371,7 @@ class _Part:
         if len(self.seg_var) == 1:
             return np.arange(len(self.table))
         if self._grouped is None:
-            order = argsort_codes(self.seg_code, len(self.seg_var))
+            order = group_codes(self.seg_code, len(self.seg_var))[0]
             starts = np.zeros(len(self.seg_var) + 1, np.int64)
             np.cumsum(self.seg_total, out=starts[1:])
             self._grouped = order, starts
@@ -646,8 +646,7 @@ def run(
     if summary and "conflict" in summary and not mixed:  # (converted units: found again)
         part.conflict = summary["conflict"][present]
     else:
-        part.conflict = extreme_at(np.maximum, table.lower, seg_code, m) > extreme_at(
-            np.minimum, table.upper, seg_code, m)
+        part.conflict = conflict_at(table.lower, table.upper, seg_code, m)
     if act_rows is None and strat_of_var is None:
         (only,) = infos.values()
         view(only.strategy.grouped or only.strategy.function is not None)._conflict = (

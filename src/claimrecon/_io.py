@@ -22,9 +22,9 @@ import numpy.typing as npt
 
 from ._errors import ClaimFileError, ClaimreconError, InvalidQuantityError
 from ._model import Source
-from ._order import argsort_codes, factorize_ints
+from ._order import factorize_ints, group_codes
 from ._quantity import Quantiles, as_quantiles
-from ._strategy import extreme_at
+from ._strategy import conflict_at
 from ._table import MISSING_TIME, ClaimTable, checked_columns, from_time, object_array, to_time
 
 __all__ = ["COLUMNS", "read_claims", "read_truths", "table_from_frame", "table_from_records",
@@ -1165,8 +1165,7 @@ def table_from_frame(
             # would wait (integer keys, coded in a fraction of the thread's time)
             m_var = len(variables)
             summary["counts"] = np.bincount(var_codes, minlength=m_var)
-            summary["conflict"] = extreme_at(np.maximum, lower, var_codes, m_var) > extreme_at(
-                np.minimum, upper, var_codes, m_var)
+            summary["conflict"] = conflict_at(lower, upper, var_codes, m_var)
         src_codes, src_uniques = source_codes()
     _frame_problems(problems, src_codes < 0, "source", "a source id is required")
     _blank(problems, src_codes, src_uniques.tolist(), "source")
@@ -1183,7 +1182,7 @@ def table_from_frame(
                                       frame.columns else None), ("source_name", names),
                                    ("source_kind", src_kinds))
                if v is not None]
-    order = (argsort_codes(src_codes, len(src_uniques)) if checked
+    order = (group_codes(src_codes, len(src_uniques))[0] if checked
              else np.zeros(0, np.int64))
     same_src = src_codes[order][1:] == src_codes[order][:-1]
     for col, vals in checked:

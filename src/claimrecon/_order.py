@@ -12,12 +12,6 @@ IntArray = npt.NDArray[np.int64]
 _SMALL = 1 << 12
 
 
-def argsort_codes(codes: npt.NDArray[np.integer], bound: int) -> IntArray:
-    """A stable argsort of non-negative integer ``codes``, each below ``bound``
-    (:func:`group_codes` without the sorted codes)."""
-    return group_codes(codes, bound)[0]
-
-
 def group_codes(codes: npt.NDArray[np.integer], bound: int) -> tuple[IntArray, IntArray]:
     """A stable argsort of non-negative integer ``codes``, each below ``bound``, and the
     codes in that order.

@@ -71,6 +71,15 @@ def extreme_at(ufunc: np.ufunc, a: npt.NDArray[Any], segment: IntArray, m: int) 
     return out
 
 
+def conflict_at(lower: FloatArray, upper: FloatArray, segment: IntArray, m: int
+                ) -> npt.NDArray[np.bool_]:
+    """Whether the claims of each of ``m`` segments share no common point (the highest
+    lower bound exceeds the lowest upper bound), rows in any order."""
+    conflict: npt.NDArray[np.bool_] = extreme_at(np.maximum, lower, segment, m) > extreme_at(
+        np.minimum, upper, segment, m)
+    return conflict
+
+
 def _read_only(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """A read-only view of ``a`` (an array the engine keeps, handed to kernels)."""
     if not a.flags.writeable:
