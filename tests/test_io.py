@@ -347,6 +347,11 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     # a short row, or a cut last line, is not read as cells not given
     ("short.csv", "variable,source,value,upper\nv,a,1\n", "line 2: 3 cells where the header has 4"),
     ("twice.csv", "variable,source,value,value\nv,a,1,2\n", "the column 'value' appears twice"),
+    # a quote left open would hold every later line in one cell: those claims lost
+    ("open.csv", 'variable,source,value,quote\nv,a,5,"five\nv,b,6,x\nw,c,7,x\n',
+     "line 2: not valid CSV: unexpected end of data"),
+    ("after.csv", 'variable,source,value,quote\nv,a,5,x\nv,b,6,"six"th\n',
+     "line 3: not valid CSV: ',' expected after '\"'"),
     ("twice.jsonl", '{"variable": "v", "source": "a", "value": 1, "value": 2}\n',
      "line 1, column 'value': the key 'value' appears twice"),
     # a schema name but for case or spaces would be ignored, and its figure lost

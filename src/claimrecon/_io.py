@@ -612,7 +612,7 @@ def _csv_chunks(
     """The rows of a CSV file in chunks: the line each row starts on, and the cells of
     each schema column the header names (other columns are not read); the header
     must name the ``required`` columns."""
-    reader = csv.reader(f)
+    reader = csv.reader(f, strict=True)  # (not strict: a quote left open swallows the file)
     start = 1
     try:
         header = next(reader, None)
