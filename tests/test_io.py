@@ -108,6 +108,16 @@ def test_round_trips_through_every_format_lose_nothing(
     assert back == claims
 
 
+def test_rows_weights_which_claims_cannot_hold_are_never_dropped(tmp_path: Path) -> None:
+    path = _write(tmp_path, "w.csv", "variable,source,value,weight\nx,a,10,1\nx,b,20,4\n")
+    table = cr.read_claims(path)
+    with pytest.raises(ValueError, match=r"row 1 has the weight 4, which a Claim cannot hold"):
+        table.to_claims()
+    assert cr.reconcile_all(table, "weighted")["x"].value == pytest.approx(18.0)
+    plain = cr.read_claims(_write(tmp_path, "p.csv", "variable,source,value,weight\nx,a,1,1\n"))
+    assert [c.quantity.value for c in plain.to_claims()] == [1.0]
+
+
 def test_frames_read_with_row_numbers() -> None:
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, float("inf")]})

@@ -226,6 +226,15 @@ def test_a_claims_file_makes_a_report(tmp_path: Path) -> None:
         assert c.quote is not None and html.escape(c.quote) in page
 
 
+def test_a_report_of_a_file_counts_its_rows_weights(tmp_path: Path) -> None:
+    path = tmp_path / "weighted.csv"
+    path.write_text("variable,source,value,weight\nx,a,10,9\nx,b,20,1\n", encoding="utf-8")
+    index, _ = report_command(str(path), str(tmp_path / "out"))
+    markdown = (index.parent / MARKDOWN_FILE).read_text(encoding="utf-8")
+    assert "| weighted | **11** |" in markdown  # (10 x 9 + 20) / 10; without the weights, 15
+    assert "x: 11 (strategy 'weighted')" in markdown
+
+
 def test_a_claim_table_and_a_choice_of_strategies(tmp_path: Path) -> None:
     table = cr.ClaimTable.from_claims(SEEDS)
     write_report(table, tmp_path, strategies=("median",), title="Median only")

@@ -41,6 +41,8 @@ from .plot import (
 if TYPE_CHECKING:
     import matplotlib.figure
 
+    from ._table import ClaimTable
+
 __all__ = ["BUILTIN_STRATEGIES", "report_command", "write_report"]
 
 #: The strategies a report shows by default: the built-ins, in the order of the docs.
@@ -98,6 +100,7 @@ def _slug(variable: Variable, taken: set[str]) -> str:
 
 
 def _gather(
+    data: Sequence[Claim] | ClaimTable,
     claims: Sequence[Claim],
     strategies: Sequence[str],
     descriptions: Mapping[Variable, str],
@@ -109,7 +112,7 @@ def _gather(
     taken: set[str] = set()
     out = {v: _Variable(v, cs, _slug(v, taken)) for v, cs in by_var.items()}
     results: dict[str, Estimates] = {
-        s: reconcile_all(list(claims), s, on_error="collect", plugin_manager=plugin_manager)
+        s: reconcile_all(data, s, on_error="collect", plugin_manager=plugin_manager)
         for s in strategies
     }
     for v, item in out.items():
@@ -574,7 +577,7 @@ def _markdown(
 
 
 def write_report(
-    claims: Iterable[Claim],
+    claims: Iterable[Claim] | ClaimTable,
     out_dir: str | Path,
     *,
     strategies: Sequence[str] = BUILTIN_STRATEGIES,
@@ -582,7 +585,8 @@ def write_report(
     descriptions: Mapping[Variable, str] | None = None,
     plugin_manager: pluggy.PluginManager | None = None,
 ) -> Path:
-    """Reconcile ``claims`` with each strategy and write an HTML and a Markdown report.
+    """Reconcile ``claims`` (Claim objects or a :class:`~claimrecon.ClaimTable`, whose
+    rows' weights count) with each strategy and write an HTML and a Markdown report.
 
     Per variable, both reports show its description (if given), a chart of every claim
     and estimate (see :func:`claimrecon.plot.forest`), each strategy's estimate, the
@@ -611,7 +615,7 @@ def write_report(
     return _write(claims, out_dir, strategies, title, descriptions, plugin_manager)[0]
 
 
-def _write(claims: Iterable[Claim], out_dir: str | Path, strategies: Sequence[str],
+def _write(claims: Iterable[Claim] | ClaimTable, out_dir: str | Path, strategies: Sequence[str],
            title: str, descriptions: Mapping[Variable, str] | None,
            plugin_manager: pluggy.PluginManager | None) -> tuple[Path, list[_Variable]]:
     """:func:`write_report` (its arguments, all given), also returning what it gathered
@@ -620,16 +624,17 @@ def _write(claims: Iterable[Claim], out_dir: str | Path, strategies: Sequence[st
     from ._table import ClaimTable
 
     _import_matplotlib()
-    if isinstance(claims, ClaimTable):
-        items = claims.to_claims()
+    data: Sequence[Claim] | ClaimTable
+    if isinstance(claims, ClaimTable):  # (reconciled as the table: its rows' weights count)
+        data, items = claims, [claims.claim(i) for i in range(len(claims))]
     else:
-        items = list(claims)
+        data = items = list(claims)
     if not items:
         raise EmptyInputError("a report needs at least one claim (got none)")
     names = tuple(strategies)
     if not names:
         raise ValueError("a report needs at least one strategy (got none)")
-    variables = _gather(items, names, descriptions or {}, plugin_manager)
+    variables = _gather(data, items, names, descriptions or {}, plugin_manager)
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -681,8 +686,7 @@ def report_command(source: str, out_dir: str) -> tuple[Path, dict[Variable, Exce
     else:
         from ._io import read_claims
 
-        claims = read_claims(source).to_claims()
-        index, variables = _write(claims, out_dir, BUILTIN_STRATEGIES,
+        index, variables = _write(read_claims(source), out_dir, BUILTIN_STRATEGIES,
                                   f"Claims of {Path(source).name}", None, None)
     failed = {v.variable: next(iter(v.errors.values())) for v in variables
               if not v.estimates and v.errors}

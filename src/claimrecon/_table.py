@@ -512,9 +512,20 @@ class ClaimTable:
         )
 
     def to_claims(self) -> list[Claim]:
-        """Every row as a :class:`Claim`, in row order."""
+        """Every row as a :class:`Claim`, in row order.
+
+        :raises ValueError: some row has a ``weight`` other than 1, which a Claim cannot
+            hold (the claims would reconcile to other figures than the table): keep the
+            table, which every function that takes claims also takes."""
         if self._claims is not None:
             return list(self._claims)
+        weighted = np.flatnonzero(self.weight != 1.0)
+        if len(weighted):
+            r = int(weighted[0])
+            raise ValueError(
+                f"row {r} has the weight {float(self.weight[r]):g}, which a Claim cannot "
+                f"hold ({len(weighted)} row{'s' if len(weighted) > 1 else ''} weighted): "
+                "reconcile the table itself")
         return [self.claim(i) for i in range(len(self))]
 
     def write(self, path: str | os.PathLike[str], *, format: str | None = None) -> None:
