@@ -198,6 +198,32 @@ def test_convertible_units_are_converted_with_the_units_extra() -> None:
         cr.reconcile([claim("a", unit="km"), claim("b", unit="kg")])
 
 
+def test_a_function_strategy_gets_the_claims_in_the_unit_computed_in() -> None:
+    # The simple path's Claim objects carry the converted figures, as a kernel's columns
+    # do, whether the input was Claim objects or a frame; the account shows them as stated.
+    pytest.importorskip("pint")
+    seen: list[tuple[float | None, str | None]] = []
+
+    def lowest(claims: list[cr.Claim], weights: list[float]) -> cr.Outcome:
+        seen.extend((c.quantity.value, c.quantity.unit) for c in claims)
+        low = min(c.quantity.value or 0.0 for c in claims)
+        return cr.Outcome(lower=low, value=low, upper=low)
+
+    class Lowest:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="lowest", summary="the lowest value", function=lowest)]
+
+    pm = cr.make_plugin_manager()
+    cr.register(Lowest(), name="lowest", plugin_manager=pm)
+    claims = [claim("a", unit="km", value=1.0), claim("b", unit="km", value=2.0),
+              claim("c", unit="m", value=1500.0)]
+    e = cr.reconcile(claims, "lowest", plugin_manager=pm)
+    assert (e.value, e.unit) == (1.0, "km")  # not 1,500 "km"
+    assert seen == [(1.0, "km"), (2.0, "km"), (1.5, "km")]
+    assert [c.claim.quantity.unit for c in e.contributions] == ["km", "km", "m"]
+
+
 def test_quantiles_are_converted_with_the_other_figures() -> None:
     # A strategy that reads quantiles (expert pooling) sees them in the unit it
     # computes in: 1 km's quantiles as 1000 m, not as 1 m.

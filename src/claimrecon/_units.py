@@ -128,7 +128,8 @@ def convert_units(
             units=table.units, confidence=table.confidence, weight=table.weight,
             as_of=table.as_of, published=table.published, via=table.via,
             document=table.document, quote=table.quote, phrase=table.phrase,
-            quantiles=quantiles, claims=None if table._claims is None else table._claims,
+            quantiles=quantiles,  # (no Claim objects: a function-style strategy gets its
+            # claims built from the converted figures; accounts show the claims as stated)
         )
     converted._positions, converted._shares = table._positions, table._shares
     return converted, failed
