@@ -118,6 +118,21 @@ def test_rows_weights_which_claims_cannot_hold_are_never_dropped(tmp_path: Path)
     assert [c.quantity.value for c in plain.to_claims()] == [1.0]
 
 
+def test_source_ids_that_are_one_text_are_one_source() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["x", "x", "x"],
+                          "source": pd.Series(["1", 1, "2"], dtype=object),
+                          "value": [10.0, 10.0, 40.0]})
+    table = cr.ClaimTable.from_pandas(frame)
+    assert [s.id for s in table.sources] == ["1", "2"]
+    assert table.source.tolist() == [0, 0, 1]
+    e = cr.reconcile_all(frame, "weighted")["x"]
+    assert (e.value, e.n_used) == (25.0, 2)  # the second row repeats the first
+    with pytest.raises(cr.ClaimFileError, match="row 1, column 'source_reliability': "
+                       "source '1' is defined differently"):
+        cr.ClaimTable.from_pandas(frame.assign(source_reliability=[1.0, 0.1, 1.0]))
+
+
 def test_frames_read_with_row_numbers() -> None:
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, float("inf")]})

@@ -1170,6 +1170,14 @@ def table_from_frame(
     _frame_problems(problems, src_codes < 0, "source", "a source id is required")
     _blank(problems, src_codes, src_uniques.tolist(), "source")
     _non_texts(problems, src_codes, src_uniques.tolist(), "source")
+    # A source id is a text: cells that are one text ("1" and 1 in an object column)
+    # are one source.
+    ids = [str(u) for u in src_uniques.tolist()]
+    if len(set(ids)) < len(ids):
+        index: dict[str, int] = {}
+        merged = np.array([index.setdefault(i, len(index)) for i in ids], np.int64)
+        src_codes = np.where(src_codes < 0, src_codes, merged[src_codes])
+        ids = list(index)
     # one definition per source: name, kind and reliability agree across its rows
     names = frame["source_name"] if "source_name" in frame.columns else None
     src_kinds = frame["source_kind"] if "source_kind" in frame.columns else None
@@ -1182,7 +1190,7 @@ def table_from_frame(
                                       frame.columns else None), ("source_name", names),
                                    ("source_kind", src_kinds))
                if v is not None]
-    order = (group_codes(src_codes, len(src_uniques))[0] if checked
+    order = (group_codes(src_codes, len(ids))[0] if checked
              else np.zeros(0, np.int64))
     same_src = src_codes[order][1:] == src_codes[order][:-1]
     for col, vals in checked:
@@ -1198,13 +1206,13 @@ def table_from_frame(
         bad = np.zeros(n, bool)
         bad[order[1:][same_src & differs]] = True
         _frame_problems(problems, bad, col, lambda r, col=col: (
-            f"source {str(src_uniques[src_codes[r]])!r} is defined differently in another row; "
+            f"source {ids[src_codes[r]]!r} is defined differently in another row; "
             f"every row of one source must agree on {col}"))
 
     _raise_problems(problems, path)
 
     if names is None and src_kinds is None and "source_reliability" not in has:
-        sources = [Source(id=str(sid)) for sid in src_uniques.tolist()]
+        sources = [Source(id=sid) for sid in ids]
     else:
         # Codes count up in order of first appearance: a source's first row is where
         # the running maximum of the codes first reaches its code.
@@ -1215,8 +1223,8 @@ def table_from_frame(
                     else [None if pd.isna(x) else str(x) for x in col.iloc[first]])
 
         sources = [
-            Source(id=str(sid), name=name, kind=kind, reliability=1.0 if r != r else r)
-            for sid, name, kind, r in zip(src_uniques.tolist(), at_first(names),
+            Source(id=sid, name=name, kind=kind, reliability=1.0 if r != r else r)
+            for sid, name, kind, r in zip(ids, at_first(names),
                                           at_first(src_kinds), rel[first].tolist(), strict=True)
         ]
     with checked_columns():  # every cell checked above
