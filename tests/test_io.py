@@ -464,6 +464,63 @@ def test_bad_frame_rows_are_named(frame: dict[str, list[object]], message: str) 
         cr.ClaimTable.from_pandas(df)
 
 
+@pytest.mark.parametrize(("column", "message"), [
+    ("bool", "expected a number (got a bool)"),
+    ("boolean", "expected a number (got a bool)"),
+    ("bool[pyarrow]", "expected a number (got a bool)"),
+    ("datetime64[ns]", "expected a number (got a date)"),
+    ("datetime64[ns, UTC]", "expected a number (got a date)"),
+    ("timedelta64[ns]", "expected a number (got a duration)"),
+    ("complex128", "expected a number (got a complex number)"),
+    ("complex objects", "expected a number (got (1+5j))"),
+])
+def test_a_frame_column_of_what_is_no_figure_is_refused_by_row(column: str, message: str) -> None:
+    # never read as a figure: True as 1, a date as microseconds, 1+5j as 1
+    pd = pytest.importorskip("pandas")
+    if column == "bool[pyarrow]":
+        pytest.importorskip("pyarrow")
+    cells = {"bool": [True, None], "boolean": [True, None], "bool[pyarrow]": [True, None],
+             "datetime64[ns]": ["2024-01-01", None], "datetime64[ns, UTC]": ["2024-01-01", None],
+             "timedelta64[ns]": ["1 day", None], "complex128": [1 + 5j, 2 + 0j],
+             "complex objects": [1 + 5j, None]}[column]
+    dtype = {"bool": object, "complex objects": object}.get(column, column)
+    frame = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"],
+                          "value": pd.Series(cells, dtype=dtype), "lower": [0.0, 0.0]})
+    if column == "bool":
+        frame["value"] = frame["value"].fillna(False).astype(bool)
+    with pytest.raises(cr.ClaimFileError) as info:
+        cr.ClaimTable.from_pandas(frame)
+    assert info.value.problems[0] == ("row 0", "value", message)
+    assert len(info.value.problems) == (2 if column in ("bool", "complex128") else 1)
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_an_empty_text_in_a_frames_number_column_is_no_number_given(dtype: object) -> None:
+    # as the same cell is in a CSV file (what pd.read_csv(keep_default_na=False) gives)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"],
+                          "value": pd.Series(["12000", " "], dtype=dtype),
+                          "lower": pd.Series(["", "11000"], dtype=dtype),
+                          "upper": pd.Series(["", "15000"], dtype=dtype)})
+    table = cr.ClaimTable.from_pandas(frame)
+    assert table.lower.tolist() == [12000.0, 11000.0]
+    assert np.isnan(table.value[1]) and table.upper.tolist() == [12000.0, 15000.0]
+    with pytest.raises(cr.ClaimFileError, match="row 0, column 'value': expected a number"):
+        cr.ClaimTable.from_pandas(frame.assign(value=pd.Series(["x", "1"], dtype=dtype)))
+
+
+def test_arrow_decimals_with_a_null_are_numbers() -> None:
+    import decimal
+
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "upper": [9.0, 9.0],
+                          "value": pd.array([decimal.Decimal("1.5"), None],
+                                            dtype=pd.ArrowDtype(pa.decimal128(10, 2)))})
+    table = cr.ClaimTable.from_pandas(frame)
+    assert table.value[0] == 1.5 and np.isnan(table.value[1])
+
+
 def test_a_frame_via_list_holding_a_null_is_refused() -> None:
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, 2.0],

@@ -996,6 +996,10 @@ def _beside(compute: Callable[[], _T], *, threaded: bool) -> Iterator[Callable[[
         thread.join()
 
 
+#: dtype kinds of frame columns that hold no figure, in words.
+_NO_FIGURES = {"b": "a bool", "M": "a date", "m": "a duration", "c": "a complex number"}
+
+
 def table_from_frame(
     frame: Any, *, path: str | None = None, columns: Mapping[str, str] | None = None,
     summary: dict[str, Any] | None = None,
@@ -1044,23 +1048,34 @@ def table_from_frame(
         if col not in frame.columns:  # NaN for every row, as a view of one number
             return np.broadcast_to(np.nan, (n,))
         raw = frame[col]
-        if raw.dtype == bool:
-            _frame_problems(problems, np.ones(n, bool), col, "expected a number (got a bool)")
+        kind = raw.dtype.kind
+        if kind in _NO_FIGURES:  # a column of bools, dates, durations or complex numbers
+            given = ~raw.isna().to_numpy()  # (pandas' own, Arrow's, numpy's: one rule)
+            unreadable[given] = True
+            _frame_problems(problems, given, col, f"expected a number (got {_NO_FIGURES[kind]})")
             return np.full(n, np.nan)
-        if raw.dtype.kind in "fiu":  # numbers already: nothing to parse
+        if kind in "fiu":  # numbers already: nothing to parse
             num = shared.own(raw, raw.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
-            if raw.dtype == object:  # True would read as 1.0
-                is_bool = np.fromiter((isinstance(x, bool | np.bool_) for x in raw.tolist()),
-                                      bool, n)
+            if raw.dtype == object:  # True would read as 1.0, 1+5j as 1.0
+                is_bool = np.fromiter((isinstance(x, bool | np.bool_ | complex | np.complexfloating)
+                                       for x in raw.tolist()), bool, n)
                 if np.count_nonzero(is_bool):
                     unreadable[is_bool] = True
                     _frame_problems(problems, is_bool, col,
                                     lambda r: f"expected a number (got {raw.iloc[r]!r})")
                     raw = raw.where(~is_bool, None)
-            num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64,
-                                                               na_value=np.nan)
+            try:
+                parsed = pd.to_numeric(raw, errors="coerce")
+            except (TypeError, ValueError):  # (pandas 3.1 fails on Arrow decimals with a null)
+                parsed = pd.to_numeric(pd.Series(raw.tolist(), dtype=object), errors="coerce")
+            num = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
             unparsed = np.isnan(num) & ~raw.isna().to_numpy()
+            if np.count_nonzero(unparsed):  # an empty or blank text is a number not given
+                cells = raw.tolist()
+                for r in np.flatnonzero(unparsed).tolist():
+                    if isinstance(cells[r], str) and not cells[r].strip():
+                        unparsed[r] = False
             unreadable[unparsed] = True
             _frame_problems(problems, unparsed, col,
                             lambda r: f"expected a number (got {raw.iloc[r]!r})")
