@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import math
 import re
 from pathlib import Path
@@ -70,6 +71,32 @@ def test_columns_map_the_files_headers(tmp_path: Path) -> None:
     p.write_text("what,who,figure\nv,a,3\n", encoding="utf-8")
     t = cr.read_claims(p, columns={"variable": "what", "source": "who", "value": "figure"})
     assert t.to_claims()[0].quantity.value == 3
+
+
+@pytest.mark.parametrize(("form", "columns", "message"), [
+    ("csv", {"uper": "max"}, "column 'uper': columns maps 'uper', which is not a column of "
+     "the claims schema; did you mean 'upper'?"),
+    ("csv", {"upper": "maximum"}, "column 'upper': columns maps 'upper' to 'maximum', which "
+     "is not a column of the input; found: variable, source, value, max"),
+    ("csv", {"upper": "max", "lower": "max"}, "columns maps both 'upper' and 'lower' to 'max'"),
+    ("frame", {"upper": "maximum"}, "columns maps 'upper' to 'maximum', which is not a column"),
+    ("frame", {"uper": "max"}, "did you mean 'upper'?"),
+    ("jsonl", {"uper": "max"}, "did you mean 'upper'?"),
+    ("jsonl", {"value": "max"}, "line 1, column 'value': the column 'value' appears twice"),
+])
+def test_a_mapping_of_columns_that_does_not_apply_is_refused(
+        tmp_path: Path, form: str, columns: dict[str, str], message: str) -> None:
+    # left unchecked, the column the mapping meant is not read: a bound lost
+    text = "variable,source,value,max\nx,a,7,9\n"
+    if form == "frame":
+        pd = pytest.importorskip("pandas")
+        with pytest.raises(cr.ClaimFileError, match=re.escape(message)):
+            cr.ClaimTable.from_pandas(pd.read_csv(io.StringIO(text)), columns=columns)
+        return
+    if form == "jsonl":
+        text = '{"variable": "x", "source": "a", "value": 7, "max": 9}\n'
+    with pytest.raises(cr.ClaimFileError, match=re.escape(message)):
+        cr.read_claims(_write(tmp_path, f"c.{form}", text), columns=columns)
 
 
 def test_json_lines_errors_name_the_physical_line(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import difflib
 import functools
 import gc
 import itertools
@@ -564,11 +565,45 @@ def table_from_records(
     return rows.table()
 
 
-def _rename(row: Mapping[str, Any], columns: Mapping[str, str] | None) -> Mapping[str, Any]:
-    if not columns:
+def _inverse(columns: Mapping[str, str] | None, path: str | None,
+             header: Sequence[str] | None = None) -> dict[str, str]:
+    """``columns`` (schema name -> the input's name) turned around, checked: each key a
+    schema name, no two keys for one name of the input, and each of those names in
+    ``header`` if the input has one (a mapping that does not apply would leave the
+    column it meant unread, and its figures lost)."""
+    inverse: dict[str, str] = {}
+    for ours, theirs in (columns or {}).items():
+        if ours not in _SCHEMA:
+            near = difflib.get_close_matches(ours, COLUMNS, n=1)
+            raise ClaimFileError(
+                f"columns maps {ours!r}, which is not a column of the claims schema"
+                + (f"; did you mean {near[0]!r}?" if near else ""), path=path, column=ours)
+        if theirs in inverse:
+            raise ClaimFileError(f"columns maps both {inverse[theirs]!r} and {ours!r} to "
+                                 f"{theirs!r}", path=path, column=theirs)
+        if header is not None and theirs not in header:
+            raise ClaimFileError(f"columns maps {ours!r} to {theirs!r}, which is not a "
+                                 f"column of the input; found: {', '.join(header)}",
+                                 path=path, column=ours)
+        inverse[theirs] = ours
+    return inverse
+
+
+def _rename(row: Mapping[str, Any], inverse: Mapping[str, str], path: str,
+            where: str) -> Mapping[str, Any]:
+    """A JSON object's keys as schema names; two keys that name one column are refused
+    (one of the two figures would be lost)."""
+    if not inverse:
         return row
-    inverse = {theirs: ours for ours, theirs in columns.items()}
-    return {inverse.get(k, k): v for k, v in row.items()}
+    out: dict[str, Any] = {}
+    for key, x in row.items():
+        name = inverse.get(key, key)
+        if name in out:
+            raise ClaimFileError(f"the column {name!r} appears twice (as {key!r} and as "
+                                 f"{next(k for k in row if inverse.get(k, k) == name)!r})",
+                                 path=path, location=where, column=name)
+        out[name] = x
+    return out
 
 
 def _near_misses(header: Sequence[str], path: str | None, location: str | None) -> None:
@@ -591,7 +626,7 @@ def _near_misses(header: Sequence[str], path: str | None, location: str | None) 
 
 def _check_header(header: Sequence[str], path: str, columns: Mapping[str, str] | None,
                   required: Sequence[str]) -> None:
-    inverse = {t: o for o, t in (columns or {}).items()}
+    inverse = _inverse(columns, path, header)
     _near_misses([inverse.get(h, h) for h in header], path, "line 1")
     present = {inverse.get(h, h) for h in header}
     for col in required:
@@ -620,7 +655,7 @@ def _csv_chunks(
             raise ClaimFileError("the file is empty (expected a header line)", path=path,
                                  location="line 1")
         _check_header(header, path, columns, required)
-        inverse = {theirs: ours for ours, theirs in (columns or {}).items()}
+        inverse = _inverse(columns, path)
         names = [inverse.get(h, h) for h in header]
         wanted = [(name, i) for i, name in enumerate(names) if name in _SCHEMA]
         width = len(header)
@@ -674,6 +709,7 @@ def _jsonl_chunks(
 ) -> Iterator[tuple[list[int], dict[str, Sequence[Any]]]]:
     """The objects of a JSON Lines file in chunks: the line of each, and the values of
     each schema key (``None`` where an object lacks it)."""
+    inverse = _inverse(columns, path)
     lines: list[int] = []
     rows: list[Mapping[str, Any]] = []
     for n, line in enumerate(f, start=1):
@@ -705,7 +741,7 @@ def _jsonl_chunks(
                                 f"not text: {_shown(t)} holds half of a character (a lone "
                                 "surrogate escape)", path=path, location=where,
                                 column=key) from None
-        row = _rename(row, columns)
+        row = _rename(row, inverse, path, where)
         if not _SCHEMA.issuperset(row):
             _near_misses(list(row), path, where)
         lines.append(n)
@@ -1029,8 +1065,7 @@ def table_from_frame(
     if mod in ("pyarrow", "polars"):
         frame = frame.to_pandas()
     if columns:
-        inverse = {theirs: ours for ours, theirs in columns.items()}
-        frame = frame.rename(columns=inverse)
+        frame = frame.rename(columns=_inverse(columns, path, [str(c) for c in frame.columns]))
     header = [str(c) for c in frame.columns]
     _near_misses(header, path, None)
     for col in _REQUIRED:
