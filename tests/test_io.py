@@ -944,10 +944,16 @@ def test_a_source_kind_survives_every_format(form: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("rows", [3, 70_000])  # row by row; a chunk column by column first
-def test_a_source_given_two_kinds_is_refused_at_its_line(rows: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("first", "filler", "other"), [
+    ("agency", "agency", "person"),
+    ("agency", "", ""),  # a kind, then none: past the first chunk, a chunk with no kinds
+])
+def test_a_source_given_two_kinds_is_refused_at_its_line(
+        rows: int, first: str, filler: str, other: str, tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
-    lines = ["variable,source,value,source_kind"]
-    lines += [f"v{i},s,{i},agency" for i in range(rows - 1)] + ["w,s,1,person"]
+    lines = ["variable,source,value,source_kind", f"v,s,0,{first}"]
+    lines += [f"v{i},s{'' if filler else i},{i},{filler}" for i in range(rows - 2)]
+    lines += [f"w,s,1,{other}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(cr.ClaimFileError) as info:
         cr.read_claims(path)

@@ -295,7 +295,7 @@ class _Rows:
             items.extend(cols[c])
 
     def _new_source(self, src: Source, where: str) -> int:
-        if src.name is None and src.reliability == 1.0:
+        if src.name is None and src.kind is None and src.reliability == 1.0:
             self.plain_ids.add(src.id)
         self.src_index[src.id] = len(self.sources)
         self.sources.append(src)
