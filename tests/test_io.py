@@ -160,6 +160,22 @@ def test_source_ids_that_are_one_text_are_one_source() -> None:
         cr.ClaimTable.from_pandas(frame.assign(source_reliability=[1.0, 0.1, 1.0]))
 
 
+def test_a_frame_defines_its_sources_and_units_as_files_do() -> None:
+    # a blank text is none, a reliability not given is 1: rows that agree so agree
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["x", "x", "x"], "source": ["a", "a", "b"],
+                          "value": [1.0, 2.0, 3.0],
+                          "source_reliability": [1.0, None, 0.5],
+                          "source_name": [" ", None, "B"],
+                          "unit": ["km", " ", ""]})
+    table = cr.ClaimTable.from_pandas(frame)
+    assert table.sources == (cr.Source(id="a"), cr.Source(id="b", name="B", reliability=0.5))
+    assert table.units == ("km",) and table.unit.tolist() == [0, -1, -1]
+    assert cr.reconcile_all(frame, "range")["x"].unit == "km"  # no unit goes with any
+    blank = cr.ClaimTable.from_pandas(frame.assign(unit=" "))
+    assert blank.units == () and blank.unit.tolist() == [-1, -1, -1]
+
+
 def test_frames_read_with_row_numbers() -> None:
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], "value": [1.0, float("inf")]})

@@ -45,6 +45,7 @@ _THREAD_ROWS = 100_000
 #: The longest CSV cell read (csv's own limit is 131,072 characters).
 _LONGEST_CELL = 2**31 - 1
 _T = TypeVar("_T")
+_K = TypeVar("_K")
 
 
 class _RowError(Exception):
@@ -1032,6 +1033,17 @@ def _beside(compute: Callable[[], _T], *, threaded: bool) -> Iterator[Callable[[
         thread.join()
 
 
+def _merged(codes: Any, keys: list[_K | None]) -> tuple[Any, list[_K]]:
+    """Codes of a factorized column and its uniques as ``keys`` gives them: equal keys
+    merged into the first one's code, and a key of ``None`` (no key) coded -1."""
+    if None not in keys and len(set(keys)) == len(keys):
+        return codes, [k for k in keys if k is not None]  # (all of them)
+    index: dict[_K, int] = {}
+    new = np.array([-1 if k is None else index.setdefault(k, len(index)) for k in keys] or [0],
+                   np.int64)
+    return np.where(codes < 0, codes, new[codes]), list(index)
+
+
 #: dtype kinds of frame columns that hold no figure, in words.
 _NO_FIGURES = {"b": "a bool", "M": "a date", "m": "a duration", "c": "a complex number"}
 
@@ -1189,7 +1201,8 @@ def table_from_frame(
         if "unit" in frame.columns:
             unit_codes, unit_uniques = _factorize(frame["unit"], "unit", path)
             _non_texts(problems, unit_codes, unit_uniques.tolist(), "unit")
-            units = [str(u) for u in unit_uniques.tolist()]
+            unit_codes, units = _merged(unit_codes, [None if _missing(u) else str(u)
+                                                     for u in unit_uniques.tolist()])
         else:
             unit_codes, units = None, []
 
@@ -1222,12 +1235,7 @@ def table_from_frame(
     _non_texts(problems, src_codes, src_uniques.tolist(), "source")
     # A source id is a text: cells that are one text ("1" and 1 in an object column)
     # are one source.
-    ids = [str(u) for u in src_uniques.tolist()]
-    if len(set(ids)) < len(ids):
-        index: dict[str, int] = {}
-        merged = np.array([index.setdefault(i, len(index)) for i in ids], np.int64)
-        src_codes = np.where(src_codes < 0, src_codes, merged[src_codes])
-        ids = list(index)
+    src_codes, ids = _merged(src_codes, [str(u) for u in src_uniques.tolist()])
     # one definition per source: name, kind and reliability agree across its rows
     names = frame["source_name"] if "source_name" in frame.columns else None
     src_kinds = frame["source_kind"] if "source_kind" in frame.columns else None
@@ -1249,10 +1257,12 @@ def table_from_frame(
         text = col != "source_reliability"
         v: Any = object_array(vals.tolist())[order] if text else vals[order]  # lists stay cells
         if text:
-            v = [repr(x) if _not_text(x) else None if pd.isna(x) else x for x in v.tolist()]
+            # (compared as the rows define the source: a blank text is none)
+            v = [repr(x) if _not_text(x) else None if _missing(x) else x for x in v.tolist()]
             differs = np.array([a != b for a, b in zip(v[1:], v[:-1], strict=True)], bool)
-        else:
-            differs = ~((v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1])))
+        else:  # (none given is 1)
+            v = np.where(np.isnan(v), 1.0, v)
+            differs = v[1:] != v[:-1]
         bad = np.zeros(n, bool)
         bad[order[1:][same_src & differs]] = True
         _frame_problems(problems, bad, col, lambda r, col=col: (
@@ -1270,7 +1280,7 @@ def table_from_frame(
         first = np.flatnonzero(np.concatenate(([n > 0], top[1:] > top[:-1])))  # none if no row
         def at_first(col: Any) -> list[str | None]:
             return ([None] * len(first) if col is None
-                    else [None if pd.isna(x) else str(x) for x in col.iloc[first]])
+                    else [None if _missing(x) else str(x) for x in col.iloc[first]])
 
         sources = [
             Source(id=sid, name=name, kind=kind, reliability=1.0 if r != r else r)
