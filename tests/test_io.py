@@ -728,6 +728,46 @@ def test_a_frame_refuses_true_as_a_variable() -> None:
     assert len(info.value.problems) == 2
 
 
+@pytest.mark.parametrize(("cells", "dtype", "got"), [
+    (["2024-01-01", "2024-01-02"], "datetime64[ns]", "Timestamp('2024-01-01 00:00:00')"),
+    (["1 day", "2 days"], "timedelta64[ns]", "Timedelta('1 days 00:00:00')"),
+    ([1 + 1j, 2 + 0j], "complex128", "(1+1j)"),
+    ([np.bool_(True), "w"], object, "np.True_"),
+    ([np.float32(2.5), "w"], object, "np.float32(2.5)"),
+    ([datetime.date(2024, 1, 1), "w"], object, "datetime.date(2024, 1, 1)"),
+])
+def test_a_frame_variable_that_is_no_text_nor_integer_is_refused(
+        cells: list[object], dtype: object, got: str) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": pd.Series(cells, dtype=dtype), "source": ["a", "b"],
+                          "value": [1.0, 2.0]})
+    with pytest.raises(cr.ClaimFileError, match=re.escape(
+            f"row 0, column 'variable': expected a string or an integer (got {got})")):
+        cr.ClaimTable.from_pandas(frame)
+
+
+def test_numpy_integers_in_an_object_variable_column_are_integer_keys() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": pd.Series([np.int64(5), "x", np.float64(7.0), 5],
+                                                dtype=object),
+                          "source": ["a", "b", "c", "d"], "value": [1.0, 2.0, 3.0, 4.0]})
+    table = cr.ClaimTable.from_pandas(frame)
+    assert table.variables == (5, "x", 7) and table.variable.tolist() == [0, 1, 2, 0]
+    assert cr.reconcile_all(frame, "range")[5].upper == 4.0
+
+
+def test_arrow_dates_in_a_frame_are_read_as_the_arrow_table_reads_them() -> None:
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    arrow = pa.table({"variable": ["x", "x"], "source": ["a", "b"], "value": [1.0, 2.0],
+                      "as_of": pa.array([datetime.date(2024, 1, 1), None], pa.date32())})
+    frame = arrow.to_pandas(types_mapper=pd.ArrowDtype)
+    assert str(frame["as_of"].dtype) == "date32[day][pyarrow]"
+    table = cr.ClaimTable.from_pandas(frame)
+    assert table.as_of.tolist() == cr.ClaimTable.from_arrow(arrow).as_of.tolist()
+    assert table.to_claims()[0].as_of == datetime.date(2024, 1, 1)
+
+
 def test_a_frame_via_of_pandas_na_is_no_outlet() -> None:
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"variable": ["t", "t"], "source": ["a", "b"], "value": [1.0, 2.0],

@@ -45,7 +45,6 @@ _THREAD_ROWS = 100_000
 #: The longest CSV cell read (csv's own limit is 131,072 characters).
 _LONGEST_CELL = 2**31 - 1
 _T = TypeVar("_T")
-_K = TypeVar("_K")
 
 
 class _RowError(Exception):
@@ -1033,12 +1032,26 @@ def _beside(compute: Callable[[], _T], *, threaded: bool) -> Iterator[Callable[[
         thread.join()
 
 
-def _merged(codes: Any, keys: list[_K | None]) -> tuple[Any, list[_K]]:
+def _key(cell: Any) -> str | int | None:
+    """A frame's variable cell as a key: a text, or an integer (numpy's too, and a
+    float that is one); ``None`` if it is no key (a bool, a fraction, a date, a list)."""
+    if isinstance(cell, bool | np.bool_):
+        return None
+    if isinstance(cell, str):
+        return str(cell)
+    if isinstance(cell, int | np.integer):
+        return int(cell)
+    if isinstance(cell, float | np.floating) and math.isfinite(cell) and float(cell).is_integer():
+        return int(cell)
+    return None
+
+
+def _merged(codes: Any, keys: list[Any]) -> tuple[Any, list[Any]]:
     """Codes of a factorized column and its uniques as ``keys`` gives them: equal keys
     merged into the first one's code, and a key of ``None`` (no key) coded -1."""
     if None not in keys and len(set(keys)) == len(keys):
         return codes, [k for k in keys if k is not None]  # (all of them)
-    index: dict[_K, int] = {}
+    index: dict[Any, int] = {}
     new = np.array([-1 if k is None else index.setdefault(k, len(index)) for k in keys] or [0],
                    np.int64)
     return np.where(codes < 0, codes, new[codes]), list(index)
@@ -1156,14 +1169,14 @@ def table_from_frame(
         variables: Any = np.asarray(var_uniques) if int_keys else var_uniques.tolist()
         if not (isinstance(var_uniques.dtype, np.dtype) and var_uniques.dtype.kind in "iub"):
             _blank(problems, var_codes, variables, "variable")  # no text among numbers
-        kinds = {type(u) for u in variables} if var_uniques.dtype.kind in "bfO" else set()
-        if kinds - {str, int}:  # True, 1.5 or a list is no key; 2.0 is 2
-            not_keys = [i for i, u in enumerate(variables) if _not_text(u)
-                        or isinstance(u, bool) or (isinstance(u, float) and not u.is_integer())]
+        kinds = set() if int_keys else {type(u) for u in variables}
+        if kinds - {str, int}:  # True, 1.5, a date or a list is no key; 2.0 is 2
+            cells = variables
+            keys: list[str | int | None] = [_key(u) for u in cells]
+            not_keys = [i for i, k in enumerate(keys) if k is None]
             _frame_problems(problems, np.isin(var_codes, not_keys), "variable", lambda r: (
-                f"expected a string or an integer (got {_shown(variables[var_codes[r]])})"))
-            variables = [int(u) if isinstance(u, float) and u.is_integer() else
-                         u if isinstance(u, (str, int)) else str(u) for u in variables]
+                f"expected a string or an integer (got {_shown(cells[var_codes[r]])})"))
+            var_codes, variables = _merged(var_codes, keys)
         lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
         conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
         has = set(header)
@@ -1327,7 +1340,10 @@ def _frame_times(
             _frame_problems(problems, np.isin(codes, list(why)), col,
                             lambda r: why[int(codes[r])])
         return np.append(np.array(times, np.int64), MISSING_TIME)[codes]  # -1: not given
-    ts = raw
+    # Arrow's dates (pandas' date32[pyarrow], from read_parquet(dtype_backend="pyarrow")
+    # or polars) have no time zone pandas can read: as datetimes, to the second (every
+    # date32 fits).
+    ts = raw.astype("datetime64[s]") if str(raw.dtype).startswith(("date32", "date64")) else raw
     if getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
         bad = ts.isna().to_numpy() & ~raw.isna().to_numpy()
