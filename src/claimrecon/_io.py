@@ -1118,13 +1118,14 @@ def table_from_frame(
             num = shared.own(raw, raw.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
             if raw.dtype == object:  # True would read as 1.0, 1+5j as 1.0
-                is_bool = np.fromiter((isinstance(x, bool | np.bool_ | complex | np.complexfloating)
-                                       for x in raw.tolist()), bool, n)
-                if np.count_nonzero(is_bool):
-                    unreadable[is_bool] = True
-                    _frame_problems(problems, is_bool, col,
+                no_figure = np.fromiter((isinstance(x, bool | np.bool_ | complex
+                                                    | np.complexfloating)
+                                         for x in raw.tolist()), bool, n)
+                if np.count_nonzero(no_figure):
+                    unreadable[no_figure] = True
+                    _frame_problems(problems, no_figure, col,
                                     lambda r: f"expected a number (got {raw.iloc[r]!r})")
-                    raw = raw.where(~is_bool, None)
+                    raw = raw.where(~no_figure, None)
             try:
                 parsed = pd.to_numeric(raw, errors="coerce")
             except (TypeError, ValueError):  # (pandas 3.1 fails on Arrow decimals with a null)
