@@ -476,9 +476,9 @@ _NOUN = rf"{_WORD}(?:{_H}+{_WORD}){{0,{_MAX_UNIT_WORDS}}}"
 #: A figure in running text must not continue a word, a number, a date or an identifier,
 #: nor be half of "12 000" (grouped by a plain space: one figure or two? never guessed).
 _BEFORE = (r"(?<![\w.\-–−/:#@&$€£¥¢¤\u20a0-\u20cf])(?<!\d,)"
-           r"(?!(?<=\d[^\S\n])\d{3}(?![\d,.]))")
+           r"(?!(?<=\d[^\S\n])\d{3}(?!\d|[,.]\d))")
 _AFTER = (r"(?![\w%+]|[.,:/]\d|[\-–−](?!strong\b)\w)"
-          r"(?!(?<=\d)[^\S\n]\d{3}(?![\d,.]))")
+          r"(?!(?<=\d)[^\S\n]\d{3}(?!\d|[,.]\d))")
 
 
 def _figure(p: str, loose: bool) -> str:
@@ -486,8 +486,9 @@ def _figure(p: str, loose: bool) -> str:
     groups = r"[0-9]{1,3}(?:[ \u00a0\u202f\u2009][0-9]{3})+" if loose else (
         r"[0-9]{1,3}(?:[\u00a0\u202f\u2009][0-9]{3})+")
     number = rf"(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|{groups}|[0-9]+)(?:\.[0-9]+)?(?![.,]?\d)"
-    # k, b and m may stand a space apart after a currency sign ("$3 m"), else glued.
-    abbr = rf"(?:{_H}?(?:mln|mn|bn|trn|tn)|(?({p}cur){_H}?(?:k|b|m)|(?:k|b)))(?!\w)"
+    # k, b and m may stand a space apart after a currency sign ("$3 m"), else k glued:
+    # a bare "3m" may be metres, a bare "3b" a label ("Phase 3b").
+    abbr = rf"(?:{_H}?(?:mln|mn|bn|trn|tn)|(?({p}cur){_H}?(?:k|b|m)|k))(?!\w)"
     return (
         rf"(?:(?P<{p}cur>{_CURRENCY_PREFIX}){_H}?)?"
         rf"(?:(?P<{p}dig>{number})(?:(?P<{p}abbr>{abbr})"
@@ -782,9 +783,10 @@ def _read_range(m: re.Match[str], vocabulary: _Vocabulary) -> _Reading:
                                          and m.group("rkf") is None):
                 raise _UnreadableError(
                     f"the hedge {h.phrase!r} cannot qualify the {end} of a range")
-    if "%" in (a.unit, b.unit) and a.unit != b.unit and max(a.scale, b.scale) > 1:
+    if "%" in (a.unit, b.unit) and a.unit != b.unit and (
+            max(a.scale, b.scale) > 1 or a.unit == "%"):  # ("2 to 3%": both percentages)
         raise _UnreadableError(f"one end of {m.group()!r} is a percentage, the other a "
-                               "count")  # "between 2% and 3 million"
+                               "count")  # "between 2% and 3 million", "2% to 3,000"
     if a.scale == 1 and b.scale > 1 and a.value * b.scale <= b.value:
         a = a._replace(value=a.value * b.scale, plain_digits=None)  # "2 to 3 million"
     if a.unit and b.unit and a.unit != b.unit:
@@ -1103,12 +1105,11 @@ def _find(
     grammar = _grammar(extra)
     for m in grammar.find.finditer(text):
         is_range = m.group("b_dig") is not None or m.group("b_words") is not None
-        if m.group("rkf") is not None:
-            verb = _WORD_BEFORE.search(text, max(0, m.start() - 24), m.start())
-            if verb is not None and verb.group(1).lower() in _CHANGE_VERBS:
-                # "rose from 3,000 to 12,000" is a change, not a range: take each figure.
-                yield from _find_within(m, text, grammar, policy)
-                continue
+        if is_range and m.group("rkb") is None and _after_change(text, m.start(), m.group("rkf")):
+            # "rose from 3,000 to 12,000", "rose by 3,000 to 12,000": a change and where it
+            # ended, not a range: take each figure.
+            yield from _find_within(m, text, grammar, policy)
+            continue
         try:
             found = _found(m, text, grammar, policy)
         except _UnreadableError:
@@ -1117,6 +1118,17 @@ def _find(
             continue
         if found is not None:
             yield found
+
+
+def _after_change(text: str, start: int, since: str | None) -> bool:
+    """Whether the figures from ``start`` tell a change: "from X to Y" (``since``)
+    right after a verb of change ("rose"), or "X to Y" after one and "by"."""
+    word = _WORD_BEFORE.search(text, max(0, start - 24), start)
+    if since is None:
+        if word is None or word.group(1).lower() != "by":
+            return False
+        word = _WORD_BEFORE.search(text, max(0, word.start() - 24), word.start())
+    return word is not None and word.group(1).lower() in _CHANGE_VERBS
 
 
 def _find_within(
@@ -1169,8 +1181,11 @@ def find_quantities(
     glued to letters, hyphens, slashes or colons ("F-16", "G7", "25-year-old",
     "2025-04-28", "24/7", "10:30"; "12,000-strong" is a figure), numbers after an
     unknown currency sign ("¥"), and the word "one" on its own. "from X to Y" is a range,
-    except after a verb of change ("rose from 3,000 to 12,000"), where each figure is
-    yielded alone. Percentages are figures with the unit ``"%"``.
+    except after a verb of change ("rose from 3,000 to 12,000", and "rose by 3,000 to
+    12,000"), where each figure is yielded alone, as it is where one end is a
+    percentage and the other a count ("rose 10% to 12,000"). Percentages are figures
+    with the unit ``"%"``; a figure glued to "b" is no billion unless a currency sign
+    comes first ("$3b"; "Phase 3b" is a label).
 
     >>> [f.phrase for f in find_quantities(
     ...     "On April 28, 2025, officials said around 14,000 troops, up from 3,000.")]
