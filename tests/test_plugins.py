@@ -251,3 +251,44 @@ def test_entry_points_load_unless_autoload_is_disabled(monkeypatch: pytest.Monke
 
 def test_the_default_manager_is_cached() -> None:
     assert cr.get_plugin_manager() is cr.get_plugin_manager()
+
+
+def _inf_value(segs: cr.Segments) -> cr.Reduction:
+    up = segs.max(segs.upper)  # +inf where a claim is open above: a value of +inf
+    return cr.Reduction(lower=segs.min(segs.lower), value=up, upper=up, weight=segs.weight)
+
+
+def _nan_weight(segs: cr.Segments) -> cr.Reduction:
+    w = np.array(segs.weight, dtype=float)
+    w[1] = np.nan  # not the first row
+    return cr.Reduction(lower=segs.min(segs.lower), value=np.full(segs.m, np.nan),
+                        upper=segs.max(segs.upper), weight=w)
+
+
+def _negative_weight(segs: cr.Segments) -> cr.Reduction:
+    w = np.array(segs.weight, dtype=float)
+    w[-1] = -1.0
+    return cr.Reduction(lower=segs.min(segs.lower), value=np.full(segs.m, np.nan),
+                        upper=segs.max(segs.upper), weight=w)
+
+
+@pytest.mark.parametrize("variables", [1, 9])  # the small-input checks and the large ones
+@pytest.mark.parametrize(("kernel", "message"), [
+    (_inf_value, "value must be finite"),
+    (_nan_weight, "weights must be finite and non-negative"),
+    (_negative_weight, "weights must be finite and non-negative"),
+])
+def test_a_malformed_result_is_refused_alike_for_few_variables_and_many(
+    pm: pluggy.PluginManager, kernel: object, message: str, variables: int,
+) -> None:
+    class Bad:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="bad", summary="Malformed.", kernel=kernel)]  # type: ignore[arg-type]
+
+    cr.register(Bad(), name="bad-plugin", plugin_manager=pm)
+    cs = [cr.Claim(variable=f"v{k}", source=cr.Source(id=s), quantity=q)
+          for k in range(variables)
+          for s, q in (("a", cr.Quantity(lower=10.0)), ("b", cr.Quantity(value=12.0)))]
+    with pytest.raises(cr.PluginError, match=f"malformed result: {message}"):
+        cr.reconcile_all(cs, "bad", plugin_manager=pm)

@@ -821,12 +821,15 @@ def _validate(red: object, segs: Segments) -> None:
     lo, up, v, w = red.lower, red.upper, red.value, red.weight
     if m <= 8 and n <= 64:  # the same checks, on Python floats: cheaper for tiny inputs
         for a, b, c in zip(lo.tolist(), v.tolist(), up.tolist(), strict=True):
-            if not a <= c or a == math.inf or c == -math.inf:
+            if not a <= c or a == math.inf or c == -math.inf:  # (NaN fails a <= c)
                 raise _MalformedError(_BAD_BOUNDS)
-            if b == b and not a <= b <= c:  # b != b: NaN, no value
+            # b != b: NaN, no value; an infinite value is refused even within an
+            # unbounded range
+            if b == b and not (a <= b <= c and abs(b) != math.inf):
                 raise _MalformedError(_BAD_VALUE)
-        wl = w.tolist()
-        if not (min(wl) >= 0 and max(wl) < math.inf):
+        # (each weight compared: min and max of Python floats skip a NaN that is not
+        # first)
+        if not all(0 <= x < math.inf for x in w.tolist()):
             raise _MalformedError(_BAD_WEIGHTS)
     else:
         if (np.isnan(lo) | np.isnan(up) | (lo > up) | (lo == np.inf) | (up == -np.inf)).any():
