@@ -988,3 +988,77 @@ def test_estimates_holding_errors_pickle() -> None:
     back = pickle.loads(pickle.dumps(es))
     assert list(back) == ["b"] and str(back.errors["a"]) == str(es.errors["a"])
     assert type(back.errors["a"]) is type(es.errors["a"])
+
+
+class _VariableError(cr.ClaimreconError, ValueError):
+    """An error that names the variable it concerns, as NoUsableClaimsError does."""
+
+    def __init__(self, message: str, *, variable: object) -> None:
+        super().__init__(message)
+        self.variable = variable
+
+
+def _learner(segs: cr.Segments, *, named: bool = True) -> cr.Reduction:
+    """Learns one bias across variables from those with a known truth: each estimate is
+    its variable's mean less the bias. Fails without a known truth (so a variable
+    without one fails alone) and on a negative figure."""
+    values = np.asarray(segs.value)
+    if np.any(values < 0):
+        bad = segs.variables[int(segs.segment[np.argmax(values < 0)])]
+        if named:
+            raise _VariableError(f"variable {bad!r} has a negative figure", variable=bad)
+        raise ValueError("a negative figure")
+    truths = segs.truths
+    if truths is None or np.isnan(truths).all():
+        raise cr.ClaimreconError("needs a variable with a known truth")
+    mean = segs.sum(segs.weight * values) / segs.sum(segs.weight)
+    bias = float(np.nanmean(mean - truths))
+    value = mean - bias
+    return cr.Reduction(lower=value - 1, value=value, upper=value + 1, weight=segs.weight,
+                        source_reliability=np.full(len(segs.sources), 1 / (1 + abs(bias))))
+
+
+def _independent(segs: cr.Segments) -> cr.Reduction:
+    """Each variable's mean; fails on a negative figure (naming no variable)."""
+    if np.any(np.asarray(segs.value) < 0):
+        raise ValueError("a negative figure")
+    mean = segs.sum(segs.weight * segs.value) / segs.sum(segs.weight)
+    return cr.Reduction(lower=segs.min(segs.lower), value=mean, upper=segs.max(segs.upper),
+                        weight=segs.weight)
+
+
+@pytest.mark.parametrize("strategy", ["learner-named", "learner", "independent"])
+def test_collected_errors_leave_the_other_variables_as_a_run_without_them(
+        strategy: str) -> None:
+    # The variables that do not fail are estimated in one run, as if the failing ones
+    # were not there: a strategy that learns across variables keeps what it learned,
+    # and a variable it estimates only among others (no truth of its own) is kept.
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="learner-named", summary="x", kernel=_learner),
+                    cr.Strategy(name="learner", summary="x", kernel=_learner,
+                                options={"named": False}),
+                    cr.Strategy(name="independent", summary="x", kernel=_independent)]
+
+    pm = cr.make_plugin_manager()
+    cr.register(Plugin(), plugin_manager=pm)
+    figures = {"s1": (10.0, 12.0), "bad1": (-1.0, 3.0), "s2": (20.0, 23.0),
+               "target": (30.0, 34.0), "bad2": (5.0, -2.0), "s3": (40.0, 41.0)}
+    claims = [cr.Claim(variable=v, source=cr.Source(id=s), quantity=cr.Quantity(value=x))
+              for v, xs in figures.items() for s, x in zip("ab", xs, strict=True)]
+    truths = {"s1": 10.0, "s2": 21.0, "s3": 40.0}
+    good = [c for c in claims if not c.variable.startswith("bad")]
+    expected = cr.reconcile_all(good, strategy, truths=truths, plugin_manager=pm)
+    with pytest.raises(cr.ClaimreconError):
+        cr.reconcile_all(claims, strategy, truths=truths, plugin_manager=pm)
+    es = cr.reconcile_all(claims, strategy, truths=truths, on_error="collect",
+                          plugin_manager=pm)
+    assert list(es.errors) == ["bad1", "bad2"]
+    assert all("negative figure" in str(e) for e in es.errors.values())
+    assert list(es) == list(expected) == ["s1", "s2", "target", "s3"]
+    for v in expected:
+        assert es[v] == expected[v]
+    assert es.source_reliability == expected.source_reliability
+    if strategy != "independent":
+        assert es.source_reliability is not None

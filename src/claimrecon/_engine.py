@@ -672,17 +672,13 @@ def run(
         except ClaimreconError as exc:
             if not collect:
                 raise
-            # Isolate the failing variables, one at a time.
-            for j, k in enumerate(ks.tolist()):
-                one = segs.take(np.array([j], np.int64))
-                try:
-                    r1 = _call(info, one, merged[name])
-                except ClaimreconError as exc1:
-                    errors[one.variables[0]] = exc1
-                    failed[k] = True
-                    continue
-                _store(part, info, one, np.array([k], np.int64), r1, failed, errors, collect)
-            continue
+            kept, kept_segs, kept_red, lost = _isolate(info, segs, merged[name], exc)
+            for j in sorted(lost):
+                errors[segs.variables[j]] = lost[j]
+                failed[ks[j]] = True
+            if kept_segs is None or kept_red is None:
+                continue
+            segs, ks, red = kept_segs, ks[kept], kept_red
         _store(part, info, segs, ks, red, failed, errors, collect)
         if red.source_reliability is not None:
             learned.append(red.source_reliability)
@@ -771,6 +767,87 @@ def _call(info: StrategyInfo, segs: Segments, options: Mapping[str, Any]) -> Red
         raise PluginError(f"raised {type(exc).__name__}: {exc}", plugin=info.plugin,
                           hook=hook, strategy=info.name) from exc
     return red
+
+
+def _isolate(info: StrategyInfo, segs: Segments, options: Mapping[str, Any],
+             exc: ClaimreconError) -> tuple[IntArray, Segments | None, Reduction | None,
+                                             dict[int, ClaimreconError]]:
+    """For ``on_error="collect"``, after the strategy raised ``exc`` on ``segs``: set
+    aside the segments that fail and run the strategy once, jointly, on all the others.
+    Their estimates (and the source reliability a strategy learns across variables)
+    are then those of a run without the failing variables; running each variable
+    alone would change them, and fail variables that a learner estimates only among
+    the others (one without a known truth, for Cooke's model).
+
+    A failing segment is the variable an error names (its ``variable`` attribute, as
+    :class:`NoUsableClaimsError` has); when an error names none, each segment is run
+    alone and those that fail are set aside. If the strategy learns across variables
+    (it states source reliability), each of those is taken back in where the joint run
+    with it succeeds, halving the ones left out while a group of them fails.
+
+    :returns: the positions kept, in order, with the segments and the result of their
+        joint run (``None`` where none is kept), and the error of each position set
+        aside.
+    """
+    lost: dict[int, ClaimreconError] = {}
+    live = np.arange(segs.m)
+    sub = segs
+    result: Reduction | ClaimreconError = exc
+    alone: list[int] | None = None  # the segments that failed alone, once each has run
+
+    def attempt(keep: IntArray) -> tuple[Segments, Reduction | ClaimreconError]:
+        some = segs.take(keep)
+        try:
+            return some, _call(info, some, options)
+        except ClaimreconError as err:
+            return some, err
+
+    while isinstance(result, ClaimreconError):
+        j = _named(result, sub)
+        if j is not None:
+            lost[int(live[j])] = result
+            live = np.delete(live, j)
+        elif alone is None:
+            alone = []
+            for k in live.tolist():
+                one = attempt(np.array([k], np.int64))[1]
+                if isinstance(one, ClaimreconError):
+                    lost[k] = one
+                    alone.append(k)
+            live = np.setdiff1d(live, alone)
+        else:  # nothing named, and each segment runs alone: the failure is joint
+            lost.update(dict.fromkeys(live.tolist(), result))
+            live = live[:0]
+        if len(live) == 0:
+            return live, None, None, lost
+        sub, result = attempt(live)
+    if alone and result.source_reliability is not None:
+        groups = [alone]
+        while groups:
+            group = groups.pop()
+            trial = np.union1d(live, group)
+            some, r = attempt(trial)
+            if isinstance(r, Reduction):
+                live, sub, result = trial, some, r
+                for k in group:
+                    del lost[k]
+            elif len(group) > 1:
+                half = len(group) // 2
+                groups += [group[half:], group[:half]]  # the first half first
+            else:
+                lost[group[0]] = r
+    return live, sub, result, lost
+
+
+def _named(exc: ClaimreconError, segs: Segments) -> int | None:
+    """The segment whose variable ``exc`` names in its ``variable`` attribute, if any."""
+    variable = getattr(exc, "variable", None)
+    if variable is None:
+        return None
+    try:
+        return segs.variables.index(variable)
+    except ValueError:  # (not one of these variables)
+        return None
 
 
 def _run_function(function: Any, segs: Segments, options: Mapping[str, Any]) -> Reduction:
