@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 
 import pytest
 
@@ -110,3 +111,13 @@ def test_estimate_diagnostics_are_read_only() -> None:
                      "recency")
     with pytest.raises(TypeError):
         e.diagnostics["x"] = 1  # type: ignore[index]
+
+
+def test_explain_shows_diagnostics_that_are_nan_or_infinite() -> None:
+    # truthfinder states confidence NaN for a variable whose one claim has only a lower
+    # bound (no figure to score).
+    c = cr.Claim(variable="v", source=cr.Source(id="a"), quantity=cr.Quantity(lower=5.0))
+    assert "confidence=NaN" in cr.reconcile([c], "truthfinder").explain()
+    e = cr.Estimate(variable="v", strategy="s", value=1.0, lower=0.0, upper=2.0,
+                    diagnostics={"q": float("nan"), "tau2": float("inf"), "x": -math.inf})
+    assert e.explain().splitlines()[-1] == "Diagnostics: q=NaN, tau2=inf, x=-inf."
