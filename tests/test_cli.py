@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pluggy
 import pytest
 from click.testing import CliRunner
 
@@ -88,6 +89,28 @@ def test_an_unknown_strategy_exits_1_listing_the_available(tmp_path: Path) -> No
     code, out = run("reconcile", str(p), "-s", "avg")
     assert code == 1
     assert "unknown strategy 'avg'" in out
+
+
+@pytest.mark.parametrize("options", [(), ("-o", "x=1")])
+def test_a_strategy_two_plugins_provide_exits_1_naming_both(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pm: pluggy.PluginManager,
+        options: tuple[str, ...]) -> None:
+    from claimrecon import _plugins
+
+    class Clash:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="weighted", summary="A second 'weighted'.",
+                                function=lambda claims, weights: None)]
+
+    cr.register(Clash(), name="clash", plugin_manager=pm)
+    monkeypatch.setattr(_plugins, "_default", pm)
+    p = tmp_path / "claims.csv"
+    p.write_text(CSV, encoding="utf-8")
+    result = CliRunner().invoke(main, ["reconcile", str(p), *options])
+    assert result.exit_code == 1 and not isinstance(result.exception, cr.ClaimreconError)
+    assert "error: strategy 'weighted' is provided by several plugins" in result.output
+    assert "clash" in result.output
 
 
 def test_parse_shows_how_a_phrase_is_read() -> None:

@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ._engine import Estimates, reconcile_all
-from ._errors import ClaimFileError, ClaimreconError, UnknownStrategyError
+from ._errors import ClaimFileError, ClaimreconError
 from ._model import Claim, Estimate, Variable
 from ._quantity import describe_range
 
@@ -172,7 +172,7 @@ def _parse_options(pairs: Sequence[str], strategy: str) -> dict[str, Any]:
 
     try:
         allowed: Any = get_strategy(strategy).options
-    except UnknownStrategyError:
+    except ClaimreconError:  # unknown, provided twice, or its plugin failed to list it
         allowed = None  # reconcile reports it, with the strategies there are
     out: dict[str, Any] = {}
     for p in pairs:
