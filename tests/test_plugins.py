@@ -292,3 +292,22 @@ def test_a_malformed_result_is_refused_alike_for_few_variables_and_many(
           for s, q in (("a", cr.Quantity(lower=10.0)), ("b", cr.Quantity(value=12.0)))]
     with pytest.raises(cr.PluginError, match=f"malformed result: {message}"):
         cr.reconcile_all(cs, "bad", plugin_manager=pm)
+
+
+def test_registering_a_name_or_a_plugin_twice_is_a_plugin_error(
+    pm: pluggy.PluginManager, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # (a notebook cell run again registers its plugin again)
+    first = TrimmedPlugin()
+    cr.register(first, name="trimmed-plugin", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="registered already under the name "
+                       "'trimmed-plugin'"):
+        cr.register(TrimmedPlugin(), name="trimmed-plugin", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="registered already, as 'trimmed-plugin'"):
+        cr.register(first, name="other", plugin_manager=pm)
+    assert pm.get_plugin("trimmed-plugin") is first and not pm.has_plugin("other")
+    monkeypatch.setenv("CLAIMRECON_DISABLE_PLUGINS", "blocked")
+    monkeypatch.setenv("CLAIMRECON_DISABLE_PLUGIN_AUTOLOAD", "1")
+    blocked = cr.make_plugin_manager()
+    with pytest.raises(cr.PluginError, match="the name is blocked"):
+        cr.register(TrimmedPlugin(), name="blocked", plugin_manager=blocked)

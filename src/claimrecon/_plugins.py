@@ -146,9 +146,24 @@ def register(
     :param plugin_manager: where to register it (default: :func:`get_plugin_manager`).
     :returns: the name it was registered under; ``unregister`` it on the manager with
         that name to take it out again.
-    :raises PluginError: the plugin's hooks do not match the specs.
+    :raises PluginError: the plugin's hooks do not match the specs, the name is blocked
+        or taken, or the plugin is registered already.
     """
     pm = plugin_manager or get_plugin_manager()
+    # (pluggy refuses both with a bare ValueError)
+    if pm.is_registered(plugin):
+        raise PluginError(
+            f"this plugin is registered already, as {pm.get_name(plugin)!r}; unregister "
+            "it first to register it again",
+            plugin=name or repr(plugin), hook="register",
+        )
+    wanted = name or pm.get_canonical_name(plugin)
+    if pm.has_plugin(wanted):
+        raise PluginError(
+            f"a plugin is registered already under the name {wanted!r} "
+            f"({pm.get_plugin(wanted)!r}); unregister it first, or choose another name",
+            plugin=wanted, hook="register",
+        )
     try:
         registered = pm.register(plugin, name=name)
         pm.check_pending()
@@ -158,7 +173,7 @@ def register(
         raise PluginError(str(exc), plugin=name or repr(plugin), hook="register") from exc
     if registered is None:
         raise PluginError(
-            "the name is blocked (CLAIMRECON_DISABLE_PLUGINS) or already registered",
+            "the name is blocked (CLAIMRECON_DISABLE_PLUGINS)",
             plugin=name or repr(plugin),
             hook="register",
         )
