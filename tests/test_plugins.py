@@ -311,3 +311,35 @@ def test_registering_a_name_or_a_plugin_twice_is_a_plugin_error(
     blocked = cr.make_plugin_manager()
     with pytest.raises(cr.PluginError, match="the name is blocked"):
         cr.register(TrimmedPlugin(), name="blocked", plugin_manager=blocked)
+
+
+def test_a_function_strategys_diagnostics_are_those_each_variable_states(
+    pm: pluggy.PluginManager,
+) -> None:
+    # A key one variable states does not appear (as None) in the others' diagnostics:
+    # each variable's are those it has reconciled alone, also after a pickle.
+    import pickle
+
+    def spread(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+        values = [c.quantity.value or 0.0 for c in claims]
+        diagnostics = {"spread": max(values) - min(values)} if len(values) > 1 else {}
+        return cr.Outcome(lower=min(values), value=values[0], upper=max(values),
+                          diagnostics=diagnostics)
+
+    class Spread:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="spread", summary="x", function=spread)]
+
+    cr.register(Spread(), name="spread-plugin", plugin_manager=pm)
+    cs = [cr.Claim(variable=v, source=cr.Source(id=s), quantity=cr.Quantity(value=x))
+          for v, s, x in (("one", "a", 5.0), ("two", "a", 1.0), ("two", "b", 3.0))]
+    es = cr.reconcile_all(cs, "spread", plugin_manager=pm)
+    for variable in ("one", "two"):
+        alone = cr.reconcile([c for c in cs if c.variable == variable], "spread",
+                             plugin_manager=pm)
+        assert dict(es[variable].diagnostics) == dict(alone.diagnostics)
+    assert dict(es["one"].diagnostics) == {} and dict(es["two"].diagnostics) == {"spread": 2.0}
+    assert "Diagnostics" not in es["one"].explain()
+    back = pickle.loads(pickle.dumps(es))
+    assert dict(back["one"].diagnostics) == {}

@@ -7,6 +7,7 @@ weighting, independence, units and the strategy's kernel all work on columns.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
@@ -50,6 +51,16 @@ _BAD_WEIGHTS = "weights must be finite and non-negative"
 _NO_INTS: IntArray = np.zeros(0, np.int64)
 _NO_FLOATS: FloatArray = np.zeros(0)
 _NO_BOOLS: npt.NDArray[np.bool_] = np.zeros(0, bool)
+
+
+class _Unstated(enum.Enum):
+    """A diagnostic a strategy function did not state for a variable (an enum member,
+    so that it is still itself in Estimates loaded from a pickle)."""
+
+    UNSTATED = 0
+
+
+_UNSTATED = _Unstated.UNSTATED
 
 
 class _MalformedError(Exception):
@@ -400,7 +411,9 @@ class _Part:
         if mapping is not None:
             j = int(self.position[k])
             for key, arr in mapping.items():
-                diag[key] = _scalar(arr[j] if isinstance(arr, np.ndarray) and arr.ndim else arr)
+                x = arr[j] if isinstance(arr, np.ndarray) and arr.ndim else arr
+                if x is not _UNSTATED:
+                    diag[key] = _scalar(x)
         lo, v, up, c = (float(self.lower[k]), float(self.value[k]), float(self.upper[k]),
                         float(self.confidence[k]))
         u = int(self.unit[k])
@@ -881,7 +894,9 @@ def _run_function(function: Any, segs: Segments, options: Mapping[str, Any]) -> 
             weight[a + i] = 0.0
             reason[a + i] = reasons.setdefault(str(text), len(reasons))
         for key, val in out.diagnostics.items():
-            diag.setdefault(key, np.full(m, None, dtype=object))[k] = val
+            # (a key that other variables do not state stays out of their diagnostics,
+            # as when each is reconciled alone)
+            diag.setdefault(key, np.full(m, _UNSTATED, dtype=object))[k] = val
     return Reduction(lower=lower, value=value, upper=upper, weight=weight, reason=reason,
                      reasons=tuple(reasons), confidence=conf, diagnostics=diag)
 
