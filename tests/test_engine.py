@@ -1062,3 +1062,41 @@ def test_collected_errors_leave_the_other_variables_as_a_run_without_them(
     assert es.source_reliability == expected.source_reliability
     if strategy != "independent":
         assert es.source_reliability is not None
+
+
+def test_a_kernel_that_writes_its_arrays_again_leaves_earlier_estimates_as_they_were() -> None:
+    # Estimates are built when first read, after later runs: the engine keeps copies
+    # of a kernel's figures, confidences and diagnostic arrays, not its buffers.
+    buffers: dict[str, np.ndarray] = {}
+
+    def kernel(segs: cr.Segments) -> cr.Reduction:
+        arrays = {k: buffers.setdefault(k, np.empty(segs.m))
+                  for k in ("lower", "value", "upper", "confidence", "spread")}
+        arrays["lower"][...] = segs.min(segs.lower)
+        arrays["upper"][...] = segs.max(segs.upper)
+        arrays["value"][...] = arrays["lower"]
+        arrays["confidence"][...] = 0.5
+        arrays["spread"][...] = arrays["upper"] - arrays["lower"]
+        return cr.Reduction(lower=arrays["lower"], value=arrays["value"],
+                            upper=arrays["upper"], weight=segs.weight,
+                            confidence=arrays["confidence"],
+                            diagnostics={"spread": arrays["spread"]})
+
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="buffered", summary="reuses its buffers", kernel=kernel)]
+
+    pm = cr.make_plugin_manager()
+    cr.register(Plugin(), plugin_manager=pm)
+
+    def claims(x: float) -> list[cr.Claim]:
+        return [cr.Claim(variable=v, source=cr.Source(id=s), quantity=cr.Quantity(value=x + i))
+                for v in ("u", "w") for i, s in enumerate("ab")]
+
+    first = cr.reconcile_all(claims(1.0), "buffered", plugin_manager=pm)
+    buffers["confidence"][...] = 0.9  # written after the call, as in a next one
+    cr.reconcile_all(claims(100.0), "buffered", plugin_manager=pm)
+    e = first["u"]
+    assert (e.lower, e.value, e.upper, e.confidence) == (1.0, 1.0, 2.0, 0.5)
+    assert dict(e.diagnostics) == {"spread": 1.0}

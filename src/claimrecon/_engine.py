@@ -995,10 +995,13 @@ def _store(
         None if segs.every_row else segs.rows,  # None: every row, in order
         w, totals if all_positive else np.where(positive, totals, 1.0), segs.segment))
     m_all = len(part.seg_var)
-    if len(ks) == m_all:  # one strategy for every variable: keep its arrays
+    if len(ks) == m_all:  # one strategy for every variable: keep copies of its arrays
+        # (one float per variable each: a kernel may write into its arrays again in a
+        # later call, after which an estimate of this run is first read)
         part.used = used
-        part.lower, part.value, part.upper = red.lower, red.value, red.upper
-        part.confidence = _every(m_all, "nan") if red.confidence is None else red.confidence
+        part.lower, part.value, part.upper = red.lower.copy(), red.value.copy(), red.upper.copy()
+        part.confidence = (_every(m_all, "nan") if red.confidence is None
+                           else red.confidence.copy())
     else:
         if len(part.lower) != m_all:
             part.lower, part.value, part.upper, part.confidence = (
@@ -1016,7 +1019,9 @@ def _store(
     else:
         part.strategy_of[ks] = len(part.strategies)
         part.position[ks] = np.arange(len(ks))
-    part.strategies.append((info.name, red.diagnostics or None))
+    part.strategies.append((info.name, {
+        key: x.copy() if isinstance(x, np.ndarray) else x  # (copies, as the figures)
+        for key, x in red.diagnostics.items()} or None))
     if not all_positive:
         for j in np.flatnonzero(~positive).tolist():
             k = int(ks[j])
