@@ -10,6 +10,7 @@ import pluggy
 import pytest
 
 import claimrecon as cr
+from claimrecon._plugins import broken_plugins
 from claimrecon.testing import check_strategy
 
 
@@ -180,14 +181,25 @@ def test_a_strategies_hook_that_raises_breaks_only_itself(pm: pluggy.PluginManag
         def claimrecon_strategies(self) -> object:
             return ["weighted"]
 
+    with pytest.raises(cr.UnknownStrategyError):
+        cr.reconcile(claims(), "theirs", plugin_manager=pm)
     cr.register(Broken(), name="broken", plugin_manager=pm)
     cr.register(Malformed(), name="malformed", plugin_manager=pm)
     assert cr.reconcile(claims(), "weighted", plugin_manager=pm).value == 4.0
-    with pytest.raises(cr.UnknownStrategyError) as info:
+    # A name no working plugin provides may be a failed plugin's: its error, chained to
+    # what it raised, not "unknown".
+    with pytest.raises(cr.PluginError, match="plugin 'broken', hook 'claimrecon_strategies', "
+                       "strategy 'theirs': could not list its strategies \\(raised "
+                       "RuntimeError: cannot list\\), so strategy 'theirs' may be one of "
+                       "them; the strategies available: catd, crh") as info:
         cr.reconcile(claims(), "theirs", plugin_manager=pm)
-    notes = "\n".join(info.value.__notes__)
-    assert "'broken'" in notes and "cannot list" in notes
-    assert "'malformed'" in notes and "list of claimrecon.Strategy" in notes
+    assert isinstance(info.value.__cause__, RuntimeError)
+    assert (info.value.plugin, info.value.strategy) == ("broken", "theirs")
+    (note,) = info.value.__notes__
+    assert "'malformed'" in note and "list of claimrecon.Strategy" in note
+    errors = broken_plugins(pm)
+    assert list(errors) == ["broken", "malformed"]
+    assert isinstance(errors["broken"].__cause__, RuntimeError)
 
 
 def test_a_weight_hook_with_the_wrong_shape_is_a_plugin_error(pm: pluggy.PluginManager) -> None:

@@ -183,6 +183,9 @@ def register(
 # -- strategies -------------------------------------------------------------------------
 
 
+_STRATEGIES_HOOK = "claimrecon_strategies"
+
+
 @attrs.frozen
 class StrategyInfo:
     """A strategy with the name of the plugin that provides it."""
@@ -196,7 +199,8 @@ class StrategyInfo:
 class _Registry:
     key: tuple[Any, ...]
     by_name: dict[str, list[StrategyInfo]]
-    broken: dict[str, PluginError]
+    # Each plugin whose strategies hook failed: what went wrong, and what it raised.
+    broken: dict[str, tuple[str, Exception | None]]
 
 
 _registries: weakref.WeakKeyDictionary[pluggy.PluginManager, _Registry] = (
@@ -211,25 +215,18 @@ def _registry(pm: pluggy.PluginManager) -> _Registry:
     if reg is not None and reg.key == key:
         return reg
     by_name: dict[str, list[StrategyInfo]] = {}
-    broken: dict[str, PluginError] = {}
+    broken: dict[str, tuple[str, Exception | None]] = {}
     for impl in impls:  # registration order
-        hook = "claimrecon_strategies"
         try:
             result = impl.function()
         except Exception as exc:
-            err = PluginError(f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name,
-                              hook=hook)
-            err.__cause__ = exc
-            broken[impl.plugin_name] = err
+            broken[impl.plugin_name] = (f"raised {type(exc).__name__}: {exc}", exc)
             continue
         if not isinstance(result, (list, tuple)) or not all(
             isinstance(s, Strategy) for s in result
         ):
-            broken[impl.plugin_name] = PluginError(
-                f"must return a list of claimrecon.Strategy (got {describe(result)})",
-                plugin=impl.plugin_name,
-                hook=hook,
-            )
+            broken[impl.plugin_name] = (
+                f"must return a list of claimrecon.Strategy (got {describe(result)})", None)
             continue
         for s in result:
             by_name.setdefault(s.name, []).append(StrategyInfo(s.name, impl.plugin_name, s))
@@ -251,8 +248,13 @@ def list_strategies(
 
 
 def broken_plugins(pm: pluggy.PluginManager | None = None) -> dict[str, PluginError]:
-    """Plugins whose ``claimrecon_strategies`` hook failed, with the error."""
-    return dict(_registry(pm or get_plugin_manager()).broken)
+    """Plugins whose ``claimrecon_strategies`` hook failed, with the error (chained to
+    what the hook raised, if it raised)."""
+    out = {}
+    for plugin, (what, cause) in _registry(pm or get_plugin_manager()).broken.items():
+        err = out[plugin] = PluginError(what, plugin=plugin, hook=_STRATEGIES_HOOK)
+        err.__cause__ = cause
+    return out
 
 
 def get_strategy(
@@ -262,6 +264,9 @@ def get_strategy(
 
     :raises UnknownStrategyError: no plugin provides it (lists those that exist).
     :raises AmbiguousStrategyError: two plugins provide it (names both).
+    :raises PluginError: no plugin provides it, and a plugin failed to list its
+        strategies (it may be that plugin's): names the plugin, chained to what it
+        raised.
     """
     pm = plugin_manager or get_plugin_manager()
     return strategy_info(name, pm).strategy
@@ -272,10 +277,20 @@ def strategy_info(name: str, pm: pluggy.PluginManager) -> StrategyInfo:
     reg = _registry(pm)
     found = reg.by_name.get(name)
     if not found:
-        err = UnknownStrategyError(name, reg.by_name)
-        for plugin, perr in reg.broken.items():
-            err.add_note(f"plugin {plugin!r} could not list its strategies: {perr}")
-        raise err
+        if not reg.broken:
+            raise UnknownStrategyError(name, reg.by_name)
+        # The name may be one a plugin that failed would have provided: its error,
+        # not "unknown", tells the user what to fix.
+        (plugin, (what, cause)), *others = reg.broken.items()
+        listing = ", ".join(sorted(reg.by_name)) or "none"
+        err = PluginError(
+            f"could not list its strategies ({what}), so strategy {name!r} may be one of "
+            f"them; the strategies available: {listing}",
+            plugin=plugin, hook=_STRATEGIES_HOOK, strategy=name,
+        )
+        for other, (why, _) in others:
+            err.add_note(f"plugin {other!r} could not list its strategies either: {why}")
+        raise err from cause
     if len(found) > 1:
         raise AmbiguousStrategyError(name, [i.plugin for i in found])
     return found[0]
