@@ -355,3 +355,55 @@ def test_a_function_strategys_diagnostics_are_those_each_variable_states(
     assert "Diagnostics" not in es["one"].explain()
     back = pickle.loads(pickle.dumps(es))
     assert dict(back["one"].diagnostics) == {}
+
+
+def test_hook_implementations_are_called_as_pluggy_calls_them(pm: pluggy.PluginManager) -> None:
+    # An implementation may take fewer arguments than the spec (pluggy passes only
+    # those it names), and wrappers run around each plugin's implementation, which
+    # still answers, and fails, as itself.
+    seen: list[str] = []
+
+    class Abstain:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self) -> None:
+            seen.append("abstain")
+
+    class ZeroForB:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> np.ndarray:
+            ids = np.array([s.id for s in table.sources], dtype=object)
+            return np.where(ids[table.source] == "b", 0.0, 1.0)
+
+    class Floor:  # a new-style wrapper: no weight below 0.5
+        @cr.hookimpl(wrapper=True)
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> object:
+            answers = yield
+            return [np.maximum(a, 0.5) for a in answers]
+
+    class Watch:  # an old-style wrapper, and a wrapper of the strategies hook
+        @cr.hookimpl(hookwrapper=True)
+        def claimrecon_claim_weights(self) -> object:
+            seen.append("watch")
+            yield
+
+        @cr.hookimpl(wrapper=True)
+        def claimrecon_strategies(self) -> object:
+            strategies = yield
+            return [[s for s in answer if s.name != "range"] for answer in strategies]
+
+    for plugin in (Abstain(), ZeroForB(), Floor(), Watch()):
+        cr.register(plugin, name=type(plugin).__name__, plugin_manager=pm)
+    e = cr.reconcile(claims(), "weighted", plugin_manager=pm)
+    assert not e.excluded and e.value == pytest.approx((1.0 + 0.5 * 2.0 + 9.0) / 2.5)
+    assert sorted(seen) == ["abstain", "watch", "watch"]  # a wrapper runs per plugin
+    assert "range" not in {i.name for i in cr.list_strategies(plugin_manager=pm)}
+
+    class Boom:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self) -> None:
+            raise ZeroDivisionError("oops")
+
+    cr.register(Boom(), name="boom", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="plugin 'boom', hook 'claimrecon_claim_weights'"
+                       ": raised ZeroDivisionError: oops"):
+        cr.reconcile(claims(), "weighted", plugin_manager=pm)

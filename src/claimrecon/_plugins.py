@@ -216,19 +216,19 @@ def _registry(pm: pluggy.PluginManager) -> _Registry:
         return reg
     by_name: dict[str, list[StrategyInfo]] = {}
     broken: dict[str, tuple[str, Exception | None]] = {}
-    for impl in impls:  # registration order
+    for impl in _answering(impls):  # registration order
         try:
-            result = impl.function()
+            results = _answers(pm, _STRATEGIES_HOOK, impls, impl)
         except Exception as exc:
             broken[impl.plugin_name] = (f"raised {type(exc).__name__}: {exc}", exc)
             continue
-        if not isinstance(result, (list, tuple)) or not all(
-            isinstance(s, Strategy) for s in result
-        ):
+        malformed = [r for r in results or [None] if not _list_of(r, Strategy)]
+        if malformed:
             broken[impl.plugin_name] = (
-                f"must return a list of claimrecon.Strategy (got {describe(result)})", None)
+                f"must return a list of claimrecon.Strategy (got {describe(malformed[0])})",
+                None)
             continue
-        for s in result:
+        for s in (s for r in results for s in r):
             by_name.setdefault(s.name, []).append(StrategyInfo(s.name, impl.plugin_name, s))
     reg = _Registry(key, by_name, broken)
     _registries[pm] = reg
@@ -314,35 +314,32 @@ def claim_weights(
         return answers, zeroed
     n = len(table)
     hook = "claimrecon_claim_weights"
-    for impl in impls:
-        try:
-            answer = impl.function(table=table)
-        except Exception as exc:
-            raise PluginError(
-                f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name, hook=hook
-            ) from exc
-        if answer is None:
-            continue
-        try:
-            w = np.asarray(answer, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise PluginError(
-                f"must return an array of floats or None (got {describe(answer)})",
-                plugin=impl.plugin_name, hook=hook,
-            ) from exc
-        if w.shape != (n,):
-            raise PluginError(
-                f"must return one weight per claim, shape ({n},) (got shape {w.shape})",
-                plugin=impl.plugin_name, hook=hook,
-            )
-        if not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise PluginError("returned a weight that is negative, NaN or infinite",
-                              plugin=impl.plugin_name, hook=hook)
-        zero = w == 0
-        if zero.any():
-            zeroed.append((impl.plugin_name, zero))
-        answers.append(w)
+    for impl in _answering(impls):
+        for answer in _checked_answers(pm, hook, impls, impl, table=table):
+            answers.append(_weights(answer, n, impl.plugin_name))
+            zero = answers[-1] == 0
+            if zero.any():
+                zeroed.append((impl.plugin_name, zero))
     return answers, zeroed
+
+
+def _weights(answer: object, n: int, plugin: str) -> npt.NDArray[np.float64]:
+    """A weight hook's answer as ``n`` weights, checked."""
+    hook = "claimrecon_claim_weights"
+    try:
+        w = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise PluginError(f"must return an array of floats or None (got {describe(answer)})",
+                          plugin=plugin, hook=hook) from exc
+    if w.shape != (n,):
+        raise PluginError(
+            f"must return one weight per claim, shape ({n},) (got shape {w.shape})",
+            plugin=plugin, hook=hook,
+        )
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise PluginError("returned a weight that is negative, NaN or infinite",
+                          plugin=plugin, hook=hook)
+    return w
 
 
 def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedge]:
@@ -356,20 +353,58 @@ def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedg
     pm = plugin_manager or get_plugin_manager()
     out: list[Hedge] = []
     hook = "claimrecon_hedges"
-    for impl in pm.hook.claimrecon_hedges.get_hookimpls():
-        try:
-            answer = impl.function()
-        except Exception as exc:
-            raise PluginError(
-                f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name, hook=hook
-            ) from exc
-        if not isinstance(answer, (list, tuple)) or not all(isinstance(h, Hedge) for h in answer):
-            raise PluginError(
-                f"must return a list of claimrecon.Hedge (got {describe(answer)})",
-                plugin=impl.plugin_name, hook=hook,
-            )
-        out.extend(answer)
+    impls = pm.hook.claimrecon_hedges.get_hookimpls()
+    for impl in _answering(impls):
+        for answer in _checked_answers(pm, hook, impls, impl) or [None]:
+            if not _list_of(answer, Hedge):
+                raise PluginError(
+                    f"must return a list of claimrecon.Hedge (got {describe(answer)})",
+                    plugin=impl.plugin_name, hook=hook,
+                )
+            out.extend(answer)
     return out
+
+
+def _answering(impls: Sequence[pluggy.HookImpl]) -> list[pluggy.HookImpl]:
+    """The implementations of a hook that answer (wrappers aside), the first of each
+    plugin, in the hook's order."""
+    seen: set[str] = set()
+    out = []
+    for impl in impls:
+        if not (impl.hookwrapper or impl.wrapper) and impl.plugin_name not in seen:
+            seen.add(impl.plugin_name)
+            out.append(impl)
+    return out
+
+
+def _answers(pm: pluggy.PluginManager, hook: str, impls: Sequence[pluggy.HookImpl],
+             impl: pluggy.HookImpl, **kwargs: Any) -> list[Any]:
+    """The answers of ``impl``'s plugin to ``hook`` (pluggy leaves out ``None``).
+
+    The hook is called through pluggy, with its wrappers but no other plugin's
+    implementations: as in a call of the whole hook, each implementation gets only the
+    arguments it takes and the wrappers run around it, while each answer, or
+    exception, is this plugin's (and an error can name it).
+    """
+    others = [i.plugin for i in impls if i.plugin is not impl.plugin
+              and not (i.hookwrapper or i.wrapper)]
+    answers: list[Any] = pm.subset_hook_caller(hook, others)(**kwargs)
+    return answers
+
+
+def _checked_answers(pm: pluggy.PluginManager, hook: str, impls: Sequence[pluggy.HookImpl],
+                     impl: pluggy.HookImpl, **kwargs: Any) -> list[Any]:
+    """:func:`_answers`, where an exception is a :class:`PluginError` naming the plugin."""
+    try:
+        return _answers(pm, hook, impls, impl, **kwargs)
+    except Exception as exc:
+        raise PluginError(
+            f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name, hook=hook
+        ) from exc
+
+
+def _list_of(x: object, kind: type) -> bool:
+    return isinstance(x, (list, tuple)) and all(isinstance(i, kind) for i in x)
 
 
 def plugin_names(pm: pluggy.PluginManager | None = None) -> Sequence[str]:
