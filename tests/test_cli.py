@@ -201,6 +201,28 @@ def test_many_variables_print_as_plain_columns_every_one_of_them(
     assert [ln.split("\t")[:2] for ln in lines[2:]] == [["a", "1"], ["b", "2"], ["c", "3"]]
 
 
+def test_tabs_and_line_breaks_in_names_do_not_break_the_plain_columns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import claimrecon._cli as cli
+
+    monkeypatch.setattr(cli, "DRAWN_TABLE_ROWS", 2)
+    path = tmp_path / "c.jsonl"
+    rows = [{"variable": "has\ttab", "source": "a", "value": 1.0, "unit": "a\tb"},
+            {"variable": "has\nbreak", "source": "a", "value": 2.0},
+            {"variable": "has\r\nboth\t", "source": "a", "value": 3.0},
+            {"variable": "bad\tunits", "source": "a", "value": 4.0, "unit": "km"},
+            {"variable": "bad\tunits", "source": "b", "value": 5.0, "unit": "k\ng"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, out = run("reconcile", str(path), "--collect-errors")
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 2 + 4 and all(len(ln.split("\t")) == 5 for ln in lines[1:5])
+    assert [ln.split("\t")[:2] for ln in lines[2:5]] == [
+        ["has\\ttab", "1 a\\tb"], ["has\\nbreak", "2"], ["has\\r\\nboth\\t", "3"]]
+    variable, error = lines[5].split("\t")
+    assert variable == "bad\\tunits" and "units that cannot be reconciled" in error
+
+
 def test_json_errors_keep_variables_that_print_alike(tmp_path: Path) -> None:
     # The variables 1 and "1" differ; as keys of a JSON object they would meet and
     # one error would be lost.
