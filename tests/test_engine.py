@@ -1100,3 +1100,20 @@ def test_a_kernel_that_writes_its_arrays_again_leaves_earlier_estimates_as_they_
     e = first["u"]
     assert (e.lower, e.value, e.upper, e.confidence) == (1.0, 1.0, 2.0, 0.5)
     assert dict(e.diagnostics) == {"spread": 1.0}
+
+
+def test_a_library_object_that_is_no_data_frame_is_refused_by_its_type() -> None:
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"variable": ["x", "x"], "source": ["a", "b"], "value": [1.0, 3.0]})
+    for frame_like in (frame, pl.from_pandas(frame), pa.Table.from_pandas(frame),
+                       pa.RecordBatch.from_pandas(frame)):
+        assert cr.reconcile_all(frame_like, "range")["x"].upper == 3.0
+    for other, kind in ((frame["value"], "Series"), (pl.from_pandas(frame).lazy(), "LazyFrame"),
+                        (frame.groupby("variable"), "DataFrameGroupBy"),
+                        (pa.array([1.0]), "DoubleArray"), (42, "int")):
+        with pytest.raises(cr.InvalidClaimError, match=r"(?s)expected Claim objects, a "
+                           r"ClaimTable or a data frame \(a pandas or polars DataFrame, or "
+                           rf"an Arrow Table or RecordBatch\) \(got .* of type {kind}\)"):
+            cr.reconcile_all(other, "range")

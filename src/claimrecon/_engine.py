@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
@@ -72,17 +73,32 @@ def _as_table(data: object, summary: dict[str, Any] | None = None) -> ClaimTable
     :func:`~claimrecon._io.table_from_frame`)."""
     if isinstance(data, ClaimTable):
         return data
-    mod = type(data).__module__.split(".")[0]
-    if mod in ("pandas", "polars", "pyarrow"):
+    if isinstance(data, _frame_types()):
         from ._io import table_from_frame
 
         return table_from_frame(data, summary=summary)
-    if isinstance(data, (str, bytes, Claim)) or not isinstance(data, Iterable):
+    # (a Series, a lazy frame, a group-by or an Arrow array is no frame: refused here,
+    # not iterated nor taken for a frame)
+    if (isinstance(data, (str, bytes, Claim)) or not isinstance(data, Iterable)
+            or type(data).__module__.split(".")[0] in ("pandas", "polars", "pyarrow")):
         raise InvalidClaimError(
-            "expected Claim objects, a ClaimTable or a data frame "
-            f"(got {describe(data)})"
+            "expected Claim objects, a ClaimTable or a data frame (a pandas or polars "
+            f"DataFrame, or an Arrow Table or RecordBatch) (got {describe(data)})"
         )
     return ClaimTable.from_claims(data)
+
+
+def _frame_types() -> tuple[type, ...]:
+    """The data frame types :func:`reconcile_all` takes, of the libraries loaded (a
+    frame's library is: none is imported to check)."""
+    types: list[type] = []
+    if (pd := sys.modules.get("pandas")) is not None:
+        types.append(pd.DataFrame)
+    if (pl := sys.modules.get("polars")) is not None:
+        types.append(pl.DataFrame)
+    if (pa := sys.modules.get("pyarrow")) is not None:
+        types += [pa.Table, pa.RecordBatch]
+    return tuple(types)
 
 
 def reconcile(
