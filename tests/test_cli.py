@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pluggy
 import pytest
 from click.testing import CliRunner
 
@@ -88,6 +89,28 @@ def test_an_unknown_strategy_exits_1_listing_the_available(tmp_path: Path) -> No
     code, out = run("reconcile", str(p), "-s", "avg")
     assert code == 1
     assert "unknown strategy 'avg'" in out
+
+
+@pytest.mark.parametrize("options", [(), ("-o", "x=1")])
+def test_a_strategy_two_plugins_provide_exits_1_naming_both(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pm: pluggy.PluginManager,
+        options: tuple[str, ...]) -> None:
+    from claimrecon import _plugins
+
+    class Clash:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="weighted", summary="A second 'weighted'.",
+                                function=lambda claims, weights: None)]
+
+    cr.register(Clash(), name="clash", plugin_manager=pm)
+    monkeypatch.setattr(_plugins, "_default", pm)
+    p = tmp_path / "claims.csv"
+    p.write_text(CSV, encoding="utf-8")
+    result = CliRunner().invoke(main, ["reconcile", str(p), *options])
+    assert result.exit_code == 1 and not isinstance(result.exception, cr.ClaimreconError)
+    assert "error: strategy 'weighted' is provided by several plugins" in result.output
+    assert "clash" in result.output
 
 
 def test_parse_shows_how_a_phrase_is_read() -> None:
@@ -176,6 +199,28 @@ def test_many_variables_print_as_plain_columns_every_one_of_them(
     lines = out.splitlines()
     assert lines[1] == "variable\testimate\tused\texcluded\tconflict"
     assert [ln.split("\t")[:2] for ln in lines[2:]] == [["a", "1"], ["b", "2"], ["c", "3"]]
+
+
+def test_tabs_and_line_breaks_in_names_do_not_break_the_plain_columns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import claimrecon._cli as cli
+
+    monkeypatch.setattr(cli, "DRAWN_TABLE_ROWS", 2)
+    path = tmp_path / "c.jsonl"
+    rows = [{"variable": "has\ttab", "source": "a", "value": 1.0, "unit": "a\tb"},
+            {"variable": "has\nbreak", "source": "a", "value": 2.0},
+            {"variable": "has\r\nboth\t", "source": "a", "value": 3.0},
+            {"variable": "bad\tunits", "source": "a", "value": 4.0, "unit": "km"},
+            {"variable": "bad\tunits", "source": "b", "value": 5.0, "unit": "k\ng"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, out = run("reconcile", str(path), "--collect-errors")
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 2 + 4 and all(len(ln.split("\t")) == 5 for ln in lines[1:5])
+    assert [ln.split("\t")[:2] for ln in lines[2:5]] == [
+        ["has\\ttab", "1 a\\tb"], ["has\\nbreak", "2"], ["has\\r\\nboth\\t", "3"]]
+    variable, error = lines[5].split("\t")
+    assert variable == "bad\\tunits" and "units that cannot be reconciled" in error
 
 
 def test_json_errors_keep_variables_that_print_alike(tmp_path: Path) -> None:

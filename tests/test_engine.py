@@ -1014,3 +1014,132 @@ def test_estimates_holding_errors_pickle() -> None:
     back = pickle.loads(pickle.dumps(es))
     assert list(back) == ["b"] and str(back.errors["a"]) == str(es.errors["a"])
     assert type(back.errors["a"]) is type(es.errors["a"])
+
+
+class _VariableError(cr.ClaimreconError, ValueError):
+    """An error that names the variable it concerns, as NoUsableClaimsError does."""
+
+    def __init__(self, message: str, *, variable: object) -> None:
+        super().__init__(message)
+        self.variable = variable
+
+
+def _learner(segs: cr.Segments, *, named: bool = True) -> cr.Reduction:
+    """Learns one bias across variables from those with a known truth: each estimate is
+    its variable's mean less the bias. Fails without a known truth (so a variable
+    without one fails alone) and on a negative figure."""
+    values = np.asarray(segs.value)
+    if np.any(values < 0):
+        bad = segs.variables[int(segs.segment[np.argmax(values < 0)])]
+        if named:
+            raise _VariableError(f"variable {bad!r} has a negative figure", variable=bad)
+        raise ValueError("a negative figure")
+    truths = segs.truths
+    if truths is None or np.isnan(truths).all():
+        raise cr.ClaimreconError("needs a variable with a known truth")
+    mean = segs.sum(segs.weight * values) / segs.sum(segs.weight)
+    bias = float(np.nanmean(mean - truths))
+    value = mean - bias
+    return cr.Reduction(lower=value - 1, value=value, upper=value + 1, weight=segs.weight,
+                        source_reliability=np.full(len(segs.sources), 1 / (1 + abs(bias))))
+
+
+def _independent(segs: cr.Segments) -> cr.Reduction:
+    """Each variable's mean; fails on a negative figure (naming no variable)."""
+    if np.any(np.asarray(segs.value) < 0):
+        raise ValueError("a negative figure")
+    mean = segs.sum(segs.weight * segs.value) / segs.sum(segs.weight)
+    return cr.Reduction(lower=segs.min(segs.lower), value=mean, upper=segs.max(segs.upper),
+                        weight=segs.weight)
+
+
+@pytest.mark.parametrize("strategy", ["learner-named", "learner", "independent"])
+def test_collected_errors_leave_the_other_variables_as_a_run_without_them(
+        strategy: str) -> None:
+    # The variables that do not fail are estimated in one run, as if the failing ones
+    # were not there: a strategy that learns across variables keeps what it learned,
+    # and a variable it estimates only among others (no truth of its own) is kept.
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="learner-named", summary="x", kernel=_learner),
+                    cr.Strategy(name="learner", summary="x", kernel=_learner,
+                                options={"named": False}),
+                    cr.Strategy(name="independent", summary="x", kernel=_independent)]
+
+    pm = cr.make_plugin_manager()
+    cr.register(Plugin(), plugin_manager=pm)
+    figures = {"s1": (10.0, 12.0), "bad1": (-1.0, 3.0), "s2": (20.0, 23.0),
+               "target": (30.0, 34.0), "bad2": (5.0, -2.0), "s3": (40.0, 41.0)}
+    claims = [cr.Claim(variable=v, source=cr.Source(id=s), quantity=cr.Quantity(value=x))
+              for v, xs in figures.items() for s, x in zip("ab", xs, strict=True)]
+    truths = {"s1": 10.0, "s2": 21.0, "s3": 40.0}
+    good = [c for c in claims if not c.variable.startswith("bad")]
+    expected = cr.reconcile_all(good, strategy, truths=truths, plugin_manager=pm)
+    with pytest.raises(cr.ClaimreconError):
+        cr.reconcile_all(claims, strategy, truths=truths, plugin_manager=pm)
+    es = cr.reconcile_all(claims, strategy, truths=truths, on_error="collect",
+                          plugin_manager=pm)
+    assert list(es.errors) == ["bad1", "bad2"]
+    assert all("negative figure" in str(e) for e in es.errors.values())
+    assert list(es) == list(expected) == ["s1", "s2", "target", "s3"]
+    for v in expected:
+        assert es[v] == expected[v]
+    assert es.source_reliability == expected.source_reliability
+    if strategy != "independent":
+        assert es.source_reliability is not None
+
+
+def test_a_kernel_that_writes_its_arrays_again_leaves_earlier_estimates_as_they_were() -> None:
+    # Estimates are built when first read, after later runs: the engine keeps copies
+    # of a kernel's figures, confidences and diagnostic arrays, not its buffers.
+    buffers: dict[str, np.ndarray] = {}
+
+    def kernel(segs: cr.Segments) -> cr.Reduction:
+        arrays = {k: buffers.setdefault(k, np.empty(segs.m))
+                  for k in ("lower", "value", "upper", "confidence", "spread")}
+        arrays["lower"][...] = segs.min(segs.lower)
+        arrays["upper"][...] = segs.max(segs.upper)
+        arrays["value"][...] = arrays["lower"]
+        arrays["confidence"][...] = 0.5
+        arrays["spread"][...] = arrays["upper"] - arrays["lower"]
+        return cr.Reduction(lower=arrays["lower"], value=arrays["value"],
+                            upper=arrays["upper"], weight=segs.weight,
+                            confidence=arrays["confidence"],
+                            diagnostics={"spread": arrays["spread"]})
+
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="buffered", summary="reuses its buffers", kernel=kernel)]
+
+    pm = cr.make_plugin_manager()
+    cr.register(Plugin(), plugin_manager=pm)
+
+    def claims(x: float) -> list[cr.Claim]:
+        return [cr.Claim(variable=v, source=cr.Source(id=s), quantity=cr.Quantity(value=x + i))
+                for v in ("u", "w") for i, s in enumerate("ab")]
+
+    first = cr.reconcile_all(claims(1.0), "buffered", plugin_manager=pm)
+    buffers["confidence"][...] = 0.9  # written after the call, as in a next one
+    cr.reconcile_all(claims(100.0), "buffered", plugin_manager=pm)
+    e = first["u"]
+    assert (e.lower, e.value, e.upper, e.confidence) == (1.0, 1.0, 2.0, 0.5)
+    assert dict(e.diagnostics) == {"spread": 1.0}
+
+
+def test_a_library_object_that_is_no_data_frame_is_refused_by_its_type() -> None:
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"variable": ["x", "x"], "source": ["a", "b"], "value": [1.0, 3.0]})
+    for frame_like in (frame, pl.from_pandas(frame), pa.Table.from_pandas(frame),
+                       pa.RecordBatch.from_pandas(frame)):
+        assert cr.reconcile_all(frame_like, "range")["x"].upper == 3.0
+    for other, kind in ((frame["value"], "Series"), (pl.from_pandas(frame).lazy(), "LazyFrame"),
+                        (frame.groupby("variable"), "DataFrameGroupBy"),
+                        (pa.array([1.0]), "DoubleArray"), (42, "int")):
+        with pytest.raises(cr.InvalidClaimError, match=r"(?s)expected Claim objects, a "
+                           r"ClaimTable or a data frame \(a pandas or polars DataFrame, or "
+                           rf"an Arrow Table or RecordBatch\) \(got .* of type {kind}\)"):
+            cr.reconcile_all(other, "range")

@@ -552,6 +552,20 @@ class _BrokenHedges:
         raise RuntimeError("no vocabulary today")
 
 
+def test_a_wrapper_of_the_hedges_hook_runs_around_each_plugin(pm: pluggy.PluginManager) -> None:
+    class Without:  # takes the vocabulary's "bis zu" out
+        @cr.hookimpl(wrapper=True)
+        def claimrecon_hedges(self) -> object:
+            answers = yield
+            return [[h for h in answer if h is not BIS_ZU] for answer in answers]
+
+    cr.register(_GermanHedges(), name="german-hedges", plugin_manager=pm)
+    cr.register(Without(), name="without", plugin_manager=pm)
+    assert parse_quantity("rund 14,000", plugin_manager=pm).value == 14_000
+    with pytest.raises(HedgeParseError):
+        parse_quantity("bis zu 15,000", plugin_manager=pm)
+
+
 def test_a_failing_hedge_plugin_is_reported_as_a_plugin_error(pm: pluggy.PluginManager) -> None:
     cr.register(_BrokenHedges(), name="broken-hedges", plugin_manager=pm)
     with pytest.raises(cr.PluginError, match="broken-hedges"):

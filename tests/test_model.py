@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 
 import pytest
 
@@ -110,3 +111,40 @@ def test_estimate_diagnostics_are_read_only() -> None:
                      "recency")
     with pytest.raises(TypeError):
         e.diagnostics["x"] = 1  # type: ignore[index]
+
+
+def test_explain_shows_diagnostics_that_are_nan_or_infinite() -> None:
+    # truthfinder states confidence NaN for a variable whose one claim has only a lower
+    # bound (no figure to score).
+    c = cr.Claim(variable="v", source=cr.Source(id="a"), quantity=cr.Quantity(lower=5.0))
+    assert "confidence=NaN" in cr.reconcile([c], "truthfinder").explain()
+    e = cr.Estimate(variable="v", strategy="s", value=1.0, lower=0.0, upper=2.0,
+                    diagnostics={"q": float("nan"), "tau2": float("inf"), "x": -math.inf})
+    assert e.explain().splitlines()[-1] == "Diagnostics: q=NaN, tau2=inf, x=-inf."
+
+
+def _utc_offset(hours: int) -> datetime.timezone:
+    return datetime.timezone(datetime.timedelta(hours=hours))
+
+
+@pytest.mark.parametrize(("when", "message"), [
+    (datetime.datetime(1, 1, 1, 1, tzinfo=_utc_offset(5)), "outside the years 1 to 9999 in UTC"),
+    (datetime.datetime(9999, 12, 31, 23, tzinfo=_utc_offset(-5)), "outside the years 1 to 9999"),
+    (None, "got NaT"),  # pandas.NaT, a datetime
+])
+@pytest.mark.parametrize("field", ["as_of", "published"])
+def test_a_time_a_table_cannot_hold_is_refused_when_the_claim_is_made(
+        when: datetime.datetime | None, message: str, field: str) -> None:
+    if when is None:
+        when = pytest.importorskip("pandas").NaT
+    with pytest.raises(cr.InvalidClaimError, match=f"{field} .*{message}"):
+        cr.Claim(variable="x", quantity=cr.Quantity(value=1), source=cr.Source(id="a"),
+                 **{field: when})
+
+
+def test_aware_times_at_the_ends_of_the_years_a_table_holds_are_kept() -> None:
+    for when in (datetime.datetime(1, 1, 1, 5, tzinfo=_utc_offset(5)),
+                 datetime.datetime(9999, 12, 31, 18, tzinfo=_utc_offset(-5))):
+        c = cr.Claim(variable="x", quantity=cr.Quantity(value=1), source=cr.Source(id="a"),
+                     as_of=when, published=when)
+        assert cr.reconcile([c], "recency").value == 1.0

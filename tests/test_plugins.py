@@ -10,6 +10,7 @@ import pluggy
 import pytest
 
 import claimrecon as cr
+from claimrecon._plugins import broken_plugins
 from claimrecon.testing import check_strategy
 
 
@@ -180,14 +181,25 @@ def test_a_strategies_hook_that_raises_breaks_only_itself(pm: pluggy.PluginManag
         def claimrecon_strategies(self) -> object:
             return ["weighted"]
 
+    with pytest.raises(cr.UnknownStrategyError):
+        cr.reconcile(claims(), "theirs", plugin_manager=pm)
     cr.register(Broken(), name="broken", plugin_manager=pm)
     cr.register(Malformed(), name="malformed", plugin_manager=pm)
     assert cr.reconcile(claims(), "weighted", plugin_manager=pm).value == 4.0
-    with pytest.raises(cr.UnknownStrategyError) as info:
+    # A name no working plugin provides may be a failed plugin's: its error, chained to
+    # what it raised, not "unknown".
+    with pytest.raises(cr.PluginError, match="plugin 'broken', hook 'claimrecon_strategies', "
+                       "strategy 'theirs': could not list its strategies \\(raised "
+                       "RuntimeError: cannot list\\), so strategy 'theirs' may be one of "
+                       "them; the strategies available: catd, crh") as info:
         cr.reconcile(claims(), "theirs", plugin_manager=pm)
-    notes = "\n".join(info.value.__notes__)
-    assert "'broken'" in notes and "cannot list" in notes
-    assert "'malformed'" in notes and "list of claimrecon.Strategy" in notes
+    assert isinstance(info.value.__cause__, RuntimeError)
+    assert (info.value.plugin, info.value.strategy) == ("broken", "theirs")
+    (note,) = info.value.__notes__
+    assert "'malformed'" in note and "list of claimrecon.Strategy" in note
+    errors = broken_plugins(pm)
+    assert list(errors) == ["broken", "malformed"]
+    assert isinstance(errors["broken"].__cause__, RuntimeError)
 
 
 def test_a_weight_hook_with_the_wrong_shape_is_a_plugin_error(pm: pluggy.PluginManager) -> None:
@@ -251,3 +263,147 @@ def test_entry_points_load_unless_autoload_is_disabled(monkeypatch: pytest.Monke
 
 def test_the_default_manager_is_cached() -> None:
     assert cr.get_plugin_manager() is cr.get_plugin_manager()
+
+
+def _inf_value(segs: cr.Segments) -> cr.Reduction:
+    up = segs.max(segs.upper)  # +inf where a claim is open above: a value of +inf
+    return cr.Reduction(lower=segs.min(segs.lower), value=up, upper=up, weight=segs.weight)
+
+
+def _nan_weight(segs: cr.Segments) -> cr.Reduction:
+    w = np.array(segs.weight, dtype=float)
+    w[1] = np.nan  # not the first row
+    return cr.Reduction(lower=segs.min(segs.lower), value=np.full(segs.m, np.nan),
+                        upper=segs.max(segs.upper), weight=w)
+
+
+def _negative_weight(segs: cr.Segments) -> cr.Reduction:
+    w = np.array(segs.weight, dtype=float)
+    w[-1] = -1.0
+    return cr.Reduction(lower=segs.min(segs.lower), value=np.full(segs.m, np.nan),
+                        upper=segs.max(segs.upper), weight=w)
+
+
+@pytest.mark.parametrize("variables", [1, 9])  # the small-input checks and the large ones
+@pytest.mark.parametrize(("kernel", "message"), [
+    (_inf_value, "value must be finite"),
+    (_nan_weight, "weights must be finite and non-negative"),
+    (_negative_weight, "weights must be finite and non-negative"),
+])
+def test_a_malformed_result_is_refused_alike_for_few_variables_and_many(
+    pm: pluggy.PluginManager, kernel: object, message: str, variables: int,
+) -> None:
+    class Bad:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="bad", summary="Malformed.", kernel=kernel)]  # type: ignore[arg-type]
+
+    cr.register(Bad(), name="bad-plugin", plugin_manager=pm)
+    cs = [cr.Claim(variable=f"v{k}", source=cr.Source(id=s), quantity=q)
+          for k in range(variables)
+          for s, q in (("a", cr.Quantity(lower=10.0)), ("b", cr.Quantity(value=12.0)))]
+    with pytest.raises(cr.PluginError, match=f"malformed result: {message}"):
+        cr.reconcile_all(cs, "bad", plugin_manager=pm)
+
+
+def test_registering_a_name_or_a_plugin_twice_is_a_plugin_error(
+    pm: pluggy.PluginManager, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # (a notebook cell run again registers its plugin again)
+    first = TrimmedPlugin()
+    cr.register(first, name="trimmed-plugin", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="registered already under the name "
+                       "'trimmed-plugin'"):
+        cr.register(TrimmedPlugin(), name="trimmed-plugin", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="registered already, as 'trimmed-plugin'"):
+        cr.register(first, name="other", plugin_manager=pm)
+    assert pm.get_plugin("trimmed-plugin") is first and not pm.has_plugin("other")
+    monkeypatch.setenv("CLAIMRECON_DISABLE_PLUGINS", "blocked")
+    monkeypatch.setenv("CLAIMRECON_DISABLE_PLUGIN_AUTOLOAD", "1")
+    blocked = cr.make_plugin_manager()
+    with pytest.raises(cr.PluginError, match="the name is blocked"):
+        cr.register(TrimmedPlugin(), name="blocked", plugin_manager=blocked)
+
+
+def test_a_function_strategys_diagnostics_are_those_each_variable_states(
+    pm: pluggy.PluginManager,
+) -> None:
+    # A key one variable states does not appear (as None) in the others' diagnostics:
+    # each variable's are those it has reconciled alone, also after a pickle.
+    import pickle
+
+    def spread(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+        values = [c.quantity.value or 0.0 for c in claims]
+        diagnostics = {"spread": max(values) - min(values)} if len(values) > 1 else {}
+        return cr.Outcome(lower=min(values), value=values[0], upper=max(values),
+                          diagnostics=diagnostics)
+
+    class Spread:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="spread", summary="x", function=spread)]
+
+    cr.register(Spread(), name="spread-plugin", plugin_manager=pm)
+    cs = [cr.Claim(variable=v, source=cr.Source(id=s), quantity=cr.Quantity(value=x))
+          for v, s, x in (("one", "a", 5.0), ("two", "a", 1.0), ("two", "b", 3.0))]
+    es = cr.reconcile_all(cs, "spread", plugin_manager=pm)
+    for variable in ("one", "two"):
+        alone = cr.reconcile([c for c in cs if c.variable == variable], "spread",
+                             plugin_manager=pm)
+        assert dict(es[variable].diagnostics) == dict(alone.diagnostics)
+    assert dict(es["one"].diagnostics) == {} and dict(es["two"].diagnostics) == {"spread": 2.0}
+    assert "Diagnostics" not in es["one"].explain()
+    back = pickle.loads(pickle.dumps(es))
+    assert dict(back["one"].diagnostics) == {}
+
+
+def test_hook_implementations_are_called_as_pluggy_calls_them(pm: pluggy.PluginManager) -> None:
+    # An implementation may take fewer arguments than the spec (pluggy passes only
+    # those it names), and wrappers run around each plugin's implementation, which
+    # still answers, and fails, as itself.
+    seen: list[str] = []
+
+    class Abstain:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self) -> None:
+            seen.append("abstain")
+
+    class ZeroForB:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> np.ndarray:
+            ids = np.array([s.id for s in table.sources], dtype=object)
+            return np.where(ids[table.source] == "b", 0.0, 1.0)
+
+    class Floor:  # a new-style wrapper: no weight below 0.5
+        @cr.hookimpl(wrapper=True)
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> object:
+            answers = yield
+            return [np.maximum(a, 0.5) for a in answers]
+
+    class Watch:  # an old-style wrapper, and a wrapper of the strategies hook
+        @cr.hookimpl(hookwrapper=True)
+        def claimrecon_claim_weights(self) -> object:
+            seen.append("watch")
+            yield
+
+        @cr.hookimpl(wrapper=True)
+        def claimrecon_strategies(self) -> object:
+            strategies = yield
+            return [[s for s in answer if s.name != "range"] for answer in strategies]
+
+    for plugin in (Abstain(), ZeroForB(), Floor(), Watch()):
+        cr.register(plugin, name=type(plugin).__name__, plugin_manager=pm)
+    e = cr.reconcile(claims(), "weighted", plugin_manager=pm)
+    assert not e.excluded and e.value == pytest.approx((1.0 + 0.5 * 2.0 + 9.0) / 2.5)
+    assert sorted(seen) == ["abstain", "watch", "watch"]  # a wrapper runs per plugin
+    assert "range" not in {i.name for i in cr.list_strategies(plugin_manager=pm)}
+
+    class Boom:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self) -> None:
+            raise ZeroDivisionError("oops")
+
+    cr.register(Boom(), name="boom", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="plugin 'boom', hook 'claimrecon_claim_weights'"
+                       ": raised ZeroDivisionError: oops"):
+        cr.reconcile(claims(), "weighted", plugin_manager=pm)

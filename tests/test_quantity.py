@@ -123,3 +123,9 @@ def test_a_range_shows_the_digits_that_tell_its_bounds_apart(
     from claimrecon._quantity import describe_range
 
     assert describe_range(*args) == text
+
+
+def test_format_number_shows_nan_and_the_infinities() -> None:
+    from claimrecon._quantity import format_number
+
+    assert [format_number(x) for x in (math.nan, math.inf, -math.inf)] == ["NaN", "inf", "-inf"]

@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ._engine import Estimates, reconcile_all
-from ._errors import ClaimFileError, ClaimreconError, UnknownStrategyError
+from ._errors import ClaimFileError, ClaimreconError
 from ._model import Claim, Estimate, Variable
 from ._quantity import describe_range
 
@@ -42,6 +42,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def _visible(text: str) -> str:
     """``text`` with its control characters (but tab and line break) shown as escapes."""
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+#: Every control character, tab and line break too: in a tab-separated row they would
+#: add a column or split the row.
+_CONTROL_ALL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _tsv_field(text: object) -> str:
+    """``text`` for one field of a tab-separated row: every control character shown as
+    an escape."""
+    return _CONTROL_ALL.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 def escape(text: str) -> str:
@@ -172,7 +183,7 @@ def _parse_options(pairs: Sequence[str], strategy: str) -> dict[str, Any]:
 
     try:
         allowed: Any = get_strategy(strategy).options
-    except UnknownStrategyError:
+    except ClaimreconError:  # unknown, provided twice, or its plugin failed to list it
         allowed = None  # reconcile reports it, with the strategies there are
     out: dict[str, Any] = {}
     for p in pairs:
@@ -335,9 +346,10 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
         # Drawing a table of a million rows takes rich minutes: plain columns instead.
         title = f"{len(table)} claims, {len(es)} variables, strategy {strategy!r}"
         lines = [title, "variable\testimate\tused\texcluded\tconflict"]
-        lines.extend(_visible(f"{v}\t{phrase}\t{used}\t{excl}\t{'yes' if conflict else ''}")
+        lines.extend(f"{_tsv_field(v)}\t{_tsv_field(phrase)}\t{used}\t{excl}\t"
+                     f"{'yes' if conflict else ''}"
                      for v, _, phrase, _, _, _, used, excl, conflict in _summaries(es))
-        lines.extend(_visible(f"{failed}\terror: {problem}")
+        lines.extend(f"{_tsv_field(failed)}\terror: {_tsv_field(problem)}"
                      for failed, problem in es.errors.items())
         click.echo("\n".join(lines))
     else:

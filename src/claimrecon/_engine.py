@@ -7,7 +7,9 @@ weighting, independence, units and the strategy's kernel all work on columns.
 
 from __future__ import annotations
 
+import enum
 import math
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
@@ -52,6 +54,16 @@ _NO_FLOATS: FloatArray = np.zeros(0)
 _NO_BOOLS: npt.NDArray[np.bool_] = np.zeros(0, bool)
 
 
+class _Unstated(enum.Enum):
+    """A diagnostic a strategy function did not state for a variable (an enum member,
+    so that it is still itself in Estimates loaded from a pickle)."""
+
+    UNSTATED = 0
+
+
+_UNSTATED = _Unstated.UNSTATED
+
+
 class _MalformedError(Exception):
     """A strategy returned something that breaks the Reduction contract."""
 
@@ -61,17 +73,32 @@ def _as_table(data: object, summary: dict[str, Any] | None = None) -> ClaimTable
     :func:`~claimrecon._io.table_from_frame`)."""
     if isinstance(data, ClaimTable):
         return data
-    mod = type(data).__module__.split(".")[0]
-    if mod in ("pandas", "polars", "pyarrow"):
+    if isinstance(data, _frame_types()):
         from ._io import table_from_frame
 
         return table_from_frame(data, summary=summary)
-    if isinstance(data, (str, bytes, Claim)) or not isinstance(data, Iterable):
+    # (a Series, a lazy frame, a group-by or an Arrow array is no frame: refused here,
+    # not iterated nor taken for a frame)
+    if (isinstance(data, (str, bytes, Claim)) or not isinstance(data, Iterable)
+            or type(data).__module__.split(".")[0] in ("pandas", "polars", "pyarrow")):
         raise InvalidClaimError(
-            "expected Claim objects, a ClaimTable or a data frame "
-            f"(got {describe(data)})"
+            "expected Claim objects, a ClaimTable or a data frame (a pandas or polars "
+            f"DataFrame, or an Arrow Table or RecordBatch) (got {describe(data)})"
         )
     return ClaimTable.from_claims(data)
+
+
+def _frame_types() -> tuple[type, ...]:
+    """The data frame types :func:`reconcile_all` takes, of the libraries loaded (a
+    frame's library is: none is imported to check)."""
+    types: list[type] = []
+    if (pd := sys.modules.get("pandas")) is not None:
+        types.append(pd.DataFrame)
+    if (pl := sys.modules.get("polars")) is not None:
+        types.append(pl.DataFrame)
+    if (pa := sys.modules.get("pyarrow")) is not None:
+        types += [pa.Table, pa.RecordBatch]
+    return tuple(types)
 
 
 def reconcile(
@@ -400,7 +427,9 @@ class _Part:
         if mapping is not None:
             j = int(self.position[k])
             for key, arr in mapping.items():
-                diag[key] = _scalar(arr[j] if isinstance(arr, np.ndarray) and arr.ndim else arr)
+                x = arr[j] if isinstance(arr, np.ndarray) and arr.ndim else arr
+                if x is not _UNSTATED:
+                    diag[key] = _scalar(x)
         lo, v, up, c = (float(self.lower[k]), float(self.value[k]), float(self.upper[k]),
                         float(self.confidence[k]))
         u = int(self.unit[k])
@@ -672,17 +701,13 @@ def run(
         except ClaimreconError as exc:
             if not collect:
                 raise
-            # Isolate the failing variables, one at a time.
-            for j, k in enumerate(ks.tolist()):
-                one = segs.take(np.array([j], np.int64))
-                try:
-                    r1 = _call(info, one, merged[name])
-                except ClaimreconError as exc1:
-                    errors[one.variables[0]] = exc1
-                    failed[k] = True
-                    continue
-                _store(part, info, one, np.array([k], np.int64), r1, failed, errors, collect)
-            continue
+            kept, kept_segs, kept_red, lost = _isolate(info, segs, merged[name], exc)
+            for j in sorted(lost):
+                errors[segs.variables[j]] = lost[j]
+                failed[ks[j]] = True
+            if kept_segs is None or kept_red is None:
+                continue
+            segs, ks, red = kept_segs, ks[kept], kept_red
         _store(part, info, segs, ks, red, failed, errors, collect)
         if red.source_reliability is not None:
             learned.append(red.source_reliability)
@@ -773,6 +798,87 @@ def _call(info: StrategyInfo, segs: Segments, options: Mapping[str, Any]) -> Red
     return red
 
 
+def _isolate(info: StrategyInfo, segs: Segments, options: Mapping[str, Any],
+             exc: ClaimreconError) -> tuple[IntArray, Segments | None, Reduction | None,
+                                             dict[int, ClaimreconError]]:
+    """For ``on_error="collect"``, after the strategy raised ``exc`` on ``segs``: set
+    aside the segments that fail and run the strategy once, jointly, on all the others.
+    Their estimates (and the source reliability a strategy learns across variables)
+    are then those of a run without the failing variables; running each variable
+    alone would change them, and fail variables that a learner estimates only among
+    the others (one without a known truth, for Cooke's model).
+
+    A failing segment is the variable an error names (its ``variable`` attribute, as
+    :class:`NoUsableClaimsError` has); when an error names none, each segment is run
+    alone and those that fail are set aside. If the strategy learns across variables
+    (it states source reliability), each of those is taken back in where the joint run
+    with it succeeds, halving the ones left out while a group of them fails.
+
+    :returns: the positions kept, in order, with the segments and the result of their
+        joint run (``None`` where none is kept), and the error of each position set
+        aside.
+    """
+    lost: dict[int, ClaimreconError] = {}
+    live = np.arange(segs.m)
+    sub = segs
+    result: Reduction | ClaimreconError = exc
+    alone: list[int] | None = None  # the segments that failed alone, once each has run
+
+    def attempt(keep: IntArray) -> tuple[Segments, Reduction | ClaimreconError]:
+        some = segs.take(keep)
+        try:
+            return some, _call(info, some, options)
+        except ClaimreconError as err:
+            return some, err
+
+    while isinstance(result, ClaimreconError):
+        j = _named(result, sub)
+        if j is not None:
+            lost[int(live[j])] = result
+            live = np.delete(live, j)
+        elif alone is None:
+            alone = []
+            for k in live.tolist():
+                one = attempt(np.array([k], np.int64))[1]
+                if isinstance(one, ClaimreconError):
+                    lost[k] = one
+                    alone.append(k)
+            live = np.setdiff1d(live, alone)
+        else:  # nothing named, and each segment runs alone: the failure is joint
+            lost.update(dict.fromkeys(live.tolist(), result))
+            live = live[:0]
+        if len(live) == 0:
+            return live, None, None, lost
+        sub, result = attempt(live)
+    if alone and result.source_reliability is not None:
+        groups = [alone]
+        while groups:
+            group = groups.pop()
+            trial = np.union1d(live, group)
+            some, r = attempt(trial)
+            if isinstance(r, Reduction):
+                live, sub, result = trial, some, r
+                for k in group:
+                    del lost[k]
+            elif len(group) > 1:
+                half = len(group) // 2
+                groups += [group[half:], group[:half]]  # the first half first
+            else:
+                lost[group[0]] = r
+    return live, sub, result, lost
+
+
+def _named(exc: ClaimreconError, segs: Segments) -> int | None:
+    """The segment whose variable ``exc`` names in its ``variable`` attribute, if any."""
+    variable = getattr(exc, "variable", None)
+    if variable is None:
+        return None
+    try:
+        return segs.variables.index(variable)
+    except ValueError:  # (not one of these variables)
+        return None
+
+
 def _run_function(function: Any, segs: Segments, options: Mapping[str, Any]) -> Reduction:
     m, n = segs.m, segs.n
     assert segs.starts is not None, "the simple path runs on grouped segments"
@@ -804,7 +910,9 @@ def _run_function(function: Any, segs: Segments, options: Mapping[str, Any]) -> 
             weight[a + i] = 0.0
             reason[a + i] = reasons.setdefault(str(text), len(reasons))
         for key, val in out.diagnostics.items():
-            diag.setdefault(key, np.full(m, None, dtype=object))[k] = val
+            # (a key that other variables do not state stays out of their diagnostics,
+            # as when each is reconciled alone)
+            diag.setdefault(key, np.full(m, _UNSTATED, dtype=object))[k] = val
     return Reduction(lower=lower, value=value, upper=upper, weight=weight, reason=reason,
                      reasons=tuple(reasons), confidence=conf, diagnostics=diag)
 
@@ -821,12 +929,15 @@ def _validate(red: object, segs: Segments) -> None:
     lo, up, v, w = red.lower, red.upper, red.value, red.weight
     if m <= 8 and n <= 64:  # the same checks, on Python floats: cheaper for tiny inputs
         for a, b, c in zip(lo.tolist(), v.tolist(), up.tolist(), strict=True):
-            if not a <= c or a == math.inf or c == -math.inf:
+            if not a <= c or a == math.inf or c == -math.inf:  # (NaN fails a <= c)
                 raise _MalformedError(_BAD_BOUNDS)
-            if b == b and not a <= b <= c:  # b != b: NaN, no value
+            # b != b: NaN, no value; an infinite value is refused even within an
+            # unbounded range
+            if b == b and not (a <= b <= c and abs(b) != math.inf):
                 raise _MalformedError(_BAD_VALUE)
-        wl = w.tolist()
-        if not (min(wl) >= 0 and max(wl) < math.inf):
+        # (each weight compared: min and max of Python floats skip a NaN that is not
+        # first)
+        if not all(0 <= x < math.inf for x in w.tolist()):
             raise _MalformedError(_BAD_WEIGHTS)
     else:
         if (np.isnan(lo) | np.isnan(up) | (lo > up) | (lo == np.inf) | (up == -np.inf)).any():
@@ -900,10 +1011,13 @@ def _store(
         None if segs.every_row else segs.rows,  # None: every row, in order
         w, totals if all_positive else np.where(positive, totals, 1.0), segs.segment))
     m_all = len(part.seg_var)
-    if len(ks) == m_all:  # one strategy for every variable: keep its arrays
+    if len(ks) == m_all:  # one strategy for every variable: keep copies of its arrays
+        # (one float per variable each: a kernel may write into its arrays again in a
+        # later call, after which an estimate of this run is first read)
         part.used = used
-        part.lower, part.value, part.upper = red.lower, red.value, red.upper
-        part.confidence = _every(m_all, "nan") if red.confidence is None else red.confidence
+        part.lower, part.value, part.upper = red.lower.copy(), red.value.copy(), red.upper.copy()
+        part.confidence = (_every(m_all, "nan") if red.confidence is None
+                           else red.confidence.copy())
     else:
         if len(part.lower) != m_all:
             part.lower, part.value, part.upper, part.confidence = (
@@ -921,7 +1035,9 @@ def _store(
     else:
         part.strategy_of[ks] = len(part.strategies)
         part.position[ks] = np.arange(len(ks))
-    part.strategies.append((info.name, red.diagnostics or None))
+    part.strategies.append((info.name, {
+        key: x.copy() if isinstance(x, np.ndarray) else x  # (copies, as the figures)
+        for key, x in red.diagnostics.items()} or None))
     if not all_positive:
         for j in np.flatnonzero(~positive).tolist():
             k = int(ks[j])

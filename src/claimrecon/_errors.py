@@ -123,7 +123,9 @@ class UnitMismatchError(ClaimreconError, TypeError):
 
 
 class UnknownStrategyError(ClaimreconError, LookupError):
-    """No installed plugin provides the strategy asked for.
+    """No installed plugin provides the strategy asked for (where a plugin failed to
+    list its strategies, a :class:`PluginError` naming it is raised instead: the name
+    may be that plugin's).
 
     :ivar name: the name asked for.
     :ivar available: the names that are available.

@@ -123,11 +123,27 @@ def _source(value: object) -> Source:
 
 
 def _date(name: str, value: object) -> datetime.date | None:
-    if value is None or isinstance(value, datetime.date):
-        return value
-    raise InvalidClaimError(
-        f"{name} must be a datetime.date or datetime.datetime (got {describe(value)})"
-    )
+    if value is None:
+        return None
+    if not isinstance(value, datetime.date):
+        raise InvalidClaimError(
+            f"{name} must be a datetime.date or datetime.datetime (got {describe(value)})"
+        )
+    if value != value:  # pandas.NaT: a datetime that is no time (unequal to itself)
+        raise InvalidClaimError(
+            f"{name} must be a datetime.date or datetime.datetime, or None for none (got "
+            "NaT, pandas' missing time)"
+        )
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        # A table holds an aware datetime as its UTC time, which must be a datetime too.
+        try:
+            value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise InvalidClaimError(
+                f"{name} {value.isoformat()} falls outside the years 1 to 9999 in UTC, "
+                "where claims are held"
+            ) from None
+    return value
 
 
 def _as_of(value: object) -> datetime.date | None:
@@ -171,7 +187,9 @@ class Claim:
     A blank ``document``, ``quote`` or ``phrase`` is ``None``, as a blank cell of a
     file or frame reads.
 
-    :raises InvalidClaimError: a field of the wrong type, or a blank variable.
+    :raises InvalidClaimError: a field of the wrong type, a blank variable, or a time
+        that is no time (pandas' ``NaT``) or whose UTC time falls outside the years 1 to
+        9999.
     """
 
     variable: Variable = attrs.field(converter=_variable)

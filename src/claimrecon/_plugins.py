@@ -146,9 +146,24 @@ def register(
     :param plugin_manager: where to register it (default: :func:`get_plugin_manager`).
     :returns: the name it was registered under; ``unregister`` it on the manager with
         that name to take it out again.
-    :raises PluginError: the plugin's hooks do not match the specs.
+    :raises PluginError: the plugin's hooks do not match the specs, the name is blocked
+        or taken, or the plugin is registered already.
     """
     pm = plugin_manager or get_plugin_manager()
+    # (pluggy refuses both with a bare ValueError)
+    if pm.is_registered(plugin):
+        raise PluginError(
+            f"this plugin is registered already, as {pm.get_name(plugin)!r}; unregister "
+            "it first to register it again",
+            plugin=name or repr(plugin), hook="register",
+        )
+    wanted = name or pm.get_canonical_name(plugin)
+    if pm.has_plugin(wanted):
+        raise PluginError(
+            f"a plugin is registered already under the name {wanted!r} "
+            f"({pm.get_plugin(wanted)!r}); unregister it first, or choose another name",
+            plugin=wanted, hook="register",
+        )
     try:
         registered = pm.register(plugin, name=name)
         pm.check_pending()
@@ -158,7 +173,7 @@ def register(
         raise PluginError(str(exc), plugin=name or repr(plugin), hook="register") from exc
     if registered is None:
         raise PluginError(
-            "the name is blocked (CLAIMRECON_DISABLE_PLUGINS) or already registered",
+            "the name is blocked (CLAIMRECON_DISABLE_PLUGINS)",
             plugin=name or repr(plugin),
             hook="register",
         )
@@ -166,6 +181,9 @@ def register(
 
 
 # -- strategies -------------------------------------------------------------------------
+
+
+_STRATEGIES_HOOK = "claimrecon_strategies"
 
 
 @attrs.frozen
@@ -181,7 +199,8 @@ class StrategyInfo:
 class _Registry:
     key: tuple[Any, ...]
     by_name: dict[str, list[StrategyInfo]]
-    broken: dict[str, PluginError]
+    # Each plugin whose strategies hook failed: what went wrong, and what it raised.
+    broken: dict[str, tuple[str, Exception | None]]
 
 
 _registries: weakref.WeakKeyDictionary[pluggy.PluginManager, _Registry] = (
@@ -196,27 +215,20 @@ def _registry(pm: pluggy.PluginManager) -> _Registry:
     if reg is not None and reg.key == key:
         return reg
     by_name: dict[str, list[StrategyInfo]] = {}
-    broken: dict[str, PluginError] = {}
-    for impl in impls:  # registration order
-        hook = "claimrecon_strategies"
+    broken: dict[str, tuple[str, Exception | None]] = {}
+    for impl in _answering(impls):  # registration order
         try:
-            result = impl.function()
+            results = _answers(pm, _STRATEGIES_HOOK, impls, impl)
         except Exception as exc:
-            err = PluginError(f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name,
-                              hook=hook)
-            err.__cause__ = exc
-            broken[impl.plugin_name] = err
+            broken[impl.plugin_name] = (f"raised {type(exc).__name__}: {exc}", exc)
             continue
-        if not isinstance(result, (list, tuple)) or not all(
-            isinstance(s, Strategy) for s in result
-        ):
-            broken[impl.plugin_name] = PluginError(
-                f"must return a list of claimrecon.Strategy (got {describe(result)})",
-                plugin=impl.plugin_name,
-                hook=hook,
-            )
+        malformed = [r for r in results or [None] if not _list_of(r, Strategy)]
+        if malformed:
+            broken[impl.plugin_name] = (
+                f"must return a list of claimrecon.Strategy (got {describe(malformed[0])})",
+                None)
             continue
-        for s in result:
+        for s in (s for r in results for s in r):
             by_name.setdefault(s.name, []).append(StrategyInfo(s.name, impl.plugin_name, s))
     reg = _Registry(key, by_name, broken)
     _registries[pm] = reg
@@ -236,8 +248,13 @@ def list_strategies(
 
 
 def broken_plugins(pm: pluggy.PluginManager | None = None) -> dict[str, PluginError]:
-    """Plugins whose ``claimrecon_strategies`` hook failed, with the error."""
-    return dict(_registry(pm or get_plugin_manager()).broken)
+    """Plugins whose ``claimrecon_strategies`` hook failed, with the error (chained to
+    what the hook raised, if it raised)."""
+    out = {}
+    for plugin, (what, cause) in _registry(pm or get_plugin_manager()).broken.items():
+        err = out[plugin] = PluginError(what, plugin=plugin, hook=_STRATEGIES_HOOK)
+        err.__cause__ = cause
+    return out
 
 
 def get_strategy(
@@ -247,6 +264,9 @@ def get_strategy(
 
     :raises UnknownStrategyError: no plugin provides it (lists those that exist).
     :raises AmbiguousStrategyError: two plugins provide it (names both).
+    :raises PluginError: no plugin provides it, and a plugin failed to list its
+        strategies (it may be that plugin's): names the plugin, chained to what it
+        raised.
     """
     pm = plugin_manager or get_plugin_manager()
     return strategy_info(name, pm).strategy
@@ -257,10 +277,20 @@ def strategy_info(name: str, pm: pluggy.PluginManager) -> StrategyInfo:
     reg = _registry(pm)
     found = reg.by_name.get(name)
     if not found:
-        err = UnknownStrategyError(name, reg.by_name)
-        for plugin, perr in reg.broken.items():
-            err.add_note(f"plugin {plugin!r} could not list its strategies: {perr}")
-        raise err
+        if not reg.broken:
+            raise UnknownStrategyError(name, reg.by_name)
+        # The name may be one a plugin that failed would have provided: its error,
+        # not "unknown", tells the user what to fix.
+        (plugin, (what, cause)), *others = reg.broken.items()
+        listing = ", ".join(sorted(reg.by_name)) or "none"
+        err = PluginError(
+            f"could not list its strategies ({what}), so strategy {name!r} may be one of "
+            f"them; the strategies available: {listing}",
+            plugin=plugin, hook=_STRATEGIES_HOOK, strategy=name,
+        )
+        for other, (why, _) in others:
+            err.add_note(f"plugin {other!r} could not list its strategies either: {why}")
+        raise err from cause
     if len(found) > 1:
         raise AmbiguousStrategyError(name, [i.plugin for i in found])
     return found[0]
@@ -284,35 +314,32 @@ def claim_weights(
         return answers, zeroed
     n = len(table)
     hook = "claimrecon_claim_weights"
-    for impl in impls:
-        try:
-            answer = impl.function(table=table)
-        except Exception as exc:
-            raise PluginError(
-                f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name, hook=hook
-            ) from exc
-        if answer is None:
-            continue
-        try:
-            w = np.asarray(answer, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise PluginError(
-                f"must return an array of floats or None (got {describe(answer)})",
-                plugin=impl.plugin_name, hook=hook,
-            ) from exc
-        if w.shape != (n,):
-            raise PluginError(
-                f"must return one weight per claim, shape ({n},) (got shape {w.shape})",
-                plugin=impl.plugin_name, hook=hook,
-            )
-        if not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise PluginError("returned a weight that is negative, NaN or infinite",
-                              plugin=impl.plugin_name, hook=hook)
-        zero = w == 0
-        if zero.any():
-            zeroed.append((impl.plugin_name, zero))
-        answers.append(w)
+    for impl in _answering(impls):
+        for answer in _checked_answers(pm, hook, impls, impl, table=table):
+            answers.append(_weights(answer, n, impl.plugin_name))
+            zero = answers[-1] == 0
+            if zero.any():
+                zeroed.append((impl.plugin_name, zero))
     return answers, zeroed
+
+
+def _weights(answer: object, n: int, plugin: str) -> npt.NDArray[np.float64]:
+    """A weight hook's answer as ``n`` weights, checked."""
+    hook = "claimrecon_claim_weights"
+    try:
+        w = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise PluginError(f"must return an array of floats or None (got {describe(answer)})",
+                          plugin=plugin, hook=hook) from exc
+    if w.shape != (n,):
+        raise PluginError(
+            f"must return one weight per claim, shape ({n},) (got shape {w.shape})",
+            plugin=plugin, hook=hook,
+        )
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise PluginError("returned a weight that is negative, NaN or infinite",
+                          plugin=plugin, hook=hook)
+    return w
 
 
 def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedge]:
@@ -326,20 +353,58 @@ def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedg
     pm = plugin_manager or get_plugin_manager()
     out: list[Hedge] = []
     hook = "claimrecon_hedges"
-    for impl in pm.hook.claimrecon_hedges.get_hookimpls():
-        try:
-            answer = impl.function()
-        except Exception as exc:
-            raise PluginError(
-                f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name, hook=hook
-            ) from exc
-        if not isinstance(answer, (list, tuple)) or not all(isinstance(h, Hedge) for h in answer):
-            raise PluginError(
-                f"must return a list of claimrecon.Hedge (got {describe(answer)})",
-                plugin=impl.plugin_name, hook=hook,
-            )
-        out.extend(answer)
+    impls = pm.hook.claimrecon_hedges.get_hookimpls()
+    for impl in _answering(impls):
+        for answer in _checked_answers(pm, hook, impls, impl) or [None]:
+            if not _list_of(answer, Hedge):
+                raise PluginError(
+                    f"must return a list of claimrecon.Hedge (got {describe(answer)})",
+                    plugin=impl.plugin_name, hook=hook,
+                )
+            out.extend(answer)
     return out
+
+
+def _answering(impls: Sequence[pluggy.HookImpl]) -> list[pluggy.HookImpl]:
+    """The implementations of a hook that answer (wrappers aside), the first of each
+    plugin, in the hook's order."""
+    seen: set[str] = set()
+    out = []
+    for impl in impls:
+        if not (impl.hookwrapper or impl.wrapper) and impl.plugin_name not in seen:
+            seen.add(impl.plugin_name)
+            out.append(impl)
+    return out
+
+
+def _answers(pm: pluggy.PluginManager, hook: str, impls: Sequence[pluggy.HookImpl],
+             impl: pluggy.HookImpl, **kwargs: Any) -> list[Any]:
+    """The answers of ``impl``'s plugin to ``hook`` (pluggy leaves out ``None``).
+
+    The hook is called through pluggy, with its wrappers but no other plugin's
+    implementations: as in a call of the whole hook, each implementation gets only the
+    arguments it takes and the wrappers run around it, while each answer, or
+    exception, is this plugin's (and an error can name it).
+    """
+    others = [i.plugin for i in impls if i.plugin is not impl.plugin
+              and not (i.hookwrapper or i.wrapper)]
+    answers: list[Any] = pm.subset_hook_caller(hook, others)(**kwargs)
+    return answers
+
+
+def _checked_answers(pm: pluggy.PluginManager, hook: str, impls: Sequence[pluggy.HookImpl],
+                     impl: pluggy.HookImpl, **kwargs: Any) -> list[Any]:
+    """:func:`_answers`, where an exception is a :class:`PluginError` naming the plugin."""
+    try:
+        return _answers(pm, hook, impls, impl, **kwargs)
+    except Exception as exc:
+        raise PluginError(
+            f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name, hook=hook
+        ) from exc
+
+
+def _list_of(x: object, kind: type) -> bool:
+    return isinstance(x, (list, tuple)) and all(isinstance(i, kind) for i in x)
 
 
 def plugin_names(pm: pluggy.PluginManager | None = None) -> Sequence[str]:

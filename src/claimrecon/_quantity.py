@@ -119,11 +119,16 @@ def as_quantiles(value: object) -> Quantiles | None:
 
 
 def format_number(x: float) -> str:
-    """Format a figure for people: thousands separators, no needless decimals.
+    """Format a figure for people: thousands separators, no needless decimals; NaN
+    (a diagnostic a strategy could not compute) and the infinities as words.
 
     >>> format_number(12000.0), format_number(2.5), format_number(0.1234567)
     ('12,000', '2.5', '0.1235')
+    >>> format_number(float("nan")), format_number(float("-inf"))
+    ('NaN', '-inf')
     """
+    if x != x:
+        return "NaN"
     if abs(x) >= 1e15 or (x != 0 and abs(x) < 1e-4):
         return f"{x:.4g}"
     if x == int(x):

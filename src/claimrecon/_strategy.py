@@ -428,7 +428,8 @@ class Reduction:
         never writes into the arrays it is given, so a kernel that keeps every weight
         may return :attr:`Segments.weight` itself. It reads the weights again when
         each claim's share is first asked for, after the call: return an array the
-        kernel does not write into later (its reason codes it copies).
+        kernel does not write into later (the figures, reason codes and diagnostic
+        arrays the engine copies).
     :param reason: per row, for rows of weight 0: an index into :attr:`reasons`
         (``-1`` where none applies), in any integer type (``int8`` takes an eighth of
         the memory of ``int64``). ``None`` when the strategy excludes nothing.

@@ -3,7 +3,12 @@
 A plugin is any module or object with functions named after these hooks and marked
 with :data:`claimrecon.hookimpl`. Register it at run time with
 :func:`claimrecon.register`, or publish it under the ``claimrecon`` entry-point group
-so it loads by itself. Call sites pass every argument by keyword.
+so it loads by itself. Call sites pass every argument by keyword; as pluggy allows, an
+implementation may take only some of them.
+
+claimrecon calls each plugin's implementation on its own, through pluggy, so that an
+answer, or an error, is that plugin's: a wrapper (``hookimpl(wrapper=True)`` or
+``hookwrapper=True``) runs around each of those calls and sees one plugin's answers.
 """
 
 from __future__ import annotations

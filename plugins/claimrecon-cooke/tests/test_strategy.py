@@ -175,6 +175,31 @@ def test_a_variable_only_low_experts_answered_is_an_error_to_collect() -> None:
         cr.reconcile_all(claims, "cooke", truths=truths)
 
 
+def test_a_collected_error_leaves_the_others_as_a_run_without_its_variable() -> None:
+    # 'bad' cannot be scored (its quantiles are distinct floats whose logs coincide):
+    # the other variables are pooled as if it were not there, the target among the
+    # seeds (alone it has none to weigh the experts by), and what was learned is kept.
+    experts = {"e1": 1.0, "e2": 1.3, "e3": 0.6}
+    truths = {f"s{k}": x for k, x in enumerate([15.0, 120.0, 40.0, 900.0])}
+    claims = [cr.Claim(variable=v, source=cr.Source(id=e), quantity=q(t * b / 2, t * b, t * b * 2))
+              for v, t in [*truths.items(), ("target", 100.0)] for e, b in experts.items()]
+    x1 = 1e300
+    x2 = np.nextafter(x1, np.inf)
+    x3 = np.nextafter(x2, np.inf)
+    bad = [cr.Claim(variable="bad", source=cr.Source(id=e), quantity=q(x1, x2, x3))
+           for e in experts]
+    scale = "log"
+    expected = cr.reconcile_all(claims, "cooke", truths=truths, scale=scale)
+    with pytest.raises(CookeError, match="'bad' is a single point"):
+        cr.reconcile_all(claims + bad, "cooke", truths=truths, scale=scale)
+    es = cr.reconcile_all(claims + bad, "cooke", truths=truths, scale=scale, on_error="collect")
+    assert list(es.errors) == ["bad"]
+    assert list(es) == list(expected)
+    for v in expected:
+        assert es[v] == expected[v]
+    assert es.source_reliability == expected.source_reliability is not None
+
+
 def test_columnar_input_gives_the_same_result(tmp_path: Path) -> None:
     pd = pytest.importorskip("pandas")
     claims, truths, scales = study("atcep")

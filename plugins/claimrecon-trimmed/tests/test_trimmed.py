@@ -66,3 +66,16 @@ def test_equal_figures_are_trimmed_by_weight_not_by_input_order() -> None:
     assert forward.value == backward.value
     assert {x.claim.source.id for x in forward.excluded if x.claim.quantity.value == -1} == {
         "light"}
+
+
+@pytest.mark.parametrize(("figures", "trim", "expected"), [
+    ((0.0, 1e308, 1.5e308, 1.7e308), 1, 1.25e308),  # 1e308 + 1.5e308 is past the largest
+    ((0.0, 1e308, 1.5e308, 1.7e308), 0, 1.05e308),
+    ((-1.7e308, -1.5e308, -1e308, 0.0), 0, -1.05e308),
+    ((1.0, 1.5, 9.0), 0, 11.5 / 3),
+])
+def test_the_mean_of_figures_near_the_largest_float_does_not_overflow(
+        figures: tuple[float, ...], trim: int, expected: float) -> None:
+    claims = [cr.Claim(variable="v", source=cr.Source(id=f"s{i}"), quantity=cr.Quantity(value=x))
+              for i, x in enumerate(figures)]
+    assert cr.reconcile(claims, "trimmed", trim=trim).value == pytest.approx(expected, rel=1e-15)

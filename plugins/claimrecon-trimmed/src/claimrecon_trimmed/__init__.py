@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -59,7 +60,15 @@ def trimmed(
         excluded[i] = f"trimmed: among the {cut} highest figures"
     w = np.array([weights[i] for i in kept])
     f = np.array([figures[i] for i in kept], dtype=np.float64)
-    value = float(np.clip((w * f).sum() / w.sum(), f.min(), f.max()))
+    # The weighted mean of figures and weights scaled by powers of two, below 1 (exact
+    # scaling, so the same bits as unscaled where that does not overflow): no product
+    # or sum overflows, however large the figures (1e308 and 1.5e308 averaged to inf).
+    fexp = math.frexp(float(np.abs(f).max()))[1]
+    wexp = math.frexp(float(w.max()))[1]
+    fs, ws = np.ldexp(f, -fexp), np.ldexp(w, -wexp)
+    with np.errstate(over="ignore"):  # (a mean rounded past the largest float: clipped)
+        mean = np.ldexp((ws * fs).sum() / ws.sum(), fexp)
+    value = float(np.clip(mean, f.min(), f.max()))
     lowers = [claims[i].quantity.lower for i in kept]
     uppers = [claims[i].quantity.upper for i in kept]
     lower = None if any(x is None for x in lowers) else min(x for x in lowers if x is not None)
