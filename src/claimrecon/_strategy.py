@@ -412,7 +412,7 @@ class Segments:
 _EMPTY: Mapping[str, Any] = _Frozen()
 
 
-def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+def _frozen(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
     return _Frozen(value) if value else _EMPTY
 
 
