@@ -148,3 +148,18 @@ def test_aware_times_at_the_ends_of_the_years_a_table_holds_are_kept() -> None:
         c = cr.Claim(variable="x", quantity=cr.Quantity(value=1), source=cr.Source(id="a"),
                      as_of=when, published=when)
         assert cr.reconcile([c], "recency").value == 1.0
+
+
+def test_an_estimate_is_a_quantity_unless_it_is_open_on_both_sides() -> None:
+    a, b = cr.Source(id="a"), cr.Source(id="b")
+    half_open = cr.reconcile([cr.Claim(variable="x", source=a, quantity=cr.Quantity(lower=5)),
+                              cr.Claim(variable="x", source=b, quantity=cr.Quantity(value=7))],
+                             "range")
+    assert half_open.quantity == cr.Quantity(lower=5.0)
+    # about 6, unbounded both ways: a Quantity of a value alone would be the point 6
+    e = cr.reconcile([cr.Claim(variable="x", source=a, quantity=cr.Quantity(value=5, lower=0)),
+                      cr.Claim(variable="x", source=b, quantity=cr.Quantity(value=7, upper=10))],
+                     "weighted")
+    assert (e.value, e.lower, e.upper) == (6.0, None, None)
+    with pytest.raises(cr.InvalidQuantityError, match="unbounded on both sides"):
+        _ = e.quantity

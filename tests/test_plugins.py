@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 import numpy as np
@@ -284,9 +284,20 @@ def _negative_weight(segs: cr.Segments) -> cr.Reduction:
                         upper=segs.max(segs.upper), weight=w)
 
 
+def _confidence(c: float) -> Callable[[cr.Segments], cr.Reduction]:
+    def kernel(segs: cr.Segments) -> cr.Reduction:
+        return cr.Reduction(lower=segs.min(segs.lower), value=np.full(segs.m, np.nan),
+                            upper=segs.max(segs.upper), weight=segs.weight,
+                            confidence=np.full(segs.m, c))
+    return kernel
+
+
 @pytest.mark.parametrize("variables", [1, 9])  # the small-input checks and the large ones
 @pytest.mark.parametrize(("kernel", "message"), [
     (_inf_value, "value must be finite"),
+    (_confidence(7.0), "confidence must be a probability strictly between 0 and 1"),
+    (_confidence(1.0), "confidence must be a probability strictly between 0 and 1"),
+    (_confidence(-np.inf), "confidence must be a probability strictly between 0 and 1"),
     (_nan_weight, "weights must be finite and non-negative"),
     (_negative_weight, "weights must be finite and non-negative"),
 ])

@@ -953,10 +953,13 @@ def _validate(red: object, segs: Segments) -> None:
             raise _MalformedError(f"reason must be an array of integers of shape ({n},)")
         if ((r >= len(red.reasons)) | (r < -1)).any():
             raise _MalformedError("reason holds an index outside reasons")
-    if red.confidence is not None and (
-        not isinstance(red.confidence, np.ndarray) or red.confidence.shape != (m,)
-    ):
-        raise _MalformedError(f"confidence must be an array of shape ({m},)")
+    if red.confidence is not None:
+        c = red.confidence
+        if not isinstance(c, np.ndarray) or c.shape != (m,) or c.dtype.kind not in "fiu":
+            raise _MalformedError(f"confidence must be an array of numbers of shape ({m},)")
+        if np.count_nonzero(~np.isnan(c) & ~((c > 0) & (c < 1))):  # as a Quantity's
+            raise _MalformedError("confidence must be a probability strictly between 0 and 1 "
+                                  "(NaN: none stated)")
     if red.source_reliability is not None and (
         not isinstance(red.source_reliability, np.ndarray)
         or red.source_reliability.shape != (len(segs.sources),)

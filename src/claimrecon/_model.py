@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from ._errors import InvalidClaimError, InvalidSourceError, describe
+from ._errors import InvalidClaimError, InvalidQuantityError, InvalidSourceError, describe
 from ._quantity import Quantity, describe_range, format_number
 
 __all__ = ["Claim", "Contribution", "Estimate", "Exclusion", "Source", "Variable"]
@@ -344,7 +344,14 @@ class Estimate:
 
     @property
     def quantity(self) -> Quantity:
-        """The estimate as a :class:`Quantity`."""
+        """The estimate as a :class:`Quantity`.
+
+        :raises InvalidQuantityError: the estimate is unbounded on both sides, which a
+            Quantity cannot hold (given a value alone, a Quantity is a point)."""
+        if self.lower is None and self.upper is None:
+            raise InvalidQuantityError(
+                f"the estimate of {self.variable!r} is unbounded on both sides ({self}), "
+                "which a Quantity cannot hold: a Quantity given only a value is a point")
         return Quantity(value=self.value, lower=self.lower, upper=self.upper,
                         unit=self.unit, confidence=self.confidence)
 
