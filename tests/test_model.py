@@ -6,6 +6,8 @@ import datetime
 import json
 import math
 
+import attrs
+import numpy as np
 import pytest
 
 import claimrecon as cr
@@ -97,6 +99,16 @@ def test_estimate_to_dict_is_json_ready() -> None:
     assert back["strategy"] == "weighted" and back["n_used"] == 2 and back["n_excluded"] == 1
     assert back["excluded"][0]["reason"] == "repeats a.txt"
     assert back["contributions"][0]["claim"]["as_of"] == "2025-04-28"
+
+
+def test_diagnostics_in_to_dict_are_standard_json() -> None:
+    # (standard JSON has no NaN nor Infinity, and numpy's bools are no JSON)
+    e = attrs.evolve(_estimate(), diagnostics={
+        "tau2": math.inf, "pi_lower": -math.inf, "Q": math.nan,
+        "flags": np.array([True, False]), "n": np.int64(3)})
+    d = json.loads(json.dumps(e.to_dict(), allow_nan=False))
+    assert d["diagnostics"] == {"tau2": "inf", "pi_lower": "-inf", "Q": None,
+                                "flags": [True, False], "n": 3}
 
 
 def test_str_of_an_estimate_is_a_printable_phrase() -> None:
