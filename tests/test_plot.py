@@ -454,6 +454,15 @@ def test_dollar_signs_are_text_not_mathematics() -> None:
     assert any("$2,000 a month, $24,000 a year" in t for t in shown)
 
 
+@pytest.mark.parametrize("unit", ["US$ (2020 US$)", "A$ # NZ$"])
+def test_dollar_signs_in_the_unit_are_text_not_mathematics(unit: str) -> None:
+    # (read as mathematics, the first loses its signs and the second cannot be drawn)
+    fig = forest(cr.reconcile([claim("a", value=2_000, unit=unit)], "range"))
+    (ax,) = fig.axes
+    assert ax.xaxis.label.get_text() == unit and not ax.xaxis.label.get_parse_math()
+    fig.savefig(io.BytesIO(), format="svg")
+
+
 def test_drawing_into_given_axes() -> None:
     from matplotlib.figure import Figure
 

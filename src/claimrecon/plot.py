@@ -575,7 +575,7 @@ def _draw(
     ax.grid(axis="x", color=_RULE_COLOR, linewidth=0.6, alpha=0.8)
     ax.set_axisbelow(True)
     if plan.unit:
-        ax.set_xlabel(plan.unit, color=_MUTED_COLOR, fontsize=9)
+        ax.set_xlabel(plan.unit, color=_MUTED_COLOR, fontsize=9, parse_math=False)
 
     ytrans = ax.get_yaxis_transform()  # x: axes fraction, y: data
     ax_w = ax.bbox.width * 72 / root.dpi  # the axes' width in points
