@@ -175,3 +175,11 @@ def test_an_estimate_is_a_quantity_unless_it_is_open_on_both_sides() -> None:
     assert (e.value, e.lower, e.upper) == (6.0, None, None)
     with pytest.raises(cr.InvalidQuantityError, match="unbounded on both sides"):
         _ = e.quantity
+
+
+def test_numpy_integer_variables_are_ints_and_numpy_bools_are_refused() -> None:
+    c = cr.Claim(variable=np.int64(5), quantity=cr.Quantity(value=1), source=cr.Source(id="x"))
+    assert c.variable == 5 and type(c.variable) is int
+    with pytest.raises(cr.InvalidClaimError, match="variable must be a str or an int"):
+        cr.Claim(variable=np.bool_(True), quantity=cr.Quantity(value=1),  # type: ignore[arg-type]
+                 source=cr.Source(id="x"))

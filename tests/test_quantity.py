@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import attrs
 import numpy as np
@@ -129,3 +130,12 @@ def test_format_number_shows_nan_and_the_infinities() -> None:
     from claimrecon._quantity import format_number
 
     assert [format_number(x) for x in (math.nan, math.inf, -math.inf)] == ["NaN", "inf", "-inf"]
+
+
+def test_decimal_figures_are_numbers_as_in_frames() -> None:
+    q = cr.Quantity(value=Decimal("1.5"), lower=Decimal(1), upper=2)
+    assert q == cr.Quantity(value=1.5, lower=1.0, upper=2.0)
+    with pytest.raises(cr.InvalidQuantityError, match="value must be a finite number"):
+        cr.Quantity(value=Decimal("NaN"))
+    with pytest.raises(cr.InvalidQuantityError, match="upper must be a finite number"):
+        cr.Quantity(upper=Decimal("Infinity"))

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 
 from ._errors import InvalidClaimError, InvalidQuantityError, InvalidSourceError, describe
 from ._quantity import Quantity, describe_range, format_number
@@ -100,14 +101,14 @@ class Source:
 
 
 def _variable(value: object) -> Variable:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if isinstance(value, bool) or not isinstance(value, (str, numbers.Integral)):
         raise InvalidClaimError(f"variable must be a str or an int (got {describe(value)})")
     if isinstance(value, str) and not value.strip():  # as files and frames refuse it
         raise InvalidClaimError("variable must be a non-empty string or an int (got an "
                                 "empty one)")
-    if isinstance(value, int) and type(value) is not int:  # numpy ints and the like
-        return int(value)
-    return value
+    if isinstance(value, str):
+        return value
+    return int(value)  # (numpy's integers too)
 
 
 def _quantity(value: object) -> Quantity:
@@ -278,13 +279,17 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 
 def _json_ready(x: Any) -> Any:
+    """``x`` as plain JSON (no NaN nor Infinity, which standard JSON has not: NaN is
+    ``None``, an infinity the text ``"inf"`` or ``"-inf"``)."""
     if isinstance(x, (bool, str)) or x is None:
         return x
+    if isinstance(x, np.bool_):
+        return bool(x)
     if isinstance(x, numbers.Integral):
         return int(x)
     if isinstance(x, numbers.Real):
         f = float(x)
-        return None if math.isnan(f) else f
+        return None if math.isnan(f) else f if math.isfinite(f) else str(f)
     if isinstance(x, (datetime.date,)):
         return x.isoformat()
     if isinstance(x, Mapping):
@@ -380,7 +385,8 @@ class Estimate:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (``json.dumps`` takes it as is)."""
+        """A JSON-ready dict: ``json.dumps`` takes it as is, and writes standard JSON (a
+        diagnostic that is NaN is ``None``, an infinite one ``"inf"`` or ``"-inf"``)."""
         return {
             "variable": self.variable,
             "strategy": self.strategy,

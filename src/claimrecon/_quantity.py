@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import itertools
 import math
 import numbers
@@ -21,7 +22,7 @@ def _real(name: str, value: object, *, optional: bool = True) -> float | None:
     ``None``: pass ``optional=False`` where it is no answer)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):
         raise InvalidQuantityError(f"{name} must be a real number{' or None' * optional} "
                                    f"(got {describe(value)})")
     try:
