@@ -139,3 +139,15 @@ def test_decimal_figures_are_numbers_as_in_frames() -> None:
         cr.Quantity(value=Decimal("NaN"))
     with pytest.raises(cr.InvalidQuantityError, match="upper must be a finite number"):
         cr.Quantity(upper=Decimal("Infinity"))
+
+
+def test_a_percentage_is_printed_with_its_sign_on_each_figure() -> None:
+    from claimrecon._quantity import describe_range
+
+    assert describe_range(14, 12.6, 15.4, "%") == "about 14% (12.6% to 15.4%)"
+    assert describe_range(14, 14, 14, "%") == "14%"
+    assert describe_range(None, None, 15, "%") == "at most 15%"
+    assert describe_range(14, 12.6, 15.4, "troops") == "about 14 (12.6 to 15.4) troops"
+    q = cr.parse_quantity("about 14%")
+    e = cr.reconcile([cr.Claim(variable="x", source=cr.Source(id="a"), quantity=q)])
+    assert str(e) == "about 14% (12.6% to 15.4%)"

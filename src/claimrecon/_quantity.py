@@ -296,21 +296,29 @@ def describe_range(
 ) -> str:
     """The range ``[lower, upper]`` around ``value`` as a short phrase (with the
     digits that tell the two bounds apart, where rounding would show them as one)."""
-    fmt = _telling_apart(lower, upper)
+    apart = _telling_apart(lower, upper)
+    sign = "%" if unit == "%" else ""  # a percent sign goes with each figure: "14%"
+
+    def fmt(x: float) -> str:
+        return apart(x) + sign
+
+    def plain(x: float) -> str:
+        return format_number(x) + sign
+
     if lower is not None and lower == upper:
-        text = format_number(lower)
+        text = plain(lower)
     else:
         if lower is None and upper is None:
             rng = "unbounded"
         elif lower is None:
             assert upper is not None
-            rng = f"at most {format_number(upper)}"
+            rng = f"at most {plain(upper)}"
         elif upper is None:
-            rng = f"at least {format_number(lower)}"
+            rng = f"at least {plain(lower)}"
         else:
             rng = f"{fmt(lower)} to {fmt(upper)}"
         text = rng if value is None else f"about {fmt(value)} ({rng})"
-    return f"{text} {unit}" if unit else text
+    return f"{text} {unit}" if unit and not sign else text
 
 
 def _telling_apart(lower: float | None, upper: float | None) -> Callable[[float], str]:
