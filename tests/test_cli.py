@@ -187,6 +187,33 @@ def test_json_is_written_one_estimate_at_a_time_as_json_dumps_would(tmp_path: Pa
     assert code == 1  # a variable failed (the units disagree)
 
 
+def test_json_stays_json_when_texts_hold_unicode_line_separators(tmp_path: Path) -> None:
+    # json.dumps leaves U+2028 and U+0085 as they are; a line split there would put a
+    # raw line break inside a JSON string
+    path = tmp_path / "c.jsonl"
+    rows = [{"variable": "caf\u0085e", "source": "a", "value": 1.0},
+            {"variable": "v", "source": "b", "value": 2.0, "quote": "a\u2028b\u2029c"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, out = run("reconcile", str(path), "-f", "json")
+    estimates = json.loads(out)["estimates"]
+    assert code == 0 and [e["variable"] for e in estimates] == ["caf\u0085e", "v"]
+    assert estimates[1]["contributions"][0]["claim"]["quote"] == "a\u2028b\u2029c"
+
+
+def test_the_heading_counts_in_the_singular_and_names_failed_variables(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import claimrecon._cli as cli
+
+    path = _file(tmp_path, "c.csv", "variable,source,value,unit\na,x,1,\nb,x,3,km\nb,y,4,kg\n")
+    code, out = run("reconcile", str(path), "--collect-errors")
+    assert code == 1
+    assert "3 claims, 2 variables (1 failed), strategy 'weighted'" in " ".join(out.split())
+    monkeypatch.setattr(cli, "DRAWN_TABLE_ROWS", 0)  # (the plain columns' heading)
+    one = _file(tmp_path, "one.csv", "variable,source,value\na,x,1\n")
+    heading = run("reconcile", str(one))[1].splitlines()[0]
+    assert heading == "1 claim, 1 variable, strategy 'weighted'"
+
+
 def test_many_variables_print_as_plain_columns_every_one_of_them(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import claimrecon._cli as cli

@@ -83,7 +83,8 @@ def _date(c: Claim) -> str:
 
 
 def _claims_table(variable: object, claims: Sequence[Claim], repeats: dict[int, str]) -> Table:
-    t = Table(title=f"[bold]{escape(str(variable))}[/]: {len(claims)} claims", title_justify="left",
+    t = Table(title=f"[bold]{escape(str(variable))}[/]: {_count(len(claims), 'claim')}",
+              title_justify="left",
               show_lines=False, expand=False)
     t.add_column("source (origin)")
     t.add_column("via")
@@ -247,6 +248,19 @@ def _exact(x: float) -> str:
 DRAWN_TABLE_ROWS = 10_000
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` and the noun, in the plural unless ``n`` is 1: "1 claim", "2 claims"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _title(n_claims: int, es: Estimates, strategy: str) -> str:
+    """The heading of a file's estimates: claims, variables (those that failed too) and
+    the strategy."""
+    failed = f" ({len(es.errors):,} failed)" if es.errors else ""
+    return (f"{_count(n_claims, 'claim')}, {_count(len(es) + len(es.errors), 'variable')}"
+            f"{failed}, strategy {strategy!r}")
+
+
 def _echo_json(es: Estimates) -> None:
     """Write ``{"estimates": [...], "errors": [...]}`` as ``json.dumps(..., indent=2)``
     would, one estimate at a time: a file of millions of claims never holds every
@@ -258,7 +272,9 @@ def _echo_json(es: Estimates) -> None:
     for est in es._stream():
         text = json.dumps(est.to_dict(), indent=2, ensure_ascii=False)
         click.echo(("{\n  \"estimates\": [\n" if first else ",\n")
-                   + "\n".join("    " + line for line in text.splitlines()), nl=False)
+                   # (lines end at "\n" only: a text may hold U+2028 or U+0085, which
+                   # json.dumps leaves as they are and splitlines() would break at)
+                   + "\n".join("    " + line for line in text.split("\n")), nl=False)
         first = False
     click.echo('{\n  "estimates": [],' if first else "\n  ],")
     click.echo(f'  "errors": {errors}\n}}')
@@ -344,7 +360,7 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
         click.echo(_markdown(es))
     elif len(es) > DRAWN_TABLE_ROWS:
         # Drawing a table of a million rows takes rich minutes: plain columns instead.
-        title = f"{len(table)} claims, {len(es)} variables, strategy {strategy!r}"
+        title = _title(len(table), es, strategy)
         lines = [title, "variable\testimate\tused\texcluded\tconflict"]
         lines.extend(f"{_tsv_field(v)}\t{_tsv_field(phrase)}\t{used}\t{excl}\t"
                      f"{'yes' if conflict else ''}"
@@ -354,8 +370,7 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
         click.echo("\n".join(lines))
     else:
         con = _console()
-        t = Table(title=f"{len(table)} claims, {len(es)} variables, strategy {strategy!r}",
-                  title_justify="left")
+        t = Table(title=escape(_title(len(table), es, strategy)), title_justify="left")
         for col, just in (("variable", "left"), ("estimate", "right"), ("used", "right"),
                           ("excluded", "right"), ("conflict", "left")):
             t.add_column(col, justify=just)  # type: ignore[arg-type]

@@ -782,7 +782,7 @@ def _read(
     if fmt not in ("csv", "jsonl", "parquet"):
         raise ClaimFileError(
             f"cannot tell the format from the suffix {p.suffix!r}; pass format='csv', "
-            "'jsonl' or 'parquet'", path=name)
+            "'jsonl' or 'parquet' (on the command line, --input-format)", path=name)
     if fmt == "parquet":
         try:
             import pyarrow.parquet as pq
@@ -837,7 +837,8 @@ def read_truths(path: str | os.PathLike[str], *, format: str | None = None,
     fmt = format or _FORMATS.get(p.suffix.lower())
     if fmt not in ("csv", "jsonl"):
         raise ClaimFileError("truths are read from CSV or JSON Lines; pass format='csv' or "
-                             f"'jsonl' (got the suffix {p.suffix!r})", path=name)
+                             f"'jsonl' (on the command line, name the file .csv or .jsonl; "
+                             f"got the suffix {p.suffix!r})", path=name)
     truths: dict[str | int, float] = {}
     first_at: dict[str | int, int] = {}
     problems: list[tuple[str | None, str | None, str]] = []
