@@ -1105,7 +1105,7 @@ def _find(
     grammar = _grammar(extra)
     for m in grammar.find.finditer(text):
         is_range = m.group("b_dig") is not None or m.group("b_words") is not None
-        if is_range and m.group("rkb") is None and _after_change(text, m.start(), m.group("rkf")):
+        if is_range and m.group("rkb") is None and _after_change(text, m):
             # "rose from 3,000 to 12,000", "rose by 3,000 to 12,000": a change and where it
             # ended, not a range: take each figure.
             yield from _find_within(m, text, grammar, policy)
@@ -1120,12 +1120,16 @@ def _find(
             yield found
 
 
-def _after_change(text: str, start: int, since: str | None) -> bool:
-    """Whether the figures from ``start`` tell a change: "from X to Y" (``since``)
-    right after a verb of change ("rose"), or "X to Y" after one and "by"."""
+def _after_change(text: str, m: re.Match[str]) -> bool:
+    """Whether the range ``m`` tells a change and where it ended, two figures: "from X
+    to Y" right after a verb of change ("rose from 3,000 to 12,000"), or "X to Y" after
+    one and "by" ("rose by 3,000 to 12,000"), unless only the second figure is a
+    percentage ("rose by 2 to 3%": the size of the change, a range)."""
+    start = m.start()
     word = _WORD_BEFORE.search(text, max(0, start - 24), start)
-    if since is None:
-        if word is None or word.group(1).lower() != "by":
+    if m.group("rkf") is None:
+        if word is None or word.group(1).lower() != "by" or (
+                m.group("a_pct") is None and m.group("b_pct") is not None):
             return False
         word = _WORD_BEFORE.search(text, max(0, word.start() - 24), word.start())
     return word is not None and word.group(1).lower() in _CHANGE_VERBS
