@@ -1,4 +1,4 @@
-"""The plugin host: registration, blocking, clashes and failing plugins."""
+"""The plugin host (registration, blocking, clashes and failing plugins) and the contract kit."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import attrs
 import numpy as np
 import pluggy
 import pytest
+from hypothesis import given, settings
 
 import claimrecon as cr
 from claimrecon._plugins import broken_plugins
-from claimrecon.testing import check_strategy
+from claimrecon.testing import check_strategy, quantities
 
 
 def claims() -> list[cr.Claim]:
@@ -79,6 +80,19 @@ def test_the_contract_kit_catches_a_strategy_that_breaks_its_promise(
     cr.register(Liar(), plugin_manager=pm)
     with pytest.raises(AssertionError, match="breaks 'within_envelope'"):
         check_strategy("liar", plugin_manager=pm)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.5, 0.9), (-0.9, -0.5), (-2.5, 3.5), (1.0, 1.0)])
+def test_the_kits_quantities_keep_within_bounds_that_are_not_whole_numbers(
+    low: float, high: float,
+) -> None:
+    @settings(max_examples=100)
+    @given(q=quantities(min_value=low, max_value=high, quantiles=True))
+    def check(q: cr.Quantity) -> None:
+        figures = [q.lower, q.value, q.upper, *(x for _, x in q.quantiles or ())]
+        assert all(low <= x <= high for x in figures if x is not None), q
+
+    check()
 
 
 def test_two_plugins_with_one_name_raise_naming_both(pm: pluggy.PluginManager) -> None:

@@ -38,10 +38,15 @@ _BIG = 1e9
 
 
 def _figures(min_value: float = -_BIG, max_value: float = _BIG) -> st.SearchStrategy[float]:
-    return st.one_of(
-        st.integers(int(min_value), int(max_value)).map(float),
-        st.floats(min_value, max_value, allow_nan=False, allow_infinity=False),
-    )
+    """Figures in ``[min_value, max_value]``: whole numbers (as claims mostly state) and
+    any floats."""
+    floats = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False)
+    # The whole numbers inside the bounds: int() truncates toward zero, which for a
+    # bound like 0.5 or -0.5 gives 0, outside [0.5, 0.9] or [-0.9, -0.5].
+    first, last = math.ceil(min_value), math.floor(max_value)
+    if first > last:  # no whole number between the bounds
+        return floats
+    return st.one_of(st.integers(first, last).map(float), floats)
 
 
 @st.composite
