@@ -95,6 +95,13 @@ def test_the_kits_quantities_keep_within_bounds_that_are_not_whole_numbers(
     check()
 
 
+@settings(max_examples=300)
+@given(q=quantities(quantiles=True))
+def test_the_kits_quantiles_lie_within_the_quantitys_range(q: cr.Quantity) -> None:
+    for _, x in q.quantiles or ():
+        assert (q.lower is None or q.lower <= x) and (q.upper is None or x <= q.upper), q
+
+
 def test_two_plugins_with_one_name_raise_naming_both(pm: pluggy.PluginManager) -> None:
     cr.register(TrimmedPlugin(), name="first", plugin_manager=pm)
     cr.register(TrimmedPlugin(), name="second", plugin_manager=pm)

@@ -85,8 +85,9 @@ def quantities(
     else:
         q = Quantity(upper=b, unit=unit)
     if quantiles and draw(st.booleans()):
-        lo = a if q.lower is not None else min_value
-        hi = b if q.upper is not None else max_value
+        # Within the quantity's own bounds (a point's are both ``a``), else the figures'.
+        lo = q.lower if q.lower is not None else min_value
+        hi = q.upper if q.upper is not None else max_value
         ps = draw(st.lists(st.floats(0.0, 1.0, exclude_min=True, exclude_max=True),
                            min_size=1, max_size=5, unique=True))
         xs = draw(st.lists(st.floats(lo, hi), min_size=len(ps), max_size=len(ps)))
