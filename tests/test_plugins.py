@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 import pluggy
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import claimrecon as cr
 from claimrecon._plugins import broken_plugins
-from claimrecon.testing import check_strategy, quantities
+from claimrecon.testing import check_strategy, claim_lists, quantities
 
 
 def claims() -> list[cr.Claim]:
@@ -80,6 +82,54 @@ def test_the_contract_kit_catches_a_strategy_that_breaks_its_promise(
     cr.register(Liar(), plugin_manager=pm)
     with pytest.raises(AssertionError, match="breaks 'within_envelope'"):
         check_strategy("liar", plugin_manager=pm)
+
+
+def bounds(claims: Sequence[cr.Claim]) -> list[tuple[float, float]]:
+    """The claims' bounds; like some plugins, it takes only bounded ranges."""
+    out = []
+    for c in claims:
+        lower, upper = c.quantity.lower, c.quantity.upper
+        if lower is None or upper is None:
+            raise ValueError("only bounded ranges are taken")
+        out.append((lower, upper))
+    return out
+
+
+def latest_bounded(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+    """The envelope of the latest claims."""
+    day = [c.as_of.toordinal() if c.as_of is not None else 0 for c in claims]
+    latest = [b for b, d in zip(bounds(claims), day, strict=True) if d == max(day)]
+    return cr.Outcome(lower=min(lo for lo, _ in latest), value=None,
+                      upper=max(up for _, up in latest),
+                      weights=[1.0 if d == max(day) else 0.0 for d in day])
+
+
+def bounded_envelope(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+    """The envelope of every claim, whatever its date."""
+    every = bounds(claims)
+    return cr.Outcome(lower=min(lo for lo, _ in every), value=None,
+                      upper=max(up for _, up in every))
+
+
+class BoundedPlugin:
+    @cr.hookimpl
+    def claimrecon_strategies(self) -> list[cr.Strategy]:
+        return [cr.Strategy(name=f.__name__.replace("_", "-"), summary="Bounded ranges only.",
+                            function=f, properties={"ignores_older"})
+                for f in (latest_bounded, bounded_envelope)]
+
+
+def bounded_lists(**kw: Any) -> st.SearchStrategy[list[cr.Claim]]:
+    return claim_lists(quantity=quantities(bounded=True), **kw)
+
+
+def test_the_contract_kit_draws_the_older_claim_from_the_claim_lists_given(
+    pm: pluggy.PluginManager,
+) -> None:
+    cr.register(BoundedPlugin(), plugin_manager=pm)
+    check_strategy("latest-bounded", plugin_manager=pm, claim_lists=bounded_lists)
+    with pytest.raises(AssertionError, match="breaks 'ignores_older'"):
+        check_strategy("bounded-envelope", plugin_manager=pm, claim_lists=bounded_lists)
 
 
 @pytest.mark.parametrize(("low", "high"), [(0.5, 0.9), (-0.9, -0.5), (-2.5, 3.5), (1.0, 1.0)])

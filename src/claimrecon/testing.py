@@ -218,7 +218,8 @@ def check_strategy(
     :param name: the strategy's name.
     :param plugin_manager: where to find it (default :func:`get_plugin_manager`).
     :param claim_lists: a function like :func:`claim_lists` (same keyword arguments)
-        giving the inputs the strategy accepts, e.g. only bounded quantities.
+        giving the inputs the strategy accepts, e.g. only bounded quantities. Every
+        check draws its claims from it, the older claim ``ignores_older`` adds too.
     :param max_examples: examples per property (default: hypothesis's profile).
     :param options: strategy options to pass to every call.
     """
@@ -292,11 +293,15 @@ def check_strategy(
                 f"{a} but {b} with every weight times {factor}")
 
     @conf
-    @given(cs=claim_lists(dated=True), data=st.data())
-    def ignores_older(cs: list[Claim], data: st.DataObject) -> None:
+    @given(cs=claim_lists(dated=True), more=claim_lists(dated=True, min_size=1, max_size=1),
+           data=st.data())
+    def ignores_older(cs: list[Claim], more: list[Claim], data: st.DataObject) -> None:
         oldest = min(c.as_of for c in cs if c.as_of is not None)
-        extra = data.draw(claims(source_pool=[Source(id="older-source")], dated=True))
-        extra = attrs.evolve(extra, as_of=oldest - datetime.timedelta(days=1))
+        # The older claim comes from ``claim_lists`` too, since the strategy may accept
+        # only the inputs it gives (say, bounded ranges), with the source of one of the
+        # claims: one id, one definition.
+        source = data.draw(st.sampled_from([c.source for c in cs]))
+        extra = attrs.evolve(more[0], source=source, as_of=oldest - datetime.timedelta(days=1))
         a, b = run(cs), run([*cs, extra])
         _assert(_same_result(a, b), "ignores_older", name,
                 f"{a} became {b} after adding an older claim {extra!r}")
