@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -130,6 +130,54 @@ def test_the_contract_kit_draws_the_older_claim_from_the_claim_lists_given(
     check_strategy("latest-bounded", plugin_manager=pm, claim_lists=bounded_lists)
     with pytest.raises(AssertionError, match="breaks 'ignores_older'"):
         check_strategy("bounded-envelope", plugin_manager=pm, claim_lists=bounded_lists)
+
+
+def envelope(claims: Sequence[cr.Claim]) -> tuple[float | None, float | None]:
+    lows, ups = [c.quantity.lower for c in claims], [c.quantity.upper for c in claims]
+    return (None if None in lows else min(x for x in lows if x is not None),
+            None if None in ups else max(x for x in ups if x is not None))
+
+
+def first_counts(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+    """The envelope of every claim, but an account that only the first claim counted."""
+    lower, upper = envelope(claims)
+    return cr.Outcome(lower=lower, value=None, upper=upper,
+                      excluded=dict.fromkeys(range(1, len(claims)), "not first"))
+
+
+def first_sets_confidence(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+    """The envelope, with a confidence that depends on which claim comes first."""
+    lower, upper = envelope(claims)
+    sure = claims[0].quantity.lower == lower
+    return cr.Outcome(lower=lower, value=None, upper=upper, confidence=0.9 if sure else 0.5)
+
+
+def light_ones_set_aside(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+    """The envelope of every claim, but an account that sets aside the claims of
+    weight below 0.5 (except the heaviest): it depends on the weights' scale."""
+    lower, upper = envelope(claims)
+    heaviest = int(np.argmax(weights))
+    return cr.Outcome(lower=lower, value=None, upper=upper, excluded={
+        i: "too light" for i, w in enumerate(weights) if w < 0.5 and i != heaviest})
+
+
+@pytest.mark.parametrize(("function", "prop"), [
+    (first_counts, "order_free"),
+    (first_sets_confidence, "order_free"),
+    (light_ones_set_aside, "scale_free"),
+])
+def test_the_contract_kit_compares_the_account_and_the_confidence_not_only_the_figures(
+    pm: pluggy.PluginManager, function: Callable[..., cr.Outcome], prop: str,
+) -> None:
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="s", summary="Right figures, wrong account.",
+                                function=function, properties={prop})]
+
+    cr.register(Plugin(), plugin_manager=pm)
+    with pytest.raises(AssertionError, match=f"breaks '{prop}'"):
+        check_strategy("s", plugin_manager=pm)
 
 
 @pytest.mark.parametrize(("low", "high"), [(0.5, 0.9), (-0.9, -0.5), (-2.5, 3.5), (1.0, 1.0)])
