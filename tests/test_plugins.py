@@ -1,17 +1,20 @@
-"""The plugin host: registration, blocking, clashes and failing plugins."""
+"""The plugin host (registration, blocking, clashes and failing plugins) and the contract kit."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 import pluggy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import claimrecon as cr
 from claimrecon._plugins import broken_plugins
-from claimrecon.testing import check_strategy
+from claimrecon.testing import check_strategy, claim_lists, quantities
 
 
 def claims() -> list[cr.Claim]:
@@ -79,6 +82,122 @@ def test_the_contract_kit_catches_a_strategy_that_breaks_its_promise(
     cr.register(Liar(), plugin_manager=pm)
     with pytest.raises(AssertionError, match="breaks 'within_envelope'"):
         check_strategy("liar", plugin_manager=pm)
+
+
+def bounds(claims: Sequence[cr.Claim]) -> list[tuple[float, float]]:
+    """The claims' bounds; like some plugins, it takes only bounded ranges."""
+    out = []
+    for c in claims:
+        lower, upper = c.quantity.lower, c.quantity.upper
+        if lower is None or upper is None:
+            raise ValueError("only bounded ranges are taken")
+        out.append((lower, upper))
+    return out
+
+
+def latest_bounded(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+    """The envelope of the latest claims."""
+    day = [c.as_of.toordinal() if c.as_of is not None else 0 for c in claims]
+    latest = [b for b, d in zip(bounds(claims), day, strict=True) if d == max(day)]
+    return cr.Outcome(lower=min(lo for lo, _ in latest), value=None,
+                      upper=max(up for _, up in latest),
+                      weights=[1.0 if d == max(day) else 0.0 for d in day])
+
+
+def bounded_envelope(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+    """The envelope of every claim, whatever its date."""
+    every = bounds(claims)
+    return cr.Outcome(lower=min(lo for lo, _ in every), value=None,
+                      upper=max(up for _, up in every))
+
+
+class BoundedPlugin:
+    @cr.hookimpl
+    def claimrecon_strategies(self) -> list[cr.Strategy]:
+        return [cr.Strategy(name=f.__name__.replace("_", "-"), summary="Bounded ranges only.",
+                            function=f, properties={"ignores_older"})
+                for f in (latest_bounded, bounded_envelope)]
+
+
+def bounded_lists(**kw: Any) -> st.SearchStrategy[list[cr.Claim]]:
+    return claim_lists(quantity=quantities(bounded=True), **kw)
+
+
+def test_the_contract_kit_draws_the_older_claim_from_the_claim_lists_given(
+    pm: pluggy.PluginManager,
+) -> None:
+    cr.register(BoundedPlugin(), plugin_manager=pm)
+    check_strategy("latest-bounded", plugin_manager=pm, claim_lists=bounded_lists)
+    with pytest.raises(AssertionError, match="breaks 'ignores_older'"):
+        check_strategy("bounded-envelope", plugin_manager=pm, claim_lists=bounded_lists)
+
+
+def envelope(claims: Sequence[cr.Claim]) -> tuple[float | None, float | None]:
+    lows, ups = [c.quantity.lower for c in claims], [c.quantity.upper for c in claims]
+    return (None if None in lows else min(x for x in lows if x is not None),
+            None if None in ups else max(x for x in ups if x is not None))
+
+
+def first_counts(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+    """The envelope of every claim, but an account that only the first claim counted."""
+    lower, upper = envelope(claims)
+    return cr.Outcome(lower=lower, value=None, upper=upper,
+                      excluded=dict.fromkeys(range(1, len(claims)), "not first"))
+
+
+def first_sets_confidence(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+    """The envelope, with a confidence that depends on which claim comes first."""
+    lower, upper = envelope(claims)
+    sure = claims[0].quantity.lower == lower
+    return cr.Outcome(lower=lower, value=None, upper=upper, confidence=0.9 if sure else 0.5)
+
+
+def light_ones_set_aside(claims: Sequence[cr.Claim], weights: np.ndarray) -> cr.Outcome:
+    """The envelope of every claim, but an account that sets aside the claims of
+    weight below 0.5 (except the heaviest): it depends on the weights' scale."""
+    lower, upper = envelope(claims)
+    heaviest = int(np.argmax(weights))
+    return cr.Outcome(lower=lower, value=None, upper=upper, excluded={
+        i: "too light" for i, w in enumerate(weights) if w < 0.5 and i != heaviest})
+
+
+@pytest.mark.parametrize(("function", "prop"), [
+    (first_counts, "order_free"),
+    (first_sets_confidence, "order_free"),
+    (light_ones_set_aside, "scale_free"),
+])
+def test_the_contract_kit_compares_the_account_and_the_confidence_not_only_the_figures(
+    pm: pluggy.PluginManager, function: Callable[..., cr.Outcome], prop: str,
+) -> None:
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="s", summary="Right figures, wrong account.",
+                                function=function, properties={prop})]
+
+    cr.register(Plugin(), plugin_manager=pm)
+    with pytest.raises(AssertionError, match=f"breaks '{prop}'"):
+        check_strategy("s", plugin_manager=pm)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.5, 0.9), (-0.9, -0.5), (-2.5, 3.5), (1.0, 1.0)])
+def test_the_kits_quantities_keep_within_bounds_that_are_not_whole_numbers(
+    low: float, high: float,
+) -> None:
+    @settings(max_examples=100)
+    @given(q=quantities(min_value=low, max_value=high, quantiles=True))
+    def check(q: cr.Quantity) -> None:
+        figures = [q.lower, q.value, q.upper, *(x for _, x in q.quantiles or ())]
+        assert all(low <= x <= high for x in figures if x is not None), q
+
+    check()
+
+
+@settings(max_examples=300)
+@given(q=quantities(quantiles=True))
+def test_the_kits_quantiles_lie_within_the_quantitys_range(q: cr.Quantity) -> None:
+    for _, x in q.quantiles or ():
+        assert (q.lower is None or q.lower <= x) and (q.upper is None or x <= q.upper), q
 
 
 def test_two_plugins_with_one_name_raise_naming_both(pm: pluggy.PluginManager) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import itertools
 import math
 from pathlib import Path
 
@@ -145,6 +147,21 @@ def test_claims_it_cannot_use_are_excluded_with_reasons() -> None:
     assert reasons["a:2"] == "the same expert's other assessment of this variable counts"
     assert e.value is not None and e.lower is not None and e.upper is not None
     assert 1 <= e.lower <= e.value <= e.upper <= 9
+
+
+def test_which_of_an_experts_equal_assessments_counts_does_not_follow_input_order() -> None:
+    # Equal quantiles: the bounds, then the dates decide (the first given won).
+    a, b = cr.Source(id="a"), cr.Source(id="b")
+    wide = cr.Quantity(lower=0, value=5, upper=10, quantiles=q(1, 5, 9).quantiles)
+    claims = [
+        cr.Claim(variable="v", source=a, quantity=q(1, 5, 9)),
+        cr.Claim(variable="v", source=a, quantity=q(1, 5, 9), as_of=datetime.date(2024, 1, 1)),
+        cr.Claim(variable="v", source=a, quantity=wide),
+        cr.Claim(variable="v", source=b, quantity=q(2, 4, 8)),
+    ]
+    counted = {frozenset(c.claim for c in cr.reconcile(order, "cooke", dm="equal").contributions)
+               for order in itertools.permutations(claims)}
+    assert counted == {frozenset({claims[2], claims[3]})}
 
 
 def test_log_scale_claims_must_be_positive() -> None:

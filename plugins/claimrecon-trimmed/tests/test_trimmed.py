@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import itertools
+
 import pytest
 from hypothesis import strategies as st
 
@@ -66,6 +69,23 @@ def test_equal_figures_are_trimmed_by_weight_not_by_input_order() -> None:
     assert forward.value == backward.value
     assert {x.claim.source.id for x in forward.excluded if x.claim.quantity.value == -1} == {
         "light"}
+
+
+def test_claims_tied_on_figure_and_weight_are_trimmed_by_what_they_state() -> None:
+    # Equal figures, bounds and weights: which claim is set aside must still not depend
+    # on which comes first (the contract kit compares the accounts, not only the figures).
+    a, b = cr.Source(id="a"), cr.Source(id="b")
+    claims = [
+        cr.Claim(variable="v", source=a, quantity=cr.Quantity(value=0)),
+        cr.Claim(variable="v", source=b, quantity=cr.Quantity(value=0)),
+        cr.Claim(variable="v", source=a, quantity=cr.Quantity(value=0),
+                 as_of=datetime.date(2024, 1, 1)),
+        cr.Claim(variable="v", source=a, quantity=cr.Quantity(value=5)),
+    ]
+    trimmed = {frozenset(x.claim for x in cr.reconcile(order, "trimmed").excluded)
+               for order in itertools.permutations(claims)}
+    assert len(trimmed) == 1
+    assert sorted(c.quantity.value or 0.0 for c in trimmed.pop()) == [0, 5]
 
 
 @pytest.mark.parametrize(("figures", "trim", "expected"), [

@@ -120,7 +120,16 @@ def cooke_kernel(
                            f"panel's {_levels_text(panel_levels)}")
             answers[i] = None
 
-    # One assessment per expert and variable: the lowest quantiles win (order-free).
+    # One assessment per expert and variable: the lowest quantiles win; equal ones, the
+    # lowest bounds, value and confidence, then the earliest as_of and published (none
+    # first). Never input order, so that which one counts does not depend on it.
+    def rank(i: int) -> tuple[Any, ...]:
+        a = answers[i]
+        assert a is not None
+        figures = (segs.lower[i], segs.upper[i], segs.value[i], segs.confidence[i])
+        return (a[1], *(-math.inf if math.isnan(x) else float(x) for x in figures),
+                int(segs.as_of[i]), int(segs.published[i]))
+
     source_ids = [segs.sources[int(s)].id for s in segs.source.tolist()]
     chosen: dict[tuple[int, str], int] = {}
     for i, a in enumerate(answers):
@@ -131,9 +140,7 @@ def cooke_kernel(
         if j is None:
             chosen[key] = i
             continue
-        b = answers[j]
-        assert b is not None
-        keep, drop = (j, i) if b[1] <= a[1] else (i, j)
+        keep, drop = (j, i) if rank(j) <= rank(i) else (i, j)
         chosen[key] = keep
         answers[drop] = None
         reasons.set(drop, "the same expert's other assessment of this variable counts")

@@ -26,7 +26,8 @@ def trimmed(
     figure (a claim's value, else its midpoint), as long as at least one claim is left;
     the weighted mean of the kept figures is the value and the envelope of the kept
     claims the range. Claims with no figure (open ranges without a value) are excluded.
-    Among equal figures, the bounds and then the weight decide which are trimmed.
+    Among equal figures, the bounds, then the weight, then what else the claims state
+    (source, dates, document...) decide which are trimmed.
 
     :param claims: one variable's usable claims.
     :param weights: their weights.
@@ -39,14 +40,16 @@ def trimmed(
         i: "states no figure (an open range without a value)"
         for i, f in enumerate(figures) if f is None
     }
-    def rank(item: tuple[int, float]) -> tuple[float, float, float, float]:
-        # Equal figures: by the bounds (open sides outermost), then by weight; never by
-        # input order, so that the result does not depend on it.
+    def rank(item: tuple[int, float]) -> tuple[float, float, float, float, str]:
+        # Equal figures: by the bounds (open sides outermost), then by weight, then by
+        # the claim's repr (all it states, so two claims that tie there are alike);
+        # never by input order, so that neither the figures nor which claims are
+        # trimmed depend on it.
         i, figure = item
         q = claims[i].quantity
         lower = -np.inf if q.lower is None else q.lower
         upper = np.inf if q.upper is None else q.upper
-        return figure, lower, upper, float(weights[i])
+        return figure, lower, upper, float(weights[i]), repr(claims[i])
 
     ranked = [i for i, _ in sorted(
         ((i, f) for i, f in enumerate(figures) if f is not None), key=rank)]
