@@ -495,6 +495,24 @@ def test_two_different_definitions_of_one_phrase_are_an_error() -> None:
     assert core("rund 14,000", RUND, RUND).value == 14_000
 
 
+def test_two_plugins_defining_one_phrase_differently_are_a_plugin_error() -> None:
+    def plugin(*hedges: Hedge) -> object:
+        class Words:
+            @cr.hookimpl
+            def claimrecon_hedges(self) -> list[Hedge]:
+                return list(hedges)
+        return Words()
+
+    pm = cr.make_plugin_manager()
+    cr.register(plugin(RUND), name="german", plugin_manager=pm)
+    cr.register(plugin(RUND), name="austrian", plugin_manager=pm)  # the same: one hedge
+    assert parse_quantity("rund 14,000", plugin_manager=pm).value == 14_000
+    cr.register(plugin(Hedge(phrase="RUND", kind="upper")), name="swiss", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match=r"plugin 'swiss', hook 'claimrecon_hedges': "
+                       r"defines the hedge 'RUND' as .*, which plugin 'german' defines as"):
+        parse_quantity("rund 14,000", plugin_manager=pm)
+
+
 @pytest.mark.parametrize(
     "kw",
     [

@@ -637,8 +637,10 @@ def test_parquet_refuses_variable_keys_of_two_types_in_words(tmp_path: Path) -> 
     table = cr.ClaimTable.from_claims([
         cr.Claim(variable=v, source=cr.Source(id="a"), quantity=cr.Quantity(value=1.0))
         for v in ("x", 3)])
-    with pytest.raises(ValueError, match="can be written as JSON Lines"):
+    with pytest.raises(cr.ClaimFileError, match="can be written as JSON Lines"):
         table.write(tmp_path / "mixed.parquet")
+    with pytest.raises(cr.ClaimFileError, match=r"cannot tell the format from the suffix '\.txt'"):
+        table.write(tmp_path / "mixed.txt")
     table.write(tmp_path / "mixed.jsonl")
     assert cr.read_claims(tmp_path / "mixed.jsonl").to_claims() == table.to_claims()
 

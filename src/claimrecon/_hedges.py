@@ -1059,10 +1059,10 @@ def parse_quantity(
     :returns: the quantity the text states.
     :raises HedgeParseError: the text is not wholly one hedged figure (the message says
         what was expected and quotes the text).
-    :raises PluginError: a plugin's ``claimrecon_hedges()`` failed.
+    :raises PluginError: a plugin's ``claimrecon_hedges()`` failed, or two plugins
+        define one hedge phrase differently.
     :raises TypeError: ``text`` or ``unit`` is not a string, or ``policy`` is not a
         :class:`HedgePolicy`.
-    :raises ValueError: two plugins define one hedge phrase differently.
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_quantity expects a string (got {describe(text)})")
@@ -1202,8 +1202,8 @@ def find_quantities(
     :returns: an iterator of :class:`FoundQuantity`, in document order.
     :raises TypeError: ``text`` is not a string, or ``policy`` is not a
         :class:`HedgePolicy`.
-    :raises PluginError: a plugin's ``claimrecon_hedges()`` failed.
-    :raises ValueError: two plugins define one hedge phrase differently.
+    :raises PluginError: a plugin's ``claimrecon_hedges()`` failed, or two plugins
+        define one hedge phrase differently.
     """
     if not isinstance(text, str):
         raise TypeError(f"find_quantities expects a string (got {describe(text)})")

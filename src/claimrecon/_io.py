@@ -1512,10 +1512,11 @@ def write_claims(table: ClaimTable, path: str | os.PathLike[str], *,
         try:
             frame.to_parquet(p)
         except (OverflowError, ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid too
-            raise ValueError(
+            raise ClaimFileError(
                 f"cannot write these claims as Parquet ({exc}); a Parquet column holds "
                 "one type, and integers below 2**63: variable keys that mix texts and "
-                "integers, or larger integers, can be written as JSON Lines") from exc
+                "integers, or larger integers, can be written as JSON Lines",
+                path=str(path), column="variable") from exc
     else:
-        raise ValueError(f"cannot tell the format of {str(path)!r}; pass format='csv', "
-                         "'jsonl' or 'parquet'")
+        raise ClaimFileError(f"cannot tell the format from the suffix {p.suffix!r}; pass "
+                             "format='csv', 'jsonl' or 'parquet'", path=str(path))

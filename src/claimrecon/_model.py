@@ -235,7 +235,11 @@ class Claim:
 @attrs.frozen(kw_only=True)
 class Contribution:
     """A claim that counted, with its share of the weight (shares sum to 1; a share
-    too small for a float, below about 5e-324 of the total, shows as 0)."""
+    too small for a float, below about 5e-324 of the total, shows as 0).
+
+    :param claim: the claim, as stated.
+    :param weight: its share of the estimate's weight.
+    """
 
     claim: Claim
     weight: float
@@ -243,7 +247,11 @@ class Contribution:
 
 @attrs.frozen(kw_only=True)
 class Exclusion:
-    """A claim that was set aside, with the reason as a readable sentence."""
+    """A claim that was set aside, with the reason as a readable sentence.
+
+    :param claim: the claim, as stated.
+    :param reason: why it was set aside ("repeats a.txt", "superseded: ...").
+    """
 
     claim: Claim
     reason: str

@@ -188,7 +188,12 @@ _STRATEGIES_HOOK = "claimrecon_strategies"
 
 @attrs.frozen
 class StrategyInfo:
-    """A strategy with the name of the plugin that provides it."""
+    """A strategy with the name of the plugin that provides it.
+
+    :param name: the strategy's name.
+    :param plugin: the registered name of the plugin that provides it.
+    :param strategy: the strategy.
+    """
 
     name: str
     plugin: str
@@ -345,15 +350,16 @@ def _weights(answer: object, n: int, plugin: str) -> npt.NDArray[np.float64]:
 def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedge]:
     """Every extra :class:`~claimrecon.Hedge` that plugins provide.
 
-    :raises PluginError: a plugin raised or returned something that is not a list of
-        Hedge objects.
+    :raises PluginError: a plugin raised, returned something that is not a list of
+        Hedge objects, or defines a phrase that it or another plugin defines otherwise.
     """
-    from ._hedges import Hedge
+    from ._hedges import Hedge, _norm
 
     pm = plugin_manager or get_plugin_manager()
     out: list[Hedge] = []
     hook = "claimrecon_hedges"
     impls = pm.hook.claimrecon_hedges.get_hookimpls()
+    defined: dict[str, tuple[Hedge, str]] = {}  # each phrase: its hedge and the plugin
     for impl in _answering(impls):
         for answer in _checked_answers(pm, hook, impls, impl) or [None]:
             if not _list_of(answer, Hedge):
@@ -361,6 +367,13 @@ def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedg
                     f"must return a list of claimrecon.Hedge (got {describe(answer)})",
                     plugin=impl.plugin_name, hook=hook,
                 )
+            for h in answer:
+                seen, by = defined.setdefault(_norm(h.phrase), (h, impl.plugin_name))
+                if seen != h:
+                    raise PluginError(
+                        f"defines the hedge {h.phrase!r} as {h!r}, which "
+                        + ("it" if by == impl.plugin_name else f"plugin {by!r}")
+                        + f" defines as {seen!r}", plugin=impl.plugin_name, hook=hook)
             out.extend(answer)
     return out
 

@@ -180,22 +180,42 @@ class ClaimTable:
         "weight",
     )
 
+    #: Each row's variable: its code in :attr:`variables`.
     variable: IntArray
+    #: Each row's source (the origin): its code in :attr:`sources`.
     source: IntArray
+    #: The sources, one per code, each id once.
     sources: tuple[Source, ...]
+    #: Each row's lower bound (``-inf``: unbounded below).
     lower: FloatArray
+    #: Each row's central figure (``NaN``: none stated).
     value: FloatArray
+    #: Each row's upper bound (``+inf``: unbounded above).
     upper: FloatArray
+    #: Each row's unit: its code in :attr:`units` (``-1``: no unit).
     unit: IntArray
+    #: The units, one per code.
     units: tuple[str, ...]
+    #: Each row's stated confidence, the probability its range holds the truth
+    #: (``NaN``: none stated).
     confidence: FloatArray
+    #: Each row's weight multiplier (``> 0``; 1 where none was given).
     weight: FloatArray
+    #: When each row's figure holds, in microseconds since 1970 (:data:`MISSING_TIME`:
+    #: not given).
     as_of: IntArray
+    #: When each row's figure was published, as :attr:`as_of`.
     published: IntArray
+    #: Each row's outlets that carried the claim (``None``: no row names any).
     via: tuple[tuple[str, ...], ...] | None
+    #: Each row's document (``None``: no row names one).
     document: tuple[str | None, ...] | None
+    #: Each row's quoted sentence (``None``: no row has one).
     quote: tuple[str | None, ...] | None
+    #: Each row's hedged figure as written (``None``: no row has one).
     phrase: tuple[str | None, ...] | None
+    #: Each row's expert quantiles, ``(probability, value)`` pairs (``None``: no row
+    #: states any).
     quantiles: tuple[tuple[tuple[float, float], ...] | None, ...] | None
     _claims: tuple[Claim, ...] | None
     #: Objects whose memory some columns share, kept alive with the table (the pandas
@@ -534,8 +554,8 @@ class ClaimTable:
         the format holds (CSV: integer variable keys come back as texts, and a
         ``via`` outlet must not contain ``;``).
 
-        :raises ValueError: Parquet, for variable keys that mix texts and integers or
-            integers of 2**63 and more (one type per column)."""
+        :raises ClaimFileError: an unknown format; Parquet, for variable keys that mix
+            texts and integers or integers of 2**63 and more (one type per column)."""
         from ._io import write_claims
 
         write_claims(self, path, format=format)

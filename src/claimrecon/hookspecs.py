@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ._strategy import Strategy
     from ._table import ClaimTable
 
-__all__ = ["claimrecon_claim_weights", "claimrecon_hedges", "claimrecon_strategies", "hookspec"]
+__all__ = ["claimrecon_claim_weights", "claimrecon_hedges", "claimrecon_strategies"]
 
 #: The marker for hook specifications (used by this module only).
 hookspec = pluggy.HookspecMarker("claimrecon")
