@@ -198,6 +198,32 @@ def test_convertible_units_are_converted_with_the_units_extra() -> None:
         cr.reconcile([claim("a", unit="km"), claim("b", unit="kg")])
 
 
+@pytest.mark.parametrize(("units", "values"), [
+    (("ft", "m", "m"), (3.0, 0.9144, 0.9144)),  # 3 ft is 0.9144 m exactly
+    (("degC", "degF", "degF"), (10.0, 50.0, 50.0)),  # an offset loses more bits
+])
+def test_claims_equal_once_converted_agree_to_the_last_bit(
+        units: tuple[str, ...], values: tuple[float, ...]) -> None:
+    pytest.importorskip("pint")
+    claims = [claim(s, unit=u, value=v) for s, u, v in zip("abc", units, values, strict=True)]
+    for strategy in ("range", "intersection"):
+        e = cr.reconcile(claims, strategy)
+        assert (e.lower, e.upper, e.conflict, e.excluded) == (values[1], values[1], False, ())
+
+
+@pytest.mark.parametrize(("stated", "other"), [
+    ("mt", "tonnes"),  # pint: millitonnes
+    ("bp", "pp"),  # pint: both a printer's point
+    ("KT", "km/h"),  # pint: knots
+])
+def test_units_that_reports_use_otherwise_than_pint_are_never_converted(
+        stated: str, other: str) -> None:
+    pytest.importorskip("pint")
+    claims = [claim("a", unit=stated, value=5_000), claim("b", unit=other, value=5_000)]
+    with pytest.raises(cr.UnitMismatchError, match=f"{stated!r} is not converted"):
+        cr.reconcile(claims, "range")
+
+
 def test_a_function_strategy_gets_the_claims_in_the_unit_computed_in() -> None:
     # The simple path's Claim objects carry the converted figures, as a kernel's columns
     # do, whether the input was Claim objects or a frame; the account shows them as stated.

@@ -110,6 +110,15 @@ class InvalidClaimError(ClaimreconError, TypeError):
 class UnitMismatchError(ClaimreconError, TypeError):
     """Claims of one variable state units that cannot be reconciled.
 
+    A claim without a unit goes with any. With the ``units`` extra (pint) installed,
+    units that pint converts into one another are converted, to the unit most of the
+    variable's claims state (ties: the first by name), and the converted figures are
+    rounded to 12 significant digits (so that 3 ft and 0.9144 m agree); the estimate's
+    account shows each claim as stated. A few unit texts that reports use in another
+    sense than pint reads them in are never converted: ``mt`` (metric tonnes; pint:
+    millitonnes), ``bp``/``bps`` (basis points), ``pp`` (percentage points), ``pct``,
+    ``kt`` (kilotonnes; pint: knots), ``rs`` (rupees), ``units`` and ``k``.
+
     :ivar variable: the variable concerned.
     :ivar units: the distinct units found.
     """

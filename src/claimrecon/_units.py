@@ -4,6 +4,7 @@ others stay an error."""
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,7 +40,28 @@ def _factor_convert(x: npt.NDArray[np.float64], unit: str, target: str) -> npt.N
     finite = np.isfinite(x)
     if finite.any():
         with np.errstate(over="ignore", invalid="ignore"):  # past the largest float: inf
-            out[finite] = ureg.Quantity(x[finite], unit).to(target).magnitude
+            out[finite] = _significant(ureg.Quantity(x[finite], unit).to(target).magnitude)
+    return out
+
+
+def _significant(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``x`` to 12 significant digits: the last bits a conversion gets wrong (3 ft as
+    0.9143999999999999 m; 10 °C as 49.999999999999936 °F, an offset losing more) would
+    otherwise set a claim apart from one that states the same figure in the target
+    unit. (A converted figure has no more digits than its conversion factor.)"""
+    out = np.array(x, np.float64)
+    at = np.flatnonzero(np.isfinite(out) & (out != 0))
+    if len(at) == 0:
+        return out
+    v = out[at]
+    digits = 11 - np.floor(np.log10(np.abs(v))).astype(np.int64)
+    exact = (digits >= 0) & (digits <= 22)  # 10**digits a float exactly: one rounding
+    scale = 10.0 ** digits[exact]
+    out[at[exact]] = np.round(v[exact] * scale) / scale
+    for i in at[~exact].tolist():  # (figures below 1e-11 or of 1e12 and more)
+        rounded = float(f"{out[i]:.12g}")
+        if math.isfinite(rounded):  # (the largest floats round up past it)
+            out[i] = rounded
     return out
 
 
@@ -61,6 +83,32 @@ def _convert_quantiles(quantiles: list[Any], sel: npt.NDArray[np.int64], unit: s
         at += len(pairs)
         quantiles[i] = as_quantiles([(1.0 - p if two < one else p, v)
                                      for (p, _), v in zip(pairs, values, strict=True)])
+
+
+#: Unit texts (in any case) that reports use in another sense than pint reads them in:
+#: converted, they would give wrong figures ("5,000 mt" as five kilograms, 50 basis
+#: points as 50 percentage points), so claims stating them are never converted.
+_NOT_CONVERTED = {
+    "mt": "metric tonnes (pint: millitonnes; Mt megatonnes, MT megatesla)",
+    "bp": "basis points (pint: a printer's point)",
+    "bps": "basis points (pint: baud)",
+    "pp": "percentage points (pint: a printer's point)",
+    "pct": "percent (pint: picocarats)",
+    "kt": "kilotonnes (pint: knots)",
+    "rs": "rupees (pint: rontoseconds or ronnaseconds)",
+    "units": "a count (pint: micronits)",
+    "k": "thousands (pint: Boltzmann's constant)",
+}
+
+
+def _not_converted(units: Sequence[str]) -> str | None:
+    """Why the first of ``units`` that is never converted is not, if one is."""
+    for u in units:
+        meaning = _NOT_CONVERTED.get(u.strip().lower())
+        if meaning is not None:
+            return (f" ({u!r} is not converted: in reports it usually means {meaning}; "
+                    "state the unit in words)")
+    return None
 
 
 def _target(codes: npt.NDArray[np.int64], units: Sequence[str]) -> int:
@@ -93,6 +141,10 @@ def convert_units(
         codes = table.unit[rows]
         target_code = _target(codes[codes >= 0], table.units)
         target = table.units[target_code]
+        why = _not_converted([table.units[c] for c in sorted(set(codes[codes >= 0].tolist()))])
+        if why is not None:
+            failed[k] = why
+            continue
         try:
             for code in sorted(set(codes[codes >= 0].tolist()) - {target_code}):
                 sel = rows[codes == code]
