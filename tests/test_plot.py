@@ -454,6 +454,24 @@ def test_dollar_signs_are_text_not_mathematics() -> None:
     assert any("$2,000 a month, $24,000 a year" in t for t in shown)
 
 
+def test_claims_in_another_unit_are_drawn_on_the_estimates_scale(tmp_path: Path) -> None:
+    pytest.importorskip("pint")
+    claims = [claim("a", value=1, lower=0.5, upper=2, unit="km"),
+              claim("b", value=1500, unit="m"), claim("c", value=2000, unit="m")]
+    plan = _layout(cr.reconcile(claims, "range"))
+    assert plan.unit == "m"
+    assert [(r.lower, r.value, r.upper) for r in plan.claims] == [
+        (500.0, 1000.0, 2000.0), (1500.0, 1500.0, 1500.0), (2000.0, 2000.0, 2000.0)]
+    assert plan.claims[0].detail.startswith("about 1 (0.5 to 2) km")  # as stated
+    assert plan.claims[1].detail.startswith("1,500  ·")
+    # the report's summary names the unit its figures are in
+    from claimrecon._report import MARKDOWN_FILE, write_report
+
+    write_report(claims, tmp_path, strategies=("range",))
+    summary = (tmp_path / MARKDOWN_FILE).read_text(encoding="utf-8")
+    assert "| m | 3 | 500 to 2,000 |" in summary
+
+
 @pytest.mark.parametrize("unit", ["US$ (2020 US$)", "A$ # NZ$"])
 def test_dollar_signs_in_the_unit_are_text_not_mathematics(unit: str) -> None:
     # (read as mathematics, the first loses its signs and the second cannot be drawn)

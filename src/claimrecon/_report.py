@@ -124,7 +124,8 @@ def _gather(
             else:
                 item.estimates.append(es[v])
         if item.estimates:
-            item.rows = list(_layout(item.estimates).claims)
+            plan = _layout(item.estimates)  # (every claim in the estimates' unit)
+            item.rows, item.unit = list(plan.claims), plan.unit
         else:
             item.rows = [
                 _Row(kind="claim", label=c.source.label, detail="", figure="",

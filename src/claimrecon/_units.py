@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._errors import InvalidQuantityError
+from ._errors import InvalidQuantityError, UnitMismatchError
 from ._quantity import as_quantiles
 from ._table import ClaimTable, checked_columns
 
@@ -63,6 +63,28 @@ def _significant(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         if math.isfinite(rounded):  # (the largest floats round up past it)
             out[i] = rounded
     return out
+
+
+def figures_in(lower: float | None, value: float | None, upper: float | None, unit: str,
+               target: str) -> tuple[float | None, float | None, float | None]:
+    """A claim's figures (``None``: not given, or unbounded) in ``target``, converted as
+    the engine converts them (for charts and reports, which draw every claim on the
+    estimate's scale).
+
+    :raises UnitMismatchError: the units cannot be converted into one another."""
+    why = _not_converted([unit, target])
+    if why is not None or not have_pint():
+        raise UnitMismatchError(f"cannot convert {unit!r} to {target!r}{why or ''}",
+                                units=(unit, target))
+    stated = np.array([np.nan if x is None else x for x in (lower, value, upper)])
+    try:
+        lo, v, up = _factor_convert(stated, unit, target).tolist()
+    except Exception:  # pint's parser raises many kinds for text it cannot read
+        raise UnitMismatchError(f"cannot convert {unit!r} to {target!r}",
+                                units=(unit, target)) from None
+    if lo == lo and up == up and lo > up:  # a conversion that reverses the order
+        lo, up = up, lo
+    return (None if lo != lo else lo, None if v != v else v, None if up != up else up)
 
 
 def _convert_quantiles(quantiles: list[Any], sel: npt.NDArray[np.int64], unit: str,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._errors import EmptyInputError, MixedVariablesError
 from ._model import Claim, Contribution, Estimate, Exclusion, Variable
 from ._quantity import _telling_apart, describe_range, format_number
+from ._units import figures_in
 
 if TYPE_CHECKING:
     import matplotlib.axes
@@ -285,10 +286,16 @@ def _layout(estimates: Estimate | Sequence[Estimate]) -> _Plan:
             verdicts[r][k] = item
     order = sorted(range(len(claims)), key=lambda r: (_claim_order_key(claims[r]), r))
 
+    unit = next((e.unit for e in ests if e.unit), None)
     claim_rows: list[_Row] = []
     for r in order:
         c, verdict = claims[r], verdicts[r]
         q = c.quantity
+        # every claim on the estimate's scale: one stated in another unit, converted as
+        # the engine converted it (its phrase shows it as stated)
+        lower, value, upper = q.lower, q.value, q.upper
+        if unit is not None and q.unit is not None and q.unit != unit:
+            lower, value, upper = figures_in(lower, value, upper, q.unit, unit)
         set_aside = tuple(
             (e.strategy, _short_reason(v.reason))
             for e, v in zip(ests, verdict, strict=True)
@@ -302,7 +309,7 @@ def _layout(estimates: Estimate | Sequence[Estimate]) -> _Plan:
         elif head is None:
             reason = f"not given to {first.strategy}"
         weight = head.weight if isinstance(head, Contribution) else None
-        figure = _range_text(q.lower, q.value, q.upper)
+        figure = _range_text(lower, value, upper)
         if weight is not None:
             figure += f"  ·  {_share_text(weight)}"
         if excluded:
@@ -310,11 +317,12 @@ def _layout(estimates: Estimate | Sequence[Estimate]) -> _Plan:
         else:
             others = [s for s, why in set_aside]
             note = ("set aside by " + ", ".join(others)) if others else ""
-        phrase = f"“{c.phrase}”" if c.phrase else describe_range(q.value, q.lower, q.upper)
+        phrase = f"“{c.phrase}”" if c.phrase else describe_range(
+            q.value, q.lower, q.upper, q.unit if q.unit != unit else None)
         claim_rows.append(_Row(
             kind="claim", label=c.source.label, detail=f"{phrase}  ·  {_claim_date(c)}",
-            figure=figure, lower=q.lower, value=q.value, upper=q.upper,
-            open_left=q.lower is None, open_right=q.upper is None, excluded=excluded,
+            figure=figure, lower=lower, value=value, upper=upper,
+            open_left=lower is None, open_right=upper is None, excluded=excluded,
             reason=reason, weight=weight, set_aside=set_aside, via=c.via, note=note,
             claim=c,
         ))
@@ -330,7 +338,6 @@ def _layout(estimates: Estimate | Sequence[Estimate]) -> _Plan:
         for e in ests
     ]
 
-    unit = next((e.unit for e in ests if e.unit), None)
     rows = [*claim_rows, *estimate_rows]
     figures = [x for row in rows for x in (row.lower, row.value, row.upper) if x is not None]
     finite = [x for x in figures if math.isfinite(x)]
