@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import attrs
 import pluggy
 import pytest
 from hypothesis import given
@@ -489,6 +490,14 @@ def test_an_extra_magnitude_replaces_a_built_in_vague_word() -> None:
     assert core("thousands") == q(lower=2_000, upper=20_000)
 
 
+def test_a_hedge_after_the_figure_may_end_in_a_full_stop() -> None:
+    est = Hedge(phrase="est.", kind="symmetric", position="after")
+    for text in ("14,000 est.", "14,000 est. troops"):
+        assert core(text, est).lower == 12_600
+    assert core("14,000 troops.", est) == q(value=14_000, unit="troops")  # a full stop
+    assert core("14,000 test.", est) == q(value=14_000, unit="test")
+
+
 def test_two_different_definitions_of_one_phrase_are_an_error() -> None:
     with pytest.raises(ValueError, match="defined twice"):
         core("rund 14,000", RUND, Hedge(phrase="RUND", kind="upper"))
@@ -507,6 +516,8 @@ def test_two_plugins_defining_one_phrase_differently_are_a_plugin_error() -> Non
     cr.register(plugin(RUND), name="german", plugin_manager=pm)
     cr.register(plugin(RUND), name="austrian", plugin_manager=pm)  # the same: one hedge
     assert parse_quantity("rund 14,000", plugin_manager=pm).value == 14_000
+    cr.register(plugin(attrs.evolve(RUND, phrase="Rund")), name="swabian", plugin_manager=pm)
+    assert parse_quantity("rund 14,000", plugin_manager=pm).value == 14_000  # one phrase
     cr.register(plugin(Hedge(phrase="RUND", kind="upper")), name="swiss", plugin_manager=pm)
     with pytest.raises(cr.PluginError, match=r"plugin 'swiss', hook 'claimrecon_hedges': "
                        r"defines the hedge 'RUND' as .*, which plugin 'german' defines as"):

@@ -524,7 +524,7 @@ def _vocabulary(extra: tuple[Hedge, ...]) -> _Vocabulary:
     for h in extra:
         key = _norm(h.phrase)
         seen = from_plugins.get(key)
-        if seen is not None and seen != h:
+        if seen is not None and not same_hedge(seen, h):
             raise ValueError(f"the hedge {h.phrase!r} is defined twice, differently: "
                              f"{seen!r} and {h!r}")
         from_plugins[key] = h
@@ -623,6 +623,12 @@ class _Figure(NamedTuple):
 
 def _norm(text: str) -> str:
     return " ".join(text.split()).lower()
+
+
+def same_hedge(a: Hedge, b: Hedge) -> bool:
+    """Whether two hedges define their phrase alike (phrases match whatever their case
+    and spacing: "Rund" and "rund" are one phrase)."""
+    return attrs.evolve(a, phrase=_norm(a.phrase)) == attrs.evolve(b, phrase=_norm(b.phrase))
 
 
 def _dec(x: float) -> Decimal:
@@ -973,13 +979,21 @@ def _extra_hedges(plugin_manager: pluggy.PluginManager | None) -> tuple[Hedge, .
     return tuple(_hedges_from(plugin_manager))
 
 
+def _ends_in_hedge(text: str, vocabulary: _Vocabulary) -> bool:
+    """Whether ``text`` ends in a hedge placed after the figure whose phrase ends in a
+    full stop, as a word of its own ("14,000 est.")."""
+    norm = _norm(text)
+    return any(norm.endswith(p) and (len(norm) == len(p) or not norm[-len(p) - 1].isalpha())
+               for p in vocabulary.after if p.endswith("."))
+
+
 def _parse(text: str, policy: HedgePolicy, extra: tuple[Hedge, ...] = (),
            unit: str | None = None) -> Quantity:
     """The pure core of :func:`parse_quantity`: the extra hedges are given directly."""
     grammar = _grammar(extra)
     s = text.strip()
-    if s.endswith("."):
-        s = s[:-1].rstrip()
+    if s.endswith(".") and not _ends_in_hedge(s, grammar.vocabulary):
+        s = s[:-1].rstrip()  # a full stop, unless it ends a hedge ("14,000 est.")
     m = grammar.parse.fullmatch(s)
     if m is None:
         raise _refusal(text, grammar)

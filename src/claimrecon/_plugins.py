@@ -353,7 +353,7 @@ def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedg
     :raises PluginError: a plugin raised, returned something that is not a list of
         Hedge objects, or defines a phrase that it or another plugin defines otherwise.
     """
-    from ._hedges import Hedge, _norm
+    from ._hedges import Hedge, _norm, same_hedge
 
     pm = plugin_manager or get_plugin_manager()
     out: list[Hedge] = []
@@ -369,7 +369,7 @@ def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedg
                 )
             for h in answer:
                 seen, by = defined.setdefault(_norm(h.phrase), (h, impl.plugin_name))
-                if seen != h:
+                if not same_hedge(seen, h):
                     raise PluginError(
                         f"defines the hedge {h.phrase!r} as {h!r}, which "
                         + ("it" if by == impl.plugin_name else f"plugin {by!r}")
