@@ -487,6 +487,35 @@ def test_a_function_strategys_diagnostics_are_those_each_variable_states(
     assert dict(back["one"].diagnostics) == {}
 
 
+def test_a_plugin_object_that_cannot_be_hashed_works_like_any(
+        pm: pluggy.PluginManager) -> None:
+    # (a dataclass with eq has no hash; pluggy registers it, and so does claimrecon)
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Lowest:
+        name: str = "lowest"
+
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name=self.name, summary="the lowest value", kernel=lambda segs:
+                                cr.Reduction(lower=segs.min(segs.lower), value=segs.min(segs.value),
+                                             upper=segs.min(segs.upper), weight=segs.weight))]
+
+    @dataclasses.dataclass
+    class Halve:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> np.ndarray:
+            return np.full(len(table), 0.5)
+
+    cr.register(Lowest(), name="lowest", plugin_manager=pm)
+    cr.register(Halve(), name="halve", plugin_manager=pm)
+    cs = [cr.Claim(variable="v", source=cr.Source(id=s), quantity=cr.Quantity(value=x))
+          for s, x in (("a", 10.0), ("b", 20.0))]
+    assert cr.reconcile(cs, "weighted", plugin_manager=pm).value == 15.0
+    assert cr.reconcile(cs, "lowest", plugin_manager=pm).value == 10.0
+
+
 def test_hook_implementations_are_called_as_pluggy_calls_them(pm: pluggy.PluginManager) -> None:
     # An implementation may take fewer arguments than the spec (pluggy passes only
     # those it names), and wrappers run around each plugin's implementation, which

@@ -392,15 +392,27 @@ def _answering(impls: Sequence[pluggy.HookImpl]) -> list[pluggy.HookImpl]:
 
 def _answers(pm: pluggy.PluginManager, hook: str, impls: Sequence[pluggy.HookImpl],
              impl: pluggy.HookImpl, **kwargs: Any) -> list[Any]:
-    """The answers of ``impl``'s plugin to ``hook`` (pluggy leaves out ``None``).
+    """The answers of ``impl``'s plugin to ``hook`` (``None`` left out, as pluggy does).
 
-    The hook is called through pluggy, with its wrappers but no other plugin's
-    implementations: as in a call of the whole hook, each implementation gets only the
-    arguments it takes and the wrappers run around it, while each answer, or
-    exception, is this plugin's (and an error can name it).
+    As in a call of the whole hook, the implementation gets only the arguments it
+    takes and the hook's wrappers run around it, while each answer, or exception, is
+    this plugin's (and an error can name it). Without wrappers (the usual case) the
+    implementation is called as pluggy calls it; with them, the hook is called through
+    pluggy with no other plugin's implementations (which needs the plugin objects to
+    be hashable, as pluggy's subsets are sets).
     """
+    if not any(i.hookwrapper or i.wrapper for i in impls):
+        answer = impl.function(*(kwargs[name] for name in impl.argnames))
+        return [] if answer is None else [answer]
     others = [i.plugin for i in impls if i.plugin is not impl.plugin
               and not (i.hookwrapper or i.wrapper)]
+    for i in impls:
+        if i.plugin is not impl.plugin and getattr(type(i.plugin), "__hash__", None) is None:
+            raise PluginError(
+                f"cannot be left out of a call of the hook's wrappers with another plugin, "
+                f"as it cannot be hashed ({type(i.plugin).__name__}); give it a __hash__, "
+                "or register an instance of a class that has one",
+                plugin=i.plugin_name, hook=hook)
     answers: list[Any] = pm.subset_hook_caller(hook, others)(**kwargs)
     return answers
 
