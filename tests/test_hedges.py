@@ -752,6 +752,10 @@ def test_years_dates_ordinals_and_identifiers_are_not_taken_for_figures(text: st
         ("rose 10% to 12,000 and cut 5% to 2,000", ["10%", "12,000", "5%", "2,000"]),
         ("rose 2 to 3%", ["2 to 3%"]),  # (the size of a change, as a range)
         ("grew by 2 to 3 percent", ["2 to 3 percent"]),
+        ("deaths rose by 3,000-4,000", ["3,000-4,000"]),  # (the size of a change)
+        ("it grew by about 2 to 3 million", ["about 2 to 3 million"]),
+        ("fell by 5 or 6", ["5 or 6"]),
+        ("rose from 2 to 3 million", ["from 2 to 3 million"]),  # never "2" alone
         ("up 30% on 2023", ["30%"]),
         ("some 3,000 people, a dozen, about a dozen", ["some 3,000", "a dozen", "about a dozen"]),
         ("one thousand soldiers", ["one thousand"]),

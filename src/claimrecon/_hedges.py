@@ -1137,16 +1137,24 @@ def _find(
 def _after_change(text: str, m: re.Match[str]) -> bool:
     """Whether the range ``m`` tells a change and where it ended, two figures: "from X
     to Y" right after a verb of change ("rose from 3,000 to 12,000"), or "X to Y" after
-    one and "by" ("rose by 3,000 to 12,000"), unless only the second figure is a
-    percentage ("rose by 2 to 3%": the size of the change, a range)."""
+    one and "by" ("rose by 3,000 to 12,000"). "by X-Y" and "by X or Y" are the size of
+    the change, a range; so is any where the second figure's scale or sign goes for
+    both ("rose by 2 to 3 million", "by 2 to 3%": taken alone, the first figure would
+    be 2)."""
+    if any(m.group("b_" + k) is not None and m.group("a_" + k) is None
+           for k in ("pct", "scale", "abbr", "curw")):
+        return False
     start = m.start()
     word = _WORD_BEFORE.search(text, max(0, start - 24), start)
     if m.group("rkf") is None:
-        if word is None or word.group(1).lower() != "by" or (
-                m.group("a_pct") is None and m.group("b_pct") is not None):
+        if (word is None or word.group(1).lower() != "by" or m.group("rd") is not None
+                or _OR.search(m.group())):
             return False
         word = _WORD_BEFORE.search(text, max(0, word.start() - 24), word.start())
     return word is not None and word.group(1).lower() in _CHANGE_VERBS
+
+
+_OR = re.compile(r"(?<!\w)or(?!\w)", re.IGNORECASE)
 
 
 def _find_within(
