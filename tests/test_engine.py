@@ -201,6 +201,7 @@ def test_convertible_units_are_converted_with_the_units_extra() -> None:
 @pytest.mark.parametrize(("units", "values"), [
     (("ft", "m", "m"), (3.0, 0.9144, 0.9144)),  # 3 ft is 0.9144 m exactly
     (("degC", "degF", "degF"), (10.0, 50.0, 50.0)),  # an offset loses more bits
+    (("km", "m", "m"), (1234567.891234, 1234567891.234, 1234567891.234)),  # 13 digits kept
 ])
 def test_claims_equal_once_converted_agree_to_the_last_bit(
         units: tuple[str, ...], values: tuple[float, ...]) -> None:
@@ -214,7 +215,8 @@ def test_claims_equal_once_converted_agree_to_the_last_bit(
 @pytest.mark.parametrize(("stated", "other"), [
     ("mt", "tonnes"),  # pint: millitonnes
     ("bp", "pp"),  # pint: both a printer's point
-    ("KT", "km/h"),  # pint: knots
+    ("kt", "km/h"),  # pint: knots
+    ("MT", "tonnes"),  # pint: megatesla
 ])
 def test_units_that_reports_use_otherwise_than_pint_are_never_converted(
         stated: str, other: str) -> None:
@@ -222,6 +224,16 @@ def test_units_that_reports_use_otherwise_than_pint_are_never_converted(
     claims = [claim("a", unit=stated, value=5_000), claim("b", unit=other, value=5_000)]
     with pytest.raises(cr.UnitMismatchError, match=f"{stated!r} is not converted"):
         cr.reconcile(claims, "range")
+
+
+def test_units_as_pint_reads_them_in_their_case_are_converted() -> None:
+    pytest.importorskip("pint")
+    kelvin = cr.reconcile([claim("a", unit="K", value=300), claim("b", unit="K", value=310),
+                           claim("c", unit="degC", value=26.85)], "range")
+    assert (kelvin.lower, kelvin.upper, kelvin.unit) == (300.0, 310.0, "K")
+    mega = cr.reconcile([claim("a", unit="Mt", value=1_000), claim("b", unit="Mt", value=900),
+                         claim("c", unit="Gt", value=1)], "range")
+    assert (mega.lower, mega.upper, mega.unit) == (900.0, 1_000.0, "Mt")
 
 
 def test_a_function_strategy_gets_the_claims_in_the_unit_computed_in() -> None:

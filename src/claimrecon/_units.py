@@ -45,21 +45,22 @@ def _factor_convert(x: npt.NDArray[np.float64], unit: str, target: str) -> npt.N
 
 
 def _significant(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """``x`` to 12 significant digits: the last bits a conversion gets wrong (3 ft as
+    """``x`` to 13 significant digits: the last bits a conversion gets wrong (3 ft as
     0.9143999999999999 m; 10 °C as 49.999999999999936 °F, an offset losing more) would
     otherwise set a claim apart from one that states the same figure in the target
-    unit. (A converted figure has no more digits than its conversion factor.)"""
+    unit. (Figures stated with more digits than that are rare; a conversion factor
+    seldom has as many.)"""
     out = np.array(x, np.float64)
     at = np.flatnonzero(np.isfinite(out) & (out != 0))
     if len(at) == 0:
         return out
     v = out[at]
-    digits = 11 - np.floor(np.log10(np.abs(v))).astype(np.int64)
+    digits = 12 - np.floor(np.log10(np.abs(v))).astype(np.int64)
     exact = (digits >= 0) & (digits <= 22)  # 10**digits a float exactly: one rounding
     scale = 10.0 ** digits[exact]
     out[at[exact]] = np.round(v[exact] * scale) / scale
-    for i in at[~exact].tolist():  # (figures below 1e-11 or of 1e12 and more)
-        rounded = float(f"{out[i]:.12g}")
+    for i in at[~exact].tolist():  # (figures below 1e-10 or of 1e13 and more)
+        rounded = float(f"{out[i]:.13g}")
         if math.isfinite(rounded):  # (the largest floats round up past it)
             out[i] = rounded
     return out
@@ -107,17 +108,22 @@ def _convert_quantiles(quantiles: list[Any], sel: npt.NDArray[np.int64], unit: s
                                      for (p, _), v in zip(pairs, values, strict=True)])
 
 
-#: Unit texts (in any case) that reports use in another sense than pint reads them in:
-#: converted, they would give wrong figures ("5,000 mt" as five kilograms, 50 basis
-#: points as 50 percentage points), so claims stating them are never converted.
+#: Unit texts that reports use in another sense than pint reads them in (as written:
+#: "K" is kelvin, "Mt" megatonnes, as pint reads them): converted, they would give wrong
+#: figures ("5,000 mt" as five kilograms, 50 basis points as 50 percentage points), so
+#: claims stating them are never converted.
 _NOT_CONVERTED = {
-    "mt": "metric tonnes (pint: millitonnes; Mt megatonnes, MT megatesla)",
+    "mt": "metric tonnes (pint: millitonnes)",
+    "MT": "metric tonnes (pint: megatesla)",
     "bp": "basis points (pint: a printer's point)",
     "bps": "basis points (pint: baud)",
     "pp": "percentage points (pint: a printer's point)",
+    "PP": "percentage points (pint: petapoise)",
     "pct": "percent (pint: picocarats)",
     "kt": "kilotonnes (pint: knots)",
-    "rs": "rupees (pint: rontoseconds or ronnaseconds)",
+    "rs": "rupees (pint: rontoseconds)",
+    "Rs": "rupees (pint: ronnaseconds)",
+    "RS": "rupees (pint: ronnasiemens)",
     "units": "a count (pint: micronits)",
     "k": "thousands (pint: Boltzmann's constant)",
 }
@@ -126,7 +132,7 @@ _NOT_CONVERTED = {
 def _not_converted(units: Sequence[str]) -> str | None:
     """Why the first of ``units`` that is never converted is not, if one is."""
     for u in units:
-        meaning = _NOT_CONVERTED.get(u.strip().lower())
+        meaning = _NOT_CONVERTED.get(u.strip())
         if meaning is not None:
             return (f" ({u!r} is not converted: in reports it usually means {meaning}; "
                     "state the unit in words)")
