@@ -1128,6 +1128,33 @@ def test_collected_errors_leave_the_other_variables_as_a_run_without_them(
         assert es.source_reliability is not None
 
 
+def test_many_collected_errors_that_name_their_variable_cost_a_run_each() -> None:
+    # (setting each named variable aside and running all the rest again would take
+    # m * m / 2 calls of the function: it does that a few times, then runs each alone)
+    calls = [0]
+
+    def odd_fails(claims: list[cr.Claim], weights: list[float]) -> cr.Outcome:
+        calls[0] += 1
+        v = claims[0].variable
+        if int(str(v)[1:]) % 2:
+            raise cr.NoUsableClaimsError(f"nothing usable for {v!r}", variable=v)
+        x = claims[0].quantity.value
+        return cr.Outcome(lower=x, value=x, upper=x)
+
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="odd-fails", summary="x", function=odd_fails)]
+
+    pm = cr.make_plugin_manager()
+    cr.register(Plugin(), plugin_manager=pm)
+    m = 400
+    claims = [claim("a", variable=f"v{k}", value=float(k)) for k in range(m)]
+    es = cr.reconcile_all(claims, "odd-fails", on_error="collect", plugin_manager=pm)
+    assert len(es) == len(es.errors) == m // 2 and es["v2"].value == 2.0
+    assert calls[0] < 3 * m
+
+
 def test_a_kernel_that_writes_its_arrays_again_leaves_earlier_estimates_as_they_were() -> None:
     # Estimates are built when first read, after later runs: the engine keeps copies
     # of a kernel's figures, confidences and diagnostic arrays, not its buffers.

@@ -809,10 +809,11 @@ def _isolate(info: StrategyInfo, segs: Segments, options: Mapping[str, Any],
     the others (one without a known truth, for Cooke's model).
 
     A failing segment is the variable an error names (its ``variable`` attribute, as
-    :class:`NoUsableClaimsError` has); when an error names none, each segment is run
-    alone and those that fail are set aside. If the strategy learns across variables
-    (it states source reliability), each of those is taken back in where the joint run
-    with it succeeds, halving the ones left out while a group of them fails.
+    :class:`NoUsableClaimsError` has); when an error names none, or after eight that
+    did, each segment is run alone and those that fail are set aside. If the strategy
+    learns across variables (it states source reliability), each of those is taken
+    back in where the joint run with it succeeds, halving the ones left out while a
+    group of them fails.
 
     :returns: the positions kept, in order, with the segments and the result of their
         joint run (``None`` where none is kept), and the error of each position set
@@ -831,9 +832,14 @@ def _isolate(info: StrategyInfo, segs: Segments, options: Mapping[str, Any],
         except ClaimreconError as err:
             return some, err
 
+    named = 0
     while isinstance(result, ClaimreconError):
-        j = _named(result, sub)
+        # (a named variable is set aside and the rest run again, jointly: a few times;
+        # past that, every segment runs alone once, so many failures cost one run each,
+        # not a run of everything left each)
+        j = _named(result, sub) if named < _NAMED_RUNS or alone is not None else None
         if j is not None:
+            named += 1
             lost[int(live[j])] = result
             live = np.delete(live, j)
         elif alone is None:
@@ -866,6 +872,11 @@ def _isolate(info: StrategyInfo, segs: Segments, options: Mapping[str, Any],
             else:
                 lost[group[0]] = r
     return live, sub, result, lost
+
+
+#: How many failures naming their variable collect mode takes one joint run again for,
+#: before it runs each variable alone to find the others.
+_NAMED_RUNS = 8
 
 
 def _named(exc: ClaimreconError, segs: Segments) -> int | None:
