@@ -748,6 +748,15 @@ def test_a_frame_variable_that_is_no_text_nor_integer_is_refused(
         cr.ClaimTable.from_pandas(frame)
 
 
+def test_whole_float_variable_keys_are_integer_keys() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": [2.0, 3.0, 2.0, -0.0], "source": ["a", "b", "c", "d"],
+                          "value": [1.0, 2.0, 3.0, 4.0]})
+    table = cr.ClaimTable.from_pandas(frame)
+    assert table.variables == (2, 3, 0) and table.variable.tolist() == [0, 1, 0, 2]
+    assert table.variable_keys is not None and table.variable_keys.dtype == np.int64
+
+
 def test_numpy_integers_in_an_object_variable_column_are_integer_keys() -> None:
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"variable": pd.Series([np.int64(5), "x", np.float64(7.0), 5],

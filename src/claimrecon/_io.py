@@ -1168,6 +1168,10 @@ def table_from_frame(
         # Integer keys stay numbers (the table makes no Python object per key unless
         # its tuple of variables is read); other keys become Python objects here.
         int_keys = isinstance(var_uniques.dtype, np.dtype) and var_uniques.dtype.kind in "iu"
+        if isinstance(var_uniques.dtype, np.dtype) and var_uniques.dtype.kind == "f":
+            whole = np.asarray(var_uniques)  # float keys that are all whole: 2.0 is 2
+            if np.all(np.isfinite(whole) & (whole == np.trunc(whole)) & (abs(whole) < 2.0**63)):
+                var_uniques, int_keys = whole.astype(np.int64), True
         variables: Any = np.asarray(var_uniques) if int_keys else var_uniques.tolist()
         if not (isinstance(var_uniques.dtype, np.dtype) and var_uniques.dtype.kind in "iub"):
             _blank(problems, var_codes, variables, "variable")  # no text among numbers
