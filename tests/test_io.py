@@ -99,6 +99,13 @@ def test_a_mapping_of_columns_that_does_not_apply_is_refused(
         cr.read_claims(_write(tmp_path, f"c.{form}", text), columns=columns)
 
 
+def test_columns_map_a_frames_labels_whatever_their_type() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(io.StringIO("x,a,1\n"), header=None)  # labels 0, 1, 2
+    mapping: Any = {"variable": 0, "source": 1, "value": 2}
+    assert cr.ClaimTable.from_pandas(frame, columns=mapping).variables == ("x",)
+
+
 def test_json_lines_errors_name_the_physical_line(tmp_path: Path) -> None:
     p = tmp_path / "c.jsonl"
     p.write_text('{"variable": 1, "source": "a", "value": 2}\n\n'

@@ -137,6 +137,8 @@ def test_decimal_figures_are_numbers_as_in_frames() -> None:
     assert q == cr.Quantity(value=1.5, lower=1.0, upper=2.0)
     with pytest.raises(cr.InvalidQuantityError, match="value must be a finite number"):
         cr.Quantity(value=Decimal("NaN"))
+    with pytest.raises(cr.InvalidQuantityError, match="value must be a finite number"):
+        cr.Quantity(value=Decimal("sNaN"))  # (a signalling NaN refuses float())
     with pytest.raises(cr.InvalidQuantityError, match="upper must be a finite number"):
         cr.Quantity(upper=Decimal("Infinity"))
 

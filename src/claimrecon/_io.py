@@ -566,7 +566,7 @@ def table_from_records(
 
 
 def _inverse(columns: Mapping[str, str] | None, path: str | None,
-             header: Sequence[str] | None = None) -> dict[str, str]:
+             header: Sequence[Any] | None = None) -> dict[str, str]:
     """``columns`` (schema name -> the input's name) turned around, checked: each key a
     schema name, no two keys for one name of the input, and each of those names in
     ``header`` if the input has one (a mapping that does not apply would leave the
@@ -583,7 +583,7 @@ def _inverse(columns: Mapping[str, str] | None, path: str | None,
                                  f"{theirs!r}", path=path, column=theirs)
         if header is not None and theirs not in header:
             raise ClaimFileError(f"columns maps {ours!r} to {theirs!r}, which is not a "
-                                 f"column of the input; found: {', '.join(header)}",
+                                 f"column of the input; found: {', '.join(map(str, header))}",
                                  path=path, column=ours)
         inverse[theirs] = ours
     return inverse
@@ -1091,7 +1091,7 @@ def table_from_frame(
     if mod in ("pyarrow", "polars"):
         frame = frame.to_pandas()
     if columns:
-        frame = frame.rename(columns=_inverse(columns, path, [str(c) for c in frame.columns]))
+        frame = frame.rename(columns=_inverse(columns, path, list(frame.columns)))
     header = [str(c) for c in frame.columns]
     _near_misses(header, path, None)
     for col in _REQUIRED:

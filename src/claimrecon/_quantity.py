@@ -27,6 +27,8 @@ def _real(name: str, value: object, *, optional: bool = True) -> float | None:
                                    f"(got {describe(value)})")
     try:
         x = float(value)
+    except ValueError:  # Decimal("sNaN"), a signalling NaN, refuses to be a float
+        raise InvalidQuantityError(f"{name} must be a finite number (got NaN)") from None
     except OverflowError:  # an integer past the largest float
         raise InvalidQuantityError(
             f"{name} must be a finite number (got an integer past the largest float)"
