@@ -581,18 +581,28 @@ class _BrokenHedges:
         raise RuntimeError("no vocabulary today")
 
 
-def test_a_wrapper_of_the_hedges_hook_runs_around_each_plugin(pm: pluggy.PluginManager) -> None:
-    class Without:  # takes the vocabulary's "bis zu" out
+def test_each_of_a_plugins_hedge_lists_counts(pm: pluggy.PluginManager) -> None:
+    class Austrian:  # two implementations of the hook (pluggy's specname=)
+        @cr.hookimpl
+        def claimrecon_hedges(self) -> list[Hedge]:
+            return [RUND]
+
+        @cr.hookimpl(specname="claimrecon_hedges")
+        def more(self) -> list[Hedge]:
+            return [BIS_ZU]
+
+    class Without:  # a wrapper: not run, a failing plugin
         @cr.hookimpl(wrapper=True)
         def claimrecon_hedges(self) -> object:
-            answers = yield
-            return [[h for h in answer if h is not BIS_ZU] for answer in answers]
+            return (yield)
 
-    cr.register(_GermanHedges(), name="german-hedges", plugin_manager=pm)
-    cr.register(Without(), name="without", plugin_manager=pm)
+    cr.register(Austrian(), name="austrian", plugin_manager=pm)
     assert parse_quantity("rund 14,000", plugin_manager=pm).value == 14_000
-    with pytest.raises(HedgeParseError):
-        parse_quantity("bis zu 15,000", plugin_manager=pm)
+    assert parse_quantity("bis zu 15,000", plugin_manager=pm).upper == 15_000
+    cr.register(Without(), name="without", plugin_manager=pm)
+    with pytest.raises(cr.PluginError, match="plugin 'without', hook 'claimrecon_hedges': is a "
+                       "hook wrapper"):
+        parse_quantity("rund 14,000", plugin_manager=pm)
 
 
 def test_a_failing_hedge_plugin_is_reported_as_a_plugin_error(pm: pluggy.PluginManager) -> None:

@@ -221,9 +221,9 @@ def _registry(pm: pluggy.PluginManager) -> _Registry:
         return reg
     by_name: dict[str, list[StrategyInfo]] = {}
     broken: dict[str, tuple[str, Exception | None]] = {}
-    for impl in _answering(impls):  # registration order
+    for impl in _answering(impls, _STRATEGIES_HOOK, broken):  # registration order
         try:
-            results = _answers(pm, _STRATEGIES_HOOK, impls, impl)
+            results = _answers(impls, impl)
         except Exception as exc:
             broken[impl.plugin_name] = (f"raised {type(exc).__name__}: {exc}", exc)
             continue
@@ -319,8 +319,8 @@ def claim_weights(
         return answers, zeroed
     n = len(table)
     hook = "claimrecon_claim_weights"
-    for impl in _answering(impls):
-        for answer in _checked_answers(pm, hook, impls, impl, table=table):
+    for impl in _answering(impls, hook):
+        for answer in _checked_answers(hook, impls, impl, table=table):
             answers.append(_weights(answer, n, impl.plugin_name))
             zero = answers[-1] == 0
             if zero.any():
@@ -360,8 +360,8 @@ def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedg
     hook = "claimrecon_hedges"
     impls = pm.hook.claimrecon_hedges.get_hookimpls()
     defined: dict[str, tuple[Hedge, str]] = {}  # each phrase: its hedge and the plugin
-    for impl in _answering(impls):
-        for answer in _checked_answers(pm, hook, impls, impl) or [None]:
+    for impl in _answering(impls, hook):
+        for answer in _checked_answers(hook, impls, impl) or [None]:
             if not _list_of(answer, Hedge):
                 raise PluginError(
                     f"must return a list of claimrecon.Hedge (got {describe(answer)})",
@@ -378,50 +378,50 @@ def hedges_from(plugin_manager: pluggy.PluginManager | None = None) -> list[Hedg
     return out
 
 
-def _answering(impls: Sequence[pluggy.HookImpl]) -> list[pluggy.HookImpl]:
-    """The implementations of a hook that answer (wrappers aside), the first of each
-    plugin, in the hook's order."""
+_NO_WRAPPERS = ("is a hook wrapper, which claimrecon does not run: it calls each plugin's "
+                "implementation on its own, so that an answer, or an error, is that plugin's")
+
+
+def _answering(impls: Sequence[pluggy.HookImpl], hook: str,
+               broken: dict[str, tuple[str, Exception | None]] | None = None,
+               ) -> list[pluggy.HookImpl]:
+    """The first implementation of each plugin that answers ``hook``, in the hook's
+    order. A wrapper (``hookimpl(wrapper=True)`` or ``hookwrapper=True``) is a plugin
+    error: recorded in ``broken`` if given, else raised."""
     seen: set[str] = set()
     out = []
     for impl in impls:
-        if not (impl.hookwrapper or impl.wrapper) and impl.plugin_name not in seen:
+        if impl.hookwrapper or impl.wrapper:
+            if broken is None:
+                raise PluginError(_NO_WRAPPERS, plugin=impl.plugin_name, hook=hook)
+            broken[impl.plugin_name] = (_NO_WRAPPERS, None)
+        elif impl.plugin_name not in seen:
             seen.add(impl.plugin_name)
             out.append(impl)
-    return out
+    return [impl for impl in out if broken is None or impl.plugin_name not in broken]
 
 
-def _answers(pm: pluggy.PluginManager, hook: str, impls: Sequence[pluggy.HookImpl],
-             impl: pluggy.HookImpl, **kwargs: Any) -> list[Any]:
-    """The answers of ``impl``'s plugin to ``hook`` (``None`` left out, as pluggy does).
-
-    As in a call of the whole hook, the implementation gets only the arguments it
-    takes and the hook's wrappers run around it, while each answer, or exception, is
-    this plugin's (and an error can name it). Without wrappers (the usual case) the
-    implementation is called as pluggy calls it; with them, the hook is called through
-    pluggy with no other plugin's implementations (which needs the plugin objects to
-    be hashable, as pluggy's subsets are sets).
-    """
-    if not any(i.hookwrapper or i.wrapper for i in impls):
-        answer = impl.function(*(kwargs[name] for name in impl.argnames))
-        return [] if answer is None else [answer]
-    others = [i.plugin for i in impls if i.plugin is not impl.plugin
-              and not (i.hookwrapper or i.wrapper)]
-    for i in impls:
-        if i.plugin is not impl.plugin and getattr(type(i.plugin), "__hash__", None) is None:
-            raise PluginError(
-                f"cannot be left out of a call of the hook's wrappers with another plugin, "
-                f"as it cannot be hashed ({type(i.plugin).__name__}); give it a __hash__, "
-                "or register an instance of a class that has one",
-                plugin=i.plugin_name, hook=hook)
-    answers: list[Any] = pm.subset_hook_caller(hook, others)(**kwargs)
+def _answers(impls: Sequence[pluggy.HookImpl], impl: pluggy.HookImpl,
+             **kwargs: Any) -> list[Any]:
+    """The answers of ``impl``'s plugin to the hook (``None`` left out), from each of its
+    implementations, called as pluggy calls them (in its order, each with the
+    arguments it names, keyword arguments with defaults too) but one plugin at a time:
+    an answer, or an error, is then that plugin's."""
+    answers = []
+    for i in reversed(impls):
+        if i.plugin is impl.plugin and not (i.hookwrapper or i.wrapper):
+            named = {k: kwargs[k] for k in i.kwargnames if k in kwargs}
+            answer = i.function(*(kwargs[k] for k in i.argnames), **named)
+            if answer is not None:
+                answers.append(answer)
     return answers
 
 
-def _checked_answers(pm: pluggy.PluginManager, hook: str, impls: Sequence[pluggy.HookImpl],
-                     impl: pluggy.HookImpl, **kwargs: Any) -> list[Any]:
+def _checked_answers(hook: str, impls: Sequence[pluggy.HookImpl], impl: pluggy.HookImpl,
+                     **kwargs: Any) -> list[Any]:
     """:func:`_answers`, where an exception is a :class:`PluginError` naming the plugin."""
     try:
-        return _answers(pm, hook, impls, impl, **kwargs)
+        return _answers(impls, impl, **kwargs)
     except Exception as exc:
         raise PluginError(
             f"raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name, hook=hook

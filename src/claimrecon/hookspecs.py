@@ -6,9 +6,11 @@ with :data:`claimrecon.hookimpl`. Register it at run time with
 so it loads by itself. Call sites pass every argument by keyword; as pluggy allows, an
 implementation may take only some of them.
 
-claimrecon calls each plugin's implementation on its own, through pluggy, so that an
-answer, or an error, is that plugin's: a wrapper (``hookimpl(wrapper=True)`` or
-``hookwrapper=True``) runs around each of those calls and sees one plugin's answers.
+claimrecon calls each plugin's implementations on their own, as pluggy would call them
+(in pluggy's order, each given the arguments it names), so that an answer, or an error,
+is that plugin's. Hook wrappers (``hookimpl(wrapper=True)`` or ``hookwrapper=True``)
+are not run: a plugin that wraps one of these hooks is a failing plugin
+(:class:`~claimrecon.PluginError`), as is one whose implementation raises.
 """
 
 from __future__ import annotations
