@@ -1138,17 +1138,26 @@ def _after_change(text: str, m: re.Match[str]) -> bool:
     """Whether the range ``m`` tells a change and where it ended, two figures: "from X
     to Y" right after a verb of change ("rose from 3,000 to 12,000"), or "X to Y" after
     one and "by" ("rose by 3,000 to 12,000"). "by X-Y" and "by X or Y" are the size of
-    the change, a range; so is any where the second figure's scale or sign goes for
-    both ("rose by 2 to 3 million", "by 2 to 3%": taken alone, the first figure would
-    be 2)."""
-    if any(m.group("b_" + k) is not None and m.group("a_" + k) is None
-           for k in ("pct", "scale", "abbr", "curw")):
+    the change, a range; so is any where the second figure's scale or percent sign goes
+    for both ("rose by 2 to 3 million", "by 2 to 3%": taken alone, the first figure
+    would be 2), as :func:`_read_range` reads them ("from 900,000 to 1.2 million" is
+    two figures)."""
+    try:
+        a, b = _figure_of(m, "a_"), _figure_of(m, "b_")
+    except _UnreadableError:
+        return False  # (refused as a range, and read figure by figure, anyway)
+    if (m.group("b_pct") is not None and m.group("a_pct") is None) or (
+            a.scale == 1 and b.scale > 1 and a.value * b.scale <= b.value):
         return False
     start = m.start()
     word = _WORD_BEFORE.search(text, max(0, start - 24), start)
     if m.group("rkf") is None:
-        if (word is None or word.group(1).lower() != "by" or m.group("rd") is not None
-                or _OR.search(m.group())):
+        if word is None or word.group(1).lower() != "by" or m.group("rd") is not None:
+            return False
+        a_end = max(m.end(g) for g in _FIGURE_GROUPS["a_"] if m.group(g) is not None)
+        b_start = min(m.start(g) for g in ("b_h1", "b_h2", *_FIGURE_GROUPS["b_"])
+                      if m.group(g) is not None)
+        if _OR.search(text, a_end, b_start):  # (the joint, not a hedge: "more or less")
             return False
         word = _WORD_BEFORE.search(text, max(0, word.start() - 24), word.start())
     return word is not None and word.group(1).lower() in _CHANGE_VERBS
