@@ -40,7 +40,12 @@ def _factor_convert(x: npt.NDArray[np.float64], unit: str, target: str) -> npt.N
     finite = np.isfinite(x)
     if finite.any():
         with np.errstate(over="ignore", invalid="ignore"):  # past the largest float: inf
-            out[finite] = _significant(ureg.Quantity(x[finite], unit).to(target).magnitude)
+            converted = ureg.Quantity(x[finite], unit).to(target).magnitude
+        # A conversion with an offset (degrees Celsius to Fahrenheit) loses bits to the
+        # offset, not to the figure: figures near 0 keep few significant digits right,
+        # so such a conversion is rounded to a fixed ten decimals instead.
+        offset = float(ureg.Quantity(0.0, unit).to(target).magnitude) != 0.0
+        out[finite] = np.round(converted, 10) if offset else _significant(converted)
     return out
 
 
