@@ -1156,6 +1156,34 @@ def test_many_collected_errors_that_name_their_variable_cost_a_run_each() -> Non
     assert calls[0] < 3 * m
 
 
+def test_past_the_named_failures_a_learner_that_needs_others_keeps_its_variables() -> None:
+    # After eight failures naming their variable, each variable runs alone; a learner
+    # that needs two variables fails alone everywhere, and the good ones are taken
+    # back in among each other.
+    def kernel(segs: cr.Segments) -> cr.Reduction:
+        for v in segs.variables:
+            if str(v).startswith("bad"):
+                raise cr.NoUsableClaimsError(f"variable {v!r} is bad", variable=v)
+        if segs.m < 2:
+            raise cr.UnsupportedStrategyError("needs two variables to learn from")
+        lo, hi = segs.min(segs.lower), segs.max(segs.upper)
+        return cr.Reduction(lower=lo, value=(lo + hi) / 2, upper=hi, weight=segs.weight,
+                            source_reliability=np.ones(len(segs.sources)))
+
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="pairs", summary="x", kernel=kernel)]
+
+    pm = cr.make_plugin_manager()
+    cr.register(Plugin(), plugin_manager=pm)
+    names = [f"good{i}" for i in range(5)] + [f"bad{i}" for i in range(9)]
+    claims = [claim(s, variable=v, value=x) for v in names for s, x in (("a", 1.0), ("b", 2.0))]
+    es = cr.reconcile_all(claims, "pairs", on_error="collect", plugin_manager=pm)
+    assert list(es) == names[:5] and sorted(es.errors) == sorted(names[5:])
+    assert es.source_reliability == {"a": 1.0, "b": 1.0}
+
+
 def test_a_kernel_that_writes_its_arrays_again_leaves_earlier_estimates_as_they_were() -> None:
     # Estimates are built when first read, after later runs: the engine keeps copies
     # of a kernel's figures, confidences and diagnostic arrays, not its buffers.

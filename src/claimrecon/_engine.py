@@ -854,9 +854,10 @@ def _isolate(info: StrategyInfo, segs: Segments, options: Mapping[str, Any],
             lost.update(dict.fromkeys(live.tolist(), result))
             live = live[:0]
         if len(live) == 0:
-            return live, None, None, lost
+            break
         sub, result = attempt(live)
-    if alone and result.source_reliability is not None:
+    learns = isinstance(result, Reduction) and result.source_reliability is not None
+    if alone and (learns or len(live) == 0):  # (a learner may need some others to run)
         groups = [alone]
         while groups:
             group = groups.pop()
@@ -871,6 +872,9 @@ def _isolate(info: StrategyInfo, segs: Segments, options: Mapping[str, Any],
                 groups += [group[half:], group[:half]]  # the first half first
             else:
                 lost[group[0]] = r
+    if len(live) == 0:
+        return live, None, None, lost
+    assert isinstance(result, Reduction)
     return live, sub, result, lost
 
 
