@@ -125,6 +125,7 @@ _NOT_CONVERTED = {
     "pp": "percentage points (pint: a printer's point)",
     "PP": "percentage points (pint: petapoise)",
     "pct": "percent (pint: picocarats)",
+    "Pct": "percent (pint: petacarats)",
     "kt": "kilotonnes (pint: knots)",
     "rs": "rupees (pint: rontoseconds)",
     "Rs": "rupees (pint: ronnaseconds)",
