@@ -202,6 +202,8 @@ def test_convertible_units_are_converted_with_the_units_extra() -> None:
     (("ft", "m", "m"), (3.0, 0.9144, 0.9144)),  # 3 ft is 0.9144 m exactly
     (("degC", "degF", "degF"), (10.0, 50.0, 50.0)),  # an offset loses more bits
     (("degF", "degC", "degC"), (30.2, -1.0, -1.0)),  # ... and more near 0
+    (("K", "degC", "degC"), (872864.94, 872591.79, 872591.79)),  # (and far from it)
+    (("dBm", "W", "W"), (-80.0, 1e-11, 1e-11)),  # a log unit: no offset
     (("km", "m", "m"), (1234567.891234, 1234567891.234, 1234567891.234)),  # 13 digits kept
 ])
 def test_claims_equal_once_converted_agree_to_the_last_bit(

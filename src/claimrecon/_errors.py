@@ -113,8 +113,9 @@ class UnitMismatchError(ClaimreconError, TypeError):
     A claim without a unit goes with any. With the ``units`` extra (pint) installed,
     units that pint converts into one another are converted, to the unit most of the
     variable's claims state (ties: the first by name), and the converted figures are
-    rounded to 13 significant digits, or to ten decimals where the conversion has an
-    offset (degrees), so that 3 ft and 0.9144 m agree; the estimate's
+    rounded to 13 significant digits (figures below 100 to ten decimals where the
+    conversion has an offset, as degrees do), so that 3 ft and 0.9144 m agree; the
+    estimate's
     account shows each claim as stated. A few unit texts that reports use in another
     sense than pint reads them in are never converted, as written (``K`` is kelvin and
     ``Mt`` megatonnes, as pint reads them): ``mt`` and ``MT`` (metric tonnes; pint:

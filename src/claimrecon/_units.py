@@ -39,13 +39,18 @@ def _factor_convert(x: npt.NDArray[np.float64], unit: str, target: str) -> npt.N
     out = x.copy()
     finite = np.isfinite(x)
     if finite.any():
-        with np.errstate(over="ignore", invalid="ignore"):  # past the largest float: inf
-            converted = ureg.Quantity(x[finite], unit).to(target).magnitude
-        # A conversion with an offset (degrees Celsius to Fahrenheit) loses bits to the
-        # offset, not to the figure: figures near 0 keep few significant digits right,
-        # so such a conversion is rounded to a fixed ten decimals instead.
-        offset = float(ureg.Quantity(0.0, unit).to(target).magnitude) != 0.0
-        out[finite] = np.round(converted, 10) if offset else _significant(converted)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # (inf past
+            converted = ureg.Quantity(x[finite], unit).to(target).magnitude  # the largest)
+            at = ureg.Quantity(np.array([0.0, 1.0, 2.0]), unit).to(target).magnitude
+        rounded = _significant(converted)
+        # A conversion with an offset (degrees Celsius to Fahrenheit: linear, and 0 is
+        # not 0) loses bits to the offset, not to the figure, so that figures near 0
+        # keep fewer significant digits right: below 100 they go to ten decimals (a log
+        # unit such as dBm, where 0 is not 0 either, is no offset: not linear).
+        if at[0] != 0.0 and math.isclose(at[2] - at[1], at[1] - at[0], rel_tol=1e-9):
+            small = np.abs(converted) < 100.0
+            rounded[small] = np.round(converted[small], 10)
+        out[finite] = rounded
     return out
 
 
