@@ -1158,6 +1158,28 @@ def test_many_collected_errors_that_name_their_variable_cost_a_run_each() -> Non
     assert calls[0] < 3 * m
 
 
+@pytest.mark.parametrize("named", [False, True])
+def test_when_every_variable_fails_collect_mode_runs_each_about_twice(named: bool) -> None:
+    calls = [0]
+
+    def kernel(segs: cr.Segments) -> cr.Reduction:
+        calls[0] += 1
+        raise cr.NoUsableClaimsError("no", variable=segs.variables[0] if named else None)
+
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="fails", summary="x", kernel=kernel)]
+
+    pm = cr.make_plugin_manager()
+    cr.register(Plugin(), plugin_manager=pm)
+    m = 500
+    claims = [claim("a", variable=f"v{k}", value=1.0) for k in range(m)]
+    es = cr.reconcile_all(claims, "fails", on_error="collect", plugin_manager=pm)
+    assert len(es) == 0 and len(es.errors) == m
+    assert calls[0] < 2.2 * m  # alone once each, and joint runs of halving groups
+
+
 def test_past_the_named_failures_a_learner_that_needs_others_keeps_its_variables() -> None:
     # After eight failures naming their variable, each variable runs alone; a learner
     # that needs two variables fails alone everywhere, and the good ones are taken

@@ -768,7 +768,7 @@ def test_years_dates_ordinals_and_identifiers_are_not_taken_for_figures(text: st
         ("rose from 2 to 3 million", ["from 2 to 3 million"]),  # never "2" alone
         ("rose from 900,000 to 1.2 million", ["900,000", "1.2 million"]),  # (not shared)
         ("grew by 800 to 2 million", ["800", "2 million"]),
-        ("rose by 300 to 1,000 euros", ["300", "1,000 euros"]),
+        ("prices rose by 10 to 15 euros", ["10 to 15 euros"]),  # (no figure without its unit)
         ("rose by 3,000 to more or less 12,000", ["3,000", "more or less 12,000"]),
         ("up 30% on 2023", ["30%"]),
         ("some 3,000 people, a dozen, about a dozen", ["some 3,000", "a dozen", "about a dozen"]),

@@ -561,6 +561,24 @@ def test_hook_implementations_are_called_as_pluggy_calls_them(pm: pluggy.PluginM
         cr.reconcile(claims(), "weighted", plugin_manager=pm)
 
 
+def test_a_plugin_providing_one_strategy_name_twice_is_a_failing_plugin(
+        pm: pluggy.PluginManager) -> None:
+    class Twice:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="dup", summary="x", kernel=_inf_value)]
+
+        @cr.hookimpl(specname="claimrecon_strategies")
+        def again(self) -> list[cr.Strategy]:
+            return [cr.Strategy(name="dup", summary="y", kernel=_inf_value)]
+
+    cr.register(Twice(), name="twice", plugin_manager=pm)
+    assert broken_plugins(pm)["twice"].args[0].endswith("provides the strategy 'dup' twice")
+    with pytest.raises(cr.PluginError, match="plugin 'twice'"):
+        cr.get_strategy("dup", plugin_manager=pm)
+    assert cr.get_strategy("weighted", plugin_manager=pm).name == "weighted"
+
+
 def test_a_hook_wrapper_is_a_failing_plugin(pm: pluggy.PluginManager) -> None:
     # (claimrecon calls each plugin on its own, so that an answer or an error is that
     # plugin's: a wrapper would not see what a call of the whole hook would give it)

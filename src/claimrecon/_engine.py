@@ -861,6 +861,8 @@ def _isolate(info: StrategyInfo, segs: Segments, options: Mapping[str, Any],
         groups = [alone]
         while groups:
             group = groups.pop()
+            if len(group) == 1 and len(live) == 0:
+                continue  # (it failed alone, and stays lost)
             trial = np.union1d(live, group)
             some, r = attempt(trial)
             if isinstance(r, Reduction):

@@ -1138,15 +1138,16 @@ def _after_change(text: str, m: re.Match[str]) -> bool:
     """Whether the range ``m`` tells a change and where it ended, two figures: "from X
     to Y" right after a verb of change ("rose from 3,000 to 12,000"), or "X to Y" after
     one and "by" ("rose by 3,000 to 12,000"). "by X-Y" and "by X or Y" are the size of
-    the change, a range; so is any where the second figure's scale or percent sign goes
-    for both ("rose by 2 to 3 million", "by 2 to 3%": taken alone, the first figure
-    would be 2), as :func:`_read_range` reads them ("from 900,000 to 1.2 million" is
-    two figures)."""
+    the change, a range; so is any where the second figure's scale, percent sign or
+    currency word goes for both ("rose by 2 to 3 million", "by 2 to 3%", "by 10 to 15
+    euros": taken alone, the first figure would be 2, or have no unit), a scale as
+    :func:`_read_range` reads it ("from 900,000 to 1.2 million" is two figures)."""
     try:
         a, b = _figure_of(m, "a_"), _figure_of(m, "b_")
     except _UnreadableError:
         return False  # (refused as a range, and read figure by figure, anyway)
-    if (m.group("b_pct") is not None and m.group("a_pct") is None) or (
+    if any(m.group("b_" + k) is not None and m.group("a_" + k) is None
+           for k in ("pct", "curw")) or (
             a.scale == 1 and b.scale > 1 and a.value * b.scale <= b.value):
         return False
     start = m.start()

@@ -233,7 +233,13 @@ def _registry(pm: pluggy.PluginManager) -> _Registry:
                 f"must return a list of claimrecon.Strategy (got {describe(malformed[0])})",
                 None)
             continue
-        for s in (s for r in results for s in r):
+        mine = [s for r in results for s in r]
+        twice = next((s.name for i, s in enumerate(mine)
+                      if any(t.name == s.name for t in mine[:i])), None)
+        if twice is not None:  # (blocking one plugin of two cannot settle this)
+            broken[impl.plugin_name] = (f"provides the strategy {twice!r} twice", None)
+            continue
+        for s in mine:
             by_name.setdefault(s.name, []).append(StrategyInfo(s.name, impl.plugin_name, s))
     reg = _Registry(key, by_name, broken)
     _registries[pm] = reg
