@@ -6,6 +6,7 @@ import itertools
 import math
 
 import numpy as np
+import pluggy
 import pytest
 
 import claimrecon as cr
@@ -15,6 +16,18 @@ def claim(src: str = "a", variable: str = "v", unit: str | None = None, rel: flo
           **q: float) -> cr.Claim:
     return cr.Claim(variable=variable, source=cr.Source(id=src, reliability=rel),
                     quantity=cr.Quantity(unit=unit, **(q or {"value": 1.0})))
+
+
+def _serving(*strategies: cr.Strategy) -> pluggy.PluginManager:
+    """A plugin manager where one plugin provides ``strategies``."""
+    class Plugin:
+        @cr.hookimpl
+        def claimrecon_strategies(self) -> list[cr.Strategy]:
+            return list(strategies)
+
+    pm = cr.make_plugin_manager()
+    cr.register(Plugin(), name="test-strategies", plugin_manager=pm)
+    return pm
 
 
 def test_no_claims_is_an_empty_input_error() -> None:
@@ -250,13 +263,7 @@ def test_a_function_strategy_gets_the_claims_in_the_unit_computed_in() -> None:
         low = min(c.quantity.value or 0.0 for c in claims)
         return cr.Outcome(lower=low, value=low, upper=low)
 
-    class Lowest:
-        @cr.hookimpl
-        def claimrecon_strategies(self) -> list[cr.Strategy]:
-            return [cr.Strategy(name="lowest", summary="the lowest value", function=lowest)]
-
-    pm = cr.make_plugin_manager()
-    cr.register(Lowest(), name="lowest", plugin_manager=pm)
+    pm = _serving(cr.Strategy(name="lowest", summary="the lowest value", function=lowest))
     claims = [claim("a", unit="km", value=1.0), claim("b", unit="km", value=2.0),
               claim("c", unit="m", value=1500.0)]
     e = cr.reconcile(claims, "lowest", plugin_manager=pm)
@@ -277,14 +284,8 @@ def test_quantiles_are_converted_with_the_other_figures() -> None:
         return cr.Reduction(lower=segs.min(segs.lower), value=segs.min(segs.value),
                             upper=segs.max(segs.upper), weight=segs.weight)
 
-    class Quantiles:
-        @cr.hookimpl
-        def claimrecon_strategies(self) -> list[cr.Strategy]:
-            return [cr.Strategy(name="seen", summary="records quantiles",
-                                kernel=first_quantiles)]
-
-    pm = cr.make_plugin_manager()
-    cr.register(Quantiles(), name="quantiles", plugin_manager=pm)
+    pm = _serving(cr.Strategy(name="seen", summary="records quantiles",
+                              kernel=first_quantiles))
     expert = [(0.05, 1.0), (0.5, 2.0), (0.95, 3.0)]
     claims = [cr.Claim(variable="d", source=cr.Source(id=s), quantity=cr.Quantity(
         lower=lo, value=v, upper=up, unit=unit, quantiles=[(p, x * f) for p, x in expert]))
@@ -935,14 +936,8 @@ def test_a_kernel_that_writes_its_reason_codes_again_keeps_earlier_reasons() -> 
                             weight=np.where(segs.source == 0, 0.0, segs.weight),
                             reasons=("reason A", "reason B"))
 
-    class Plugin:
-        @cr.hookimpl
-        def claimrecon_strategies(self) -> list[cr.Strategy]:
-            return [cr.Strategy(name=name, summary="reuses a buffer", kernel=kernel)
-                    for name in ("k", "k2")]
-
-    pm = cr.make_plugin_manager()
-    cr.register(Plugin(), plugin_manager=pm)
+    pm = _serving(*(cr.Strategy(name=name, summary="reuses a buffer", kernel=kernel)
+                    for name in ("k", "k2")))
     t = cr.ClaimTable(variable=np.array([0, 0, 1, 1]), variables=["a", "b"],
                       source=np.array([0, 1, 0, 1]), sources=[cr.Source(id=s) for s in "xy"],
                       lower=np.array([1.0, 2, 3, 4]), value=np.array([1.0, 2, 3, 4]),
@@ -1100,16 +1095,10 @@ def test_collected_errors_leave_the_other_variables_as_a_run_without_them(
     # The variables that do not fail are estimated in one run, as if the failing ones
     # were not there: a strategy that learns across variables keeps what it learned,
     # and a variable it estimates only among others (no truth of its own) is kept.
-    class Plugin:
-        @cr.hookimpl
-        def claimrecon_strategies(self) -> list[cr.Strategy]:
-            return [cr.Strategy(name="learner-named", summary="x", kernel=_learner),
-                    cr.Strategy(name="learner", summary="x", kernel=_learner,
-                                options={"named": False}),
-                    cr.Strategy(name="independent", summary="x", kernel=_independent)]
-
-    pm = cr.make_plugin_manager()
-    cr.register(Plugin(), plugin_manager=pm)
+    pm = _serving(cr.Strategy(name="learner-named", summary="x", kernel=_learner),
+                  cr.Strategy(name="learner", summary="x", kernel=_learner,
+                              options={"named": False}),
+                  cr.Strategy(name="independent", summary="x", kernel=_independent))
     figures = {"s1": (10.0, 12.0), "bad1": (-1.0, 3.0), "s2": (20.0, 23.0),
                "target": (30.0, 34.0), "bad2": (5.0, -2.0), "s3": (40.0, 41.0)}
     claims = [cr.Claim(variable=v, source=cr.Source(id=s), quantity=cr.Quantity(value=x))
@@ -1144,13 +1133,7 @@ def test_many_collected_errors_that_name_their_variable_cost_a_run_each() -> Non
         x = claims[0].quantity.value
         return cr.Outcome(lower=x, value=x, upper=x)
 
-    class Plugin:
-        @cr.hookimpl
-        def claimrecon_strategies(self) -> list[cr.Strategy]:
-            return [cr.Strategy(name="odd-fails", summary="x", function=odd_fails)]
-
-    pm = cr.make_plugin_manager()
-    cr.register(Plugin(), plugin_manager=pm)
+    pm = _serving(cr.Strategy(name="odd-fails", summary="x", function=odd_fails))
     m = 400
     claims = [claim("a", variable=f"v{k}", value=float(k)) for k in range(m)]
     es = cr.reconcile_all(claims, "odd-fails", on_error="collect", plugin_manager=pm)
@@ -1166,13 +1149,7 @@ def test_when_every_variable_fails_collect_mode_runs_each_about_twice(named: boo
         calls[0] += 1
         raise cr.NoUsableClaimsError("no", variable=segs.variables[0] if named else None)
 
-    class Plugin:
-        @cr.hookimpl
-        def claimrecon_strategies(self) -> list[cr.Strategy]:
-            return [cr.Strategy(name="fails", summary="x", kernel=kernel)]
-
-    pm = cr.make_plugin_manager()
-    cr.register(Plugin(), plugin_manager=pm)
+    pm = _serving(cr.Strategy(name="fails", summary="x", kernel=kernel))
     m = 500
     claims = [claim("a", variable=f"v{k}", value=1.0) for k in range(m)]
     es = cr.reconcile_all(claims, "fails", on_error="collect", plugin_manager=pm)
@@ -1194,13 +1171,7 @@ def test_past_the_named_failures_a_learner_that_needs_others_keeps_its_variables
         return cr.Reduction(lower=lo, value=(lo + hi) / 2, upper=hi, weight=segs.weight,
                             source_reliability=np.ones(len(segs.sources)))
 
-    class Plugin:
-        @cr.hookimpl
-        def claimrecon_strategies(self) -> list[cr.Strategy]:
-            return [cr.Strategy(name="pairs", summary="x", kernel=kernel)]
-
-    pm = cr.make_plugin_manager()
-    cr.register(Plugin(), plugin_manager=pm)
+    pm = _serving(cr.Strategy(name="pairs", summary="x", kernel=kernel))
     names = [f"good{i}" for i in range(5)] + [f"bad{i}" for i in range(9)]
     claims = [claim(s, variable=v, value=x) for v in names for s, x in (("a", 1.0), ("b", 2.0))]
     es = cr.reconcile_all(claims, "pairs", on_error="collect", plugin_manager=pm)
@@ -1226,13 +1197,7 @@ def test_a_kernel_that_writes_its_arrays_again_leaves_earlier_estimates_as_they_
                             confidence=arrays["confidence"],
                             diagnostics={"spread": arrays["spread"]})
 
-    class Plugin:
-        @cr.hookimpl
-        def claimrecon_strategies(self) -> list[cr.Strategy]:
-            return [cr.Strategy(name="buffered", summary="reuses its buffers", kernel=kernel)]
-
-    pm = cr.make_plugin_manager()
-    cr.register(Plugin(), plugin_manager=pm)
+    pm = _serving(cr.Strategy(name="buffered", summary="reuses its buffers", kernel=kernel))
 
     def claims(x: float) -> list[cr.Claim]:
         return [cr.Claim(variable=v, source=cr.Source(id=s), quantity=cr.Quantity(value=x + i))
