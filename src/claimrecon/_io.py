@@ -625,7 +625,9 @@ def _near_misses(header: Sequence[str], path: str | None, location: str | None) 
 
 
 def _check_header(header: Sequence[str], path: str, columns: Mapping[str, str] | None,
-                  required: Sequence[str]) -> None:
+                  required: Sequence[str]) -> dict[str, str]:
+    """Refuse a header that lacks a required column (or any figure), and return
+    :func:`_inverse` of ``columns`` checked against it."""
     inverse = _inverse(columns, path, header)
     _near_misses([inverse.get(h, h) for h in header], path, "line 1")
     present = {inverse.get(h, h) for h in header}
@@ -638,6 +640,7 @@ def _check_header(header: Sequence[str], path: str, columns: Mapping[str, str] |
     if not {"value", "lower", "upper"} & present:
         raise ClaimFileError("no 'value', 'lower' or 'upper' column", path=path,
                              location="line 1", column="value")
+    return inverse
 
 
 def _csv_chunks(
@@ -654,8 +657,7 @@ def _csv_chunks(
         if header is None:
             raise ClaimFileError("the file is empty (expected a header line)", path=path,
                                  location="line 1")
-        _check_header(header, path, columns, required)
-        inverse = _inverse(columns, path)
+        inverse = _check_header(header, path, columns, required)
         names = [inverse.get(h, h) for h in header]
         wanted = [(name, i) for i, name in enumerate(names) if name in _SCHEMA]
         width = len(header)
