@@ -1226,3 +1226,150 @@ def test_a_library_object_that_is_no_data_frame_is_refused_by_its_type() -> None
                            r"ClaimTable or a data frame \(a pandas or polars DataFrame, or "
                            rf"an Arrow Table or RecordBatch\) \(got .* of type {kind}\)"):
             cr.reconcile_all(other, "range")
+
+
+def _table_with_repeats(seed: int, n: int = 400) -> cr.ClaimTable:
+    """Claims of 30 variables by 6 sources, of few figures and dates: many repeats."""
+    rng = np.random.default_rng(seed)
+    value = rng.integers(0, 4, n).astype(float)
+    return cr.ClaimTable(
+        variable=rng.integers(0, 30, n), variables=[f"v{i}" for i in range(30)],
+        source=rng.integers(0, 6, n), sources=[cr.Source(id=f"s{i}") for i in range(6)],
+        lower=value - rng.integers(0, 2, n), value=value, upper=value + 1,
+        as_of=rng.integers(0, 3, n) * 86_400_000_000,
+    )
+
+
+@pytest.fixture
+def settle_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of repeats each run of the engine's second half was given."""
+    from claimrecon import _engine
+
+    calls: list[int] = []
+    real = _engine._settle
+
+    def settle(plan: object, rep: np.ndarray, of: np.ndarray) -> object:
+        calls.append(len(rep))
+        return real(plan, rep, of)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_engine, "_settle", settle)
+    return calls
+
+
+def _runs(monkeypatch: pytest.MonkeyPatch, calls: list[int], beside: bool,
+          run: object) -> tuple[object, list[int]]:
+    """What ``run()`` gives (or raises), and the repeats each settle got, with the
+    repeat search beside the strategies from the first row, or never."""
+    from claimrecon import _engine
+
+    monkeypatch.setattr(_engine, "_BESIDE_ROWS", 1 if beside else 1 << 62)
+    calls.clear()
+    try:
+        out: object = run()  # type: ignore[operator]
+    except cr.ClaimreconError as exc:
+        out = exc
+    return out, list(calls)
+
+
+def _same_run(got: object, want: object) -> None:
+    if isinstance(want, Exception):
+        assert type(got) is type(want) and str(got) == str(want)
+        return
+    pd = pytest.importorskip("pandas")
+    assert isinstance(got, cr.Estimates) and isinstance(want, cr.Estimates)
+    pd.testing.assert_frame_equal(got.to_pandas(), want.to_pandas())
+    pd.testing.assert_frame_equal(got.claims_to_pandas(), want.claims_to_pandas())
+    assert {v: str(e) for v, e in got.errors.items()} == {
+        v: str(e) for v, e in want.errors.items()}
+    assert [e.diagnostics for e in got.values()] == [e.diagnostics for e in want.values()]
+
+
+@pytest.mark.parametrize("strategy", ["range", "weighted", "recency"])
+@pytest.mark.parametrize("seed", range(3))
+def test_a_strategy_run_beside_the_repeat_search_is_run_again_when_repeats_turn_up(
+    monkeypatch: pytest.MonkeyPatch, settle_calls: list[int], strategy: str, seed: int,
+) -> None:
+    """range, weighted and recency run on large tables while a second thread looks for
+    repeats, as if there were none; where there are, they run again without them. The
+    estimates and the account of every claim are those of a run after the search."""
+    table = _table_with_repeats(seed)
+    want, serial = _runs(monkeypatch, settle_calls, False,
+                         lambda: cr.reconcile_all(table, strategy))
+    got, beside = _runs(monkeypatch, settle_calls, True,
+                        lambda: cr.reconcile_all(table, strategy))
+    (n_rep,) = serial
+    assert n_rep > 10  # the table holds repeats
+    assert beside == [0, n_rep]  # a run as if none, then one without them
+    _same_run(got, want)
+
+
+@pytest.mark.parametrize("strategy", ["range", "weighted", "recency"])
+def test_a_strategy_run_beside_the_repeat_search_stands_when_none_turn_up(
+    monkeypatch: pytest.MonkeyPatch, settle_calls: list[int], strategy: str,
+) -> None:
+    rng = np.random.default_rng(3)
+    n = 300
+    value = rng.normal(100.0, 10.0, n)  # no two claims state one figure: no repeat
+    table = cr.ClaimTable(
+        variable=rng.integers(0, 20, n), variables=list(range(20)),
+        source=rng.integers(0, 4, n), sources=[cr.Source(id=f"s{i}") for i in range(4)],
+        lower=value - 1, value=value, upper=value + 1,
+    )
+    want, serial = _runs(monkeypatch, settle_calls, False,
+                         lambda: cr.reconcile_all(table, strategy))
+    got, beside = _runs(monkeypatch, settle_calls, True,
+                        lambda: cr.reconcile_all(table, strategy))
+    assert serial == beside == [0]  # one run each
+    _same_run(got, want)
+
+
+def test_strategies_of_more_than_a_few_passes_wait_for_the_repeat_search(
+    monkeypatch: pytest.MonkeyPatch, settle_calls: list[int],
+) -> None:
+    """median (and plugins' strategies, whose cost and effects are unknown) run once,
+    after the search: run again, one would cost far more than the overlap saves."""
+    table = _table_with_repeats(0)
+    mapping = {v: "median" if i % 2 else "weighted" for i, v in enumerate(table.variables)}
+    for strategy in ("median", mapping):
+        want, serial = _runs(monkeypatch, settle_calls, False,
+                             lambda s=strategy: cr.reconcile_all(table, s))
+        got, beside = _runs(monkeypatch, settle_calls, True,
+                            lambda s=strategy: cr.reconcile_all(table, s))
+        assert beside == serial and serial[0] > 10
+        _same_run(got, want)
+
+
+@pytest.mark.parametrize("on_error", ["raise", "collect"])
+@pytest.mark.parametrize("repeated", [True, False])
+def test_a_failure_beside_the_repeat_search_is_the_failure_after_it(
+    monkeypatch: pytest.MonkeyPatch, settle_calls: list[int], on_error: str, repeated: bool,
+) -> None:
+    """A weight hook sets aside the first claim of v0, whose other claim repeats it
+    (``repeated``) or not: as a repeat, the other one no longer counts and v0 has no
+    usable claim; the run beside the search, which knows no repeat, finds one. Either
+    way the error is the one of a run after the search."""
+    claims = [claim("a", variable="v0", value=1), claim("a", variable="v0",
+                                                      value=1 if repeated else 2),
+              claim("b", variable="v1", value=3)]
+
+    class DropFirst:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> object:
+            return np.array([0.0, 1.0, 1.0] if repeated else [0.0, 0.0, 1.0])
+
+    pm = cr.make_plugin_manager()
+    cr.register(DropFirst(), name="drop-first", plugin_manager=pm)
+
+    def run() -> cr.Estimates:
+        return cr.reconcile_all(claims, "weighted", on_error=on_error,  # type: ignore[arg-type]
+                                plugin_manager=pm)
+
+    want, serial = _runs(monkeypatch, settle_calls, False, run)
+    got, beside = _runs(monkeypatch, settle_calls, True, run)
+    assert serial == [1 if repeated else 0]
+    assert beside == ([0, 1] if repeated else [0])
+    if on_error == "raise":
+        assert isinstance(want, cr.NoUsableClaimsError)
+    else:
+        assert isinstance(want, cr.Estimates) and list(want.errors) == ["v0"]
+    _same_run(got, want)

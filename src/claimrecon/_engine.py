@@ -7,12 +7,14 @@ weighting, independence, units and the strategy's kernel all work on columns.
 
 from __future__ import annotations
 
+import concurrent.futures
 import enum
 import math
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pluggy
@@ -30,7 +32,18 @@ from ._errors import (
 from ._model import Claim, Contribution, Estimate, Exclusion, Variable
 from ._order import group_codes
 from ._plugins import StrategyInfo, claim_weights, get_plugin_manager, strategy_info
-from ._strategy import Outcome, Reduction, Segments, _read_only, conflict_at, extreme_at
+from ._strategies.range import RANGE
+from ._strategies.recency import RECENCY
+from ._strategies.weighted import WEIGHTED
+from ._strategy import (
+    Outcome,
+    Reduction,
+    Segments,
+    Strategy,
+    _read_only,
+    conflict_at,
+    extreme_at,
+)
 from ._table import ClaimTable, _every, object_array
 from ._units import convert_units, have_pint
 
@@ -507,18 +520,80 @@ def run(
     count and conflict flag by variable code, if the table's conversion found them.
 
     The steps, all on columns: group the rows by variable; weigh each claim (source
-    reliability x row weight x weight hooks); set aside repeats of one origin and
-    claims weighted 0; check units and note conflicts per variable; run each
-    strategy's kernel over its variables' usable claims; check what it returned.
+    reliability x row weight x weight hooks); check units and note conflicts per
+    variable (:func:`_plan`); set aside repeats of one origin and claims weighted 0;
+    run each strategy's kernel over its variables' usable claims; check what it
+    returned (:func:`_settle`).
+
+    On a large table whose strategies each take a pass or a few over the rows, the
+    search for repeats (a sort of every row's pair of codes) runs on a second thread
+    while the strategies run as if no claim repeated another; only if some does are
+    they run again, without the repeats. Their results are the same either way.
     """
-    pm = plugin_manager or get_plugin_manager()
-    options = options or {}
+    plan = _plan(table, strategy, plugin_manager or get_plugin_manager(), options or {},
+                 on_error, truths, summary)
+    if not independent:
+        return _settle(plan, _NO_INTS, _NO_INTS)
+    if len(table) < _BESIDE_ROWS or not all(
+            any(info.strategy is s for s in _SINGLE_PASS) for info in plan.infos.values()):
+        return _settle(plan, *_repeats(table))
+    with concurrent.futures.ThreadPoolExecutor(1, "claimrecon-repeats") as pool:
+        search = pool.submit(_repeats, table)
+        try:
+            guess: Estimates | Exception = _settle(plan, _NO_INTS, _NO_INTS)
+        except Exception as exc:  # (what the run gives: raised below if it stands)
+            guess = exc
+        rep, of = search.result()
+    if len(rep):
+        return _settle(plan, rep, of)
+    if isinstance(guess, Exception):
+        raise guess
+    return guess
+
+
+#: From this many rows, the repeat search runs beside the strategies (:func:`run`).
+_BESIDE_ROWS = 1 << 18
+
+
+#: The strategies that run beside the repeat search: built in (they have no effect
+#: but their result) and each a few passes over the rows, about what the search costs,
+#: so running one again when repeats turn up costs at most about what the overlap saved.
+_SINGLE_PASS: tuple[Strategy, ...] = (RANGE, RECENCY, WEIGHTED)
+
+
+@attrs.frozen(eq=False)
+class _Plan:
+    """What a run decides before it sets any claim aside (none of it depends on which
+    claims repeat others): strategies, segments, weights, units and conflicts."""
+
+    stated: ClaimTable  # the table as given: the account shows its claims
+    table: ClaimTable  # the same, with convertible units converted
+    infos: dict[str, StrategyInfo]
+    options: dict[str, dict[str, Any]]  # by strategy name
+    strategy_of_var: list[str] | None  # by variable code; None: one strategy for all
+    present: IntArray  # the variable code of each segment
+    seg_code: IntArray  # each row's segment
+    seg_total: IntArray  # rows per segment
+    weight: FloatArray
+    zeroed: list[tuple[str, npt.NDArray[np.bool_]]]  # rows a plugin weighs 0, by plugin
+    unit: IntArray  # each segment's unit code (-1: none)
+    unit_failures: list[tuple[int, Exception]]  # by segment
+    conflict: npt.NDArray[np.bool_]
+    truths: FloatArray | None
+    variables: Sequence[Any] | IntArray  # each segment's variable
+    collect: bool
+
+
+def _plan(
+    table: ClaimTable, strategy: str | Mapping[Variable, str], pm: pluggy.PluginManager,
+    options: Mapping[str, Any], on_error: str, truths: Mapping[Any, float] | None,
+    summary: Mapping[str, Any] | None,
+) -> _Plan:
+    """The steps of :func:`run` before claims are set aside."""
     n = len(table)
     if n == 0:
         raise EmptyInputError("no claims to reconcile (got an empty input)")
-    collect = on_error == "collect"
-    errors: dict[Variable, Exception] = {}
-    part = _Part(table)
+    stated = table
 
     # Which strategy for which variable; look names up (and check options) first.
     nvar = table.n_variables
@@ -555,7 +630,6 @@ def run(
             remap[present] = np.arange(len(present))
             seg_code, seg_total = remap[var], counts_all[present]
     m = len(present)
-    part.seg_code, part.seg_var, part.seg_total = seg_code, present, seg_total
 
     # Weights: source reliability x row weight x plugin answers.
     reliability = table.reliability()
@@ -578,21 +652,8 @@ def run(
     weight = _fit_weights(weight, table, reliability, answers, hook_zero, seg_code,
                           seg_total, m)
 
-    # Independence, then zero weights from plugins.
-    if independent:
-        rep, of = _repeats(table)
-        if len(rep):
-            part.status[rep] = _REPEAT
-            part.detail[rep] = of
-    for name, zero in zeroed:
-        hit = zero & (part.status == _ACTIVE)
-        part.plugins.append(name)
-        part.status[hit] = _PLUGIN_ZERO
-        part.detail[hit] = len(part.plugins) - 1
-
     # Per variable, before exclusion: units (converted where pint can).
-    failed = np.zeros(m, bool)
-    order_of_failure: list[tuple[int, Exception]] = []
+    unit_failures: list[tuple[int, Exception]] = []
     if table.units:
         u = table.unit
         umax = extreme_at(np.maximum, u, seg_code, m)
@@ -603,35 +664,27 @@ def run(
     why: dict[int, str] = {}
     if mixed:  # convertible units (pint, the "units" extra) are converted, not refused
         # (the converted figures are computed with; the account shows the claims as
-        # stated, part.table)
+        # stated, _Plan.stated)
         table, why = convert_units(table, seg_code, mixed)
         umax = extreme_at(np.maximum, table.unit, seg_code, m)
-    part.unit = umax
     hint = "" if not why or have_pint() else (
         " (install claimrecon[units] to convert units that are convertible)")
     for k, reason in why.items():
         rows_k = np.flatnonzero(seg_code == k)
         seg_units = sorted({table.units[x] for x in table.unit[rows_k].tolist() if x >= 0})
         v = table.variables[int(present[k])]
-        order_of_failure.append((k, UnitMismatchError(
+        unit_failures.append((k, UnitMismatchError(
             f"claims of variable {v!r} state units that cannot be reconciled: "
             + ", ".join(repr(x) for x in seg_units) + (reason or hint),
             variable=v, units=seg_units)))
-        failed[k] = True
-    act_rows: IntArray | None = None  # None: every row counts
-    n_active = seg_total
-    if np.count_nonzero(part.status):
-        act_rows = np.flatnonzero(part.status == _ACTIVE)
-        n_active = np.bincount(seg_code[act_rows], minlength=m)
-        for k in np.flatnonzero((n_active == 0) & ~failed).tolist():
-            order_of_failure.append((k, _no_usable(part, k)))
-            failed[k] = True
-    if order_of_failure and not collect:
-        raise min(order_of_failure, key=lambda e: e[0])[1]
-    for k, exc in order_of_failure:
-        errors[table.variables[int(present[k])]] = exc
 
-    # Run each strategy's kernel over its usable segments.
+    # Per variable, before exclusion: whether the claims conflict, from the table's
+    # columns in table order (grouped rows would first gather both columns).
+    if summary and "conflict" in summary and not mixed:  # (converted units: found again)
+        conflict = summary["conflict"][present]
+    else:
+        conflict = conflict_at(table.lower, table.upper, seg_code, m)
+
     truth_arr = None
     if truths:
         truth_arr = np.array([float(truths.get(table.variables[int(v)], math.nan))
@@ -643,7 +696,54 @@ def run(
     else:
         seg_variables = (table.variables if nvar == m
                          else object_array(table.variables)[present].tolist())
-    act_weight = _take(weight, act_rows)
+    return _Plan(
+        stated=stated, table=table, infos=infos, options=merged, strategy_of_var=strat_of_var,
+        present=present, seg_code=seg_code, seg_total=seg_total, weight=weight,
+        zeroed=zeroed, unit=umax, unit_failures=unit_failures,
+        conflict=conflict, truths=truth_arr, variables=seg_variables,
+        collect=on_error == "collect",
+    )
+
+
+def _settle(plan: _Plan, rep: IntArray, of: IntArray) -> Estimates:
+    """The steps of :func:`run` from setting claims aside (``rep``, the repeats, each
+    of the row ``of`` gives) to the estimates."""
+    table, collect = plan.table, plan.collect
+    part = _Part(plan.stated)
+    part.seg_code, part.seg_var, part.seg_total = plan.seg_code, plan.present, plan.seg_total
+    part.unit, part.conflict = plan.unit, plan.conflict
+    seg_code, m = plan.seg_code, len(plan.present)
+    errors: dict[Variable, Exception] = {}
+
+    # Independence, then zero weights from plugins.
+    if len(rep):
+        part.status[rep] = _REPEAT
+        part.detail[rep] = of
+    for name, zero in plan.zeroed:
+        hit = zero & (part.status == _ACTIVE)
+        part.plugins.append(name)
+        part.status[hit] = _PLUGIN_ZERO
+        part.detail[hit] = len(part.plugins) - 1
+
+    failed = np.zeros(m, bool)
+    order_of_failure = list(plan.unit_failures)
+    for k, _ in order_of_failure:
+        failed[k] = True
+    act_rows: IntArray | None = None  # None: every row counts
+    n_active = plan.seg_total
+    if np.count_nonzero(part.status):
+        act_rows = np.flatnonzero(part.status == _ACTIVE)
+        n_active = np.bincount(seg_code[act_rows], minlength=m)
+        for k in np.flatnonzero((n_active == 0) & ~failed).tolist():
+            order_of_failure.append((k, _no_usable(part, k)))
+            failed[k] = True
+    if order_of_failure and not collect:
+        raise min(order_of_failure, key=lambda e: e[0])[1]
+    for k, exc in order_of_failure:
+        errors[table.variables[int(plan.present[k])]] = exc
+
+    # Run each strategy's kernel over its usable segments.
+    act_weight = _take(plan.weight, act_rows)
     views: dict[bool, Segments] = {}
 
     def view(grouped: bool) -> Segments:
@@ -664,20 +764,14 @@ def run(
                     starts = np.zeros(m + 1, np.int64)
                     np.cumsum(n_active, out=starts[1:])
             views[grouped] = Segments(table=table, rows=rows, segment=seg, m=m, starts=starts,
-                                      weight=w, variables=seg_variables, truths=truth_arr,
+                                      weight=w, variables=plan.variables, truths=plan.truths,
                                       counts=n_active)
         return views[grouped]
 
-    # Per variable, before exclusion: whether the claims conflict, from the table's
-    # columns in table order (grouped rows would first gather both columns). When
-    # every claim counts and one strategy serves all, its view keeps the flag for its
-    # kernel (Segments.conflict).
-    if summary and "conflict" in summary and not mixed:  # (converted units: found again)
-        part.conflict = summary["conflict"][present]
-    else:
-        part.conflict = conflict_at(table.lower, table.upper, seg_code, m)
-    if act_rows is None and strat_of_var is None:
-        (only,) = infos.values()
+    # When every claim counts and one strategy serves all, its view keeps the
+    # conflict flags for its kernel (Segments.conflict).
+    if act_rows is None and plan.strategy_of_var is None:
+        (only,) = plan.infos.values()
         view(only.strategy.grouped or only.strategy.function is not None)._conflict = (
             _read_only(part.conflict))
 
@@ -686,22 +780,23 @@ def run(
     part.position = np.zeros(m, np.int64)
     learned: list[FloatArray] = []
     any_failed = bool(order_of_failure)  # every failure so far is in that list
-    for name, info in infos.items():
-        if strat_of_var is None:
+    for name, info in plan.infos.items():
+        if plan.strategy_of_var is None:
             ks = np.flatnonzero(~failed) if any_failed else np.arange(m)
         else:
             ks = np.array([k for k in range(m) if not failed[k]
-                           and strat_of_var[int(present[k])] == name], np.int64)
+                           and plan.strategy_of_var[int(plan.present[k])] == name], np.int64)
         if len(ks) == 0:
             continue
         full = view(info.strategy.grouped or info.strategy.function is not None)
         segs = full if len(ks) == m else full.take(ks)
+        options = plan.options[name]
         try:
-            red = _call(info, segs, merged[name])
+            red = _call(info, segs, options)
         except ClaimreconError as exc:
             if not collect:
                 raise
-            kept, kept_segs, kept_red, lost = _isolate(info, segs, merged[name], exc)
+            kept, kept_segs, kept_red, lost = _isolate(info, segs, options, exc)
             for j in sorted(lost):
                 errors[segs.variables[j]] = lost[j]
                 failed[ks[j]] = True
