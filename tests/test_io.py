@@ -1161,3 +1161,43 @@ def test_the_columns_of_any_valid_claims_pass_the_tables_check(claims: list[cr.C
         document=built.document, quote=built.quote, phrase=built.phrase,
         quantiles=built.quantiles)
     assert again.to_claims() == built.to_claims() == claims
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(claim_lists(min_size=1, max_size=12),
+       st.sampled_from(["weighted", "recency", "range", "median", "intersection"]))
+def test_a_frame_of_claims_that_state_every_figure_spares_the_kernels_passes(
+    claims: list[cr.Claim], strategy: str,
+) -> None:
+    """A frame's reader notes whether every claim states a value and two finite
+    bounds (found in the pass that checks their order); kernels then skip their
+    passes for missing values and open sides. The estimates are those of a table
+    whose reader did not say."""
+    pytest.importorskip("pandas")
+    frame = cr.ClaimTable.from_claims(claims).to_pandas()
+    table = cr.ClaimTable.from_pandas(frame)
+    closed = all(None not in (c.quantity.lower, c.quantity.value, c.quantity.upper)
+                 for c in claims)
+    assert table._closed is closed
+    unknown = cr.ClaimTable.from_pandas(frame)
+    unknown._closed = None
+    got = cr.reconcile_all(table, strategy, on_error="collect")
+    want = cr.reconcile_all(unknown, strategy, on_error="collect")
+    assert got.to_pandas().equals(want.to_pandas())
+    assert got.claims_to_pandas().equals(want.claims_to_pandas())
+
+
+@pytest.mark.parametrize(("columns", "closed"), [
+    ({"lower": [1.0, 2.0], "value": [2.0, 2.0], "upper": [3.0, 2.0]}, True),
+    ({"lower": [1.0, 2.0], "value": [2.0, None], "upper": [3.0, 2.0]}, False),
+    ({"lower": [1.0, None], "value": [2.0, 2.0], "upper": [3.0, 2.0]}, False),
+    ({"value": [2.0, 2.0]}, True),  # points: each value is both bounds
+    ({"lower": [1.0, 2.0], "value": [2.0, 2.0], "upper": [None, 2.0]}, False),
+    ({"lower": [1.0, 2.0], "value": [2.0, 2.0]}, False),
+])
+def test_only_a_frame_stating_every_figure_of_every_row_is_noted_as_closed(
+    columns: dict[str, list[object]], closed: bool,
+) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], **columns})
+    assert cr.ClaimTable.from_pandas(frame)._closed is closed

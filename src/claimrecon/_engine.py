@@ -41,6 +41,7 @@ from ._strategy import (
     Segments,
     Strategy,
     _read_only,
+    all_nonzero,
     conflict_at,
     extreme_at,
 )
@@ -1091,7 +1092,9 @@ def _store(
     collect: bool,
 ) -> None:
     w = red.weight
-    zero = w == 0  # (counted and searched as bytes: a search of the floats took 4x)
+    # (counted and searched as bytes: a search of the floats took 4x; none where the
+    # weights are one number for every row, other than 0)
+    zero = _NO_BOOLS if w.strides == (0,) and all_nonzero(w) else w == 0
     n_live = segs.n - int(np.count_nonzero(zero))
     if n_live < segs.n:
         texts = list(red.reasons)

@@ -1188,26 +1188,14 @@ def table_from_frame(
         lower, value, upper = numbers("lower"), numbers("value"), numbers("upper")
         conf, weight, rel = numbers("confidence"), numbers("weight"), numbers("source_reliability")
         has = set(header)
-        # Missing bounds: a value alone is a point, otherwise the side is unbounded. Each
-        # rewrite runs only where some row needs it (a full column pass costs).
-        no_lower, no_upper, no_value = np.isnan(lower), np.isnan(upper), np.isnan(value)
-        no_bounds = no_lower & no_upper
-        if np.count_nonzero(no_bounds):
-            none_given = no_bounds & no_value & ~unreadable
-            _frame_problems(problems, none_given, "value",
-                            "at least one of value, lower and upper is required")
-            point = no_bounds & ~no_value
-            lower = np.where(point, value, lower)
-            upper = np.where(point, value, upper)
-            no_lower, no_upper = no_lower & ~point, no_upper & ~point
-        if np.count_nonzero(no_lower):
-            lower = np.where(no_lower, -np.inf, lower)
-        if np.count_nonzero(no_upper):
-            upper = np.where(no_upper, np.inf, upper)
-        _frame_problems(problems, lower > upper, "lower",
-                        lambda r: f"lower {lower[r]:g} exceeds upper {upper[r]:g}")
-        _frame_problems(problems, (value < lower) | (value > upper), "value",
-                        lambda r: f"value {value[r]:g} lies outside [lower, upper]")
+        # Every row states all three figures, in order (the usual case): one pass
+        # finds it (NaN compares false; infinities are NaN by now), and none of the
+        # rewrites and checks below has anything to do.
+        ordered = np.less_equal(lower, value)
+        closed = bool(np.logical_and(ordered, value <= upper, out=ordered).all())
+        del ordered
+        if not closed:
+            lower, upper, closed = _bounds(problems, lower, value, upper, unreadable)
         if "confidence" in has:
             _frame_problems(problems, (conf <= 0) | (conf >= 1), "confidence",
                             lambda r: f"expected a probability in (0, 1) (got {conf[r]:g})")
@@ -1319,7 +1307,40 @@ def table_from_frame(
             phrase=phrase, quantiles=quantiles,
         )
     table._shares = tuple(shared.series)
+    table._closed = closed
     return table
+
+
+def _bounds(
+    problems: list[tuple[int, str, str]], lower: npt.NDArray[np.float64],
+    value: npt.NDArray[np.float64], upper: npt.NDArray[np.float64],
+    unreadable: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], bool]:
+    """A frame's bounds with the missing ones filled in (a value alone is a point,
+    otherwise the side is unbounded), after noting in ``problems`` the rows that
+    give no figure, whose bounds are not a range, or whose value lies outside it;
+    and whether every row then states a value and two finite bounds. Each rewrite
+    runs only where some row needs it (a full column pass costs)."""
+    no_lower, no_upper, no_value = np.isnan(lower), np.isnan(upper), np.isnan(value)
+    no_bounds = no_lower & no_upper
+    if np.count_nonzero(no_bounds):
+        none_given = no_bounds & no_value & ~unreadable
+        _frame_problems(problems, none_given, "value",
+                        "at least one of value, lower and upper is required")
+        point = no_bounds & ~no_value
+        lower = np.where(point, value, lower)
+        upper = np.where(point, value, upper)
+        no_lower, no_upper = no_lower & ~point, no_upper & ~point
+    open_lower, open_upper = np.count_nonzero(no_lower), np.count_nonzero(no_upper)
+    if open_lower:
+        lower = np.where(no_lower, -np.inf, lower)
+    if open_upper:
+        upper = np.where(no_upper, np.inf, upper)
+    _frame_problems(problems, lower > upper, "lower",
+                    lambda r: f"lower {lower[r]:g} exceeds upper {upper[r]:g}")
+    _frame_problems(problems, (value < lower) | (value > upper), "value",
+                    lambda r: f"value {value[r]:g} lies outside [lower, upper]")
+    return lower, upper, not (open_lower or open_upper or np.count_nonzero(no_value))
 
 
 def _frame_times(

@@ -80,6 +80,14 @@ def conflict_at(lower: FloatArray, upper: FloatArray, segment: IntArray, m: int
     return conflict
 
 
+def all_nonzero(a: npt.NDArray[Any]) -> bool:
+    """Whether no entry of the 1-d ``a`` is 0 (one comparison where ``a`` is one number
+    for every row, as a column's default is)."""
+    if a.strides == (0,) and a.size:
+        return bool(a[0] != 0)
+    return int(np.count_nonzero(a)) == a.size
+
+
 def _read_only(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """A read-only view of ``a`` (an array the engine keeps, handed to kernels)."""
     if not a.flags.writeable:
@@ -172,6 +180,12 @@ class Segments:
         self._variables: tuple[Any, ...] | None
         self._variable_keys, self._variables = variable_keys_of(variables)
         self.truths = truths
+
+    @property
+    def _closed(self) -> bool:
+        """Whether every claim states a value and two finite bounds, as the reader that
+        made the table found (``False``: not known)."""
+        return self._table._closed is True
 
     def _column(self, name: str) -> npt.NDArray[Any]:
         """The table's column ``name`` for these rows, taken on first use (a kernel

@@ -157,6 +157,7 @@ class ClaimTable:
 
     __slots__ = (
         "_claims",
+        "_closed",
         "_positions",
         "_shares",
         "_variable_keys",
@@ -230,6 +231,10 @@ class ClaimTable:
     #: :attr:`variables` is made from them when first read).
     _variable_keys: IntArray | None
     _variables: tuple[Variable, ...] | None
+    #: Whether every claim states a value and two finite bounds, as the reader that
+    #: made the table found while checking them (``None``: not known). Kernels then
+    #: skip their passes for missing values and open sides.
+    _closed: bool | None
 
     def __init__(
         self,
@@ -282,6 +287,7 @@ class ClaimTable:
         self._claims = None if claims is None else tuple(claims)
         self._shares = ()
         self._positions = None
+        self._closed = None
         for name in ("source", "lower", "value", "upper", "unit", "confidence", "weight",
                      "as_of", "published"):
             if len(getattr(self, name)) != n:
@@ -399,6 +405,7 @@ class ClaimTable:
         return {name: getattr(self, name) for name in self.__slots__ if name != "_shares"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        self._closed = None  # (not in older pickles)
         if "variables" in state:  # pickled before integer keys were held as numbers
             state["_variable_keys"], state["_variables"] = variable_keys_of(
                 state.pop("variables"))

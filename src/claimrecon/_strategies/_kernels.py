@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._strategy import Segments
+from .._strategy import Segments, all_nonzero
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -27,7 +27,10 @@ def _all_rows(mask: Rows) -> bool:
 
 def _all(mask: BoolArray) -> bool:
     """Whether every entry of ``mask`` is true (cheaper than ``mask.all()`` on the tiny
-    arrays of a one-variable call, as fast on large ones)."""
+    arrays of a one-variable call, as fast on large ones; one entry read where
+    ``mask`` is one flag for every row)."""
+    if mask.strides == (0,) and mask.size:
+        return bool(mask[0])
     return int(np.count_nonzero(mask)) == mask.size
 
 
@@ -50,7 +53,7 @@ def weighted_means(
     if segs.starts is None:
         return _hash_means(segs, x, w, finite, top)
     all_finite = _all_rows(finite)
-    if all_finite and np.count_nonzero(w) == w.size:  # the common case: no masking
+    if all_finite and all_nonzero(w):  # the common case: no masking
         if _all_equal(w) and _sums_fit(x, segs, top):
             with np.errstate(invalid="ignore"):  # a segment of no rows: 0 / 0, no figure
                 mean: FloatArray = np.add.reduceat(np.asarray(x), segs.starts[:-1],
@@ -80,7 +83,7 @@ def _hash_means(segs: Segments, x: Rows, w: FloatArray, finite: Rows,
     bit, alone as among many: where its weights are one positive number and its
     figures finite, with sums that cannot overflow, the sum over the count; else
     the sum of share x figure over the entries that count. Both sum in row order."""
-    dense = np.count_nonzero(w) == w.size
+    dense = all_nonzero(w)
     all_finite = _all_rows(finite)
     fits = _sums_fit(x, segs, top) if all_finite else False
     if all_finite and dense and fits and _all_equal(w):  # the common case: every segment
@@ -136,7 +139,7 @@ def _live_means(segs: Segments, x: Rows, w: FloatArray, live: IntArray) -> Float
 def envelope(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray]:
     """The lowest lower and the highest upper bound of each segment's rows of weight
     > 0 (``-inf``/``+inf`` where one of them is open on that side)."""
-    if np.count_nonzero(w) == w.size:
+    if all_nonzero(w):
         return segs.min(segs.lower), segs.max(segs.upper)
     live = w > 0
     return (segs.min(np.where(live, segs.lower, np.inf)),
@@ -145,6 +148,8 @@ def envelope(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 def midpoint_or_value(segs: Segments) -> FloatArray:
     """Each claim's value, else its midpoint if bounded, else NaN."""
+    if segs._closed:  # every claim states a value
+        return segs.value
     return _midpoint_or_value(segs.value, segs.lower, segs.upper)
 
 
@@ -168,18 +173,23 @@ def weighted_bounds(segs: Segments, w: FloatArray) -> tuple[FloatArray, FloatArr
     bounds are clipped into it, which undoes only float rounding that would carry a
     bound out of it (two passes over the rows, where a clip per figure kind took six).
     """
-    if segs.starts is None and np.count_nonzero(w) < w.size:
+    every = all_nonzero(w)
+    if segs.starts is None and not every:
         return _live_bounds(segs, w)
     rows = (segs.lower, segs.upper, midpoint_or_value(segs))
     # Grouped segments reduce the three as one matrix; hash-style ones row by row.
     x: Rows = np.array(rows) if segs.starts is not None else rows
-    finite: Rows = np.isfinite(x) if segs.starts is not None else [np.isfinite(r) for r in rows]
+    finite: Rows
+    if segs._closed:  # every figure finite: no pass to find it
+        finite = [np.broadcast_to(True, (segs.n,))] * 3
+    else:
+        finite = np.isfinite(x) if segs.starts is not None else [np.isfinite(r) for r in rows]
     lo, hi = envelope(segs, w)
     # Where every row counts, each figure (a value, or a midpoint, lies within its
     # bounds) lies in the envelope: its ends give the largest magnitude with no pass
     # over the rows (six passes at ten million rows, where these are a million).
     top = (max(-float(np.min(lo, initial=np.inf)), float(np.max(hi, initial=-np.inf)))
-           if np.count_nonzero(w) == w.size else None)
+           if every else None)
     means = weighted_means(segs, x, w, finite, top)
     # An open side among the claims that count: the envelope is infinite there.
     lower = np.where(lo == -np.inf, -np.inf, np.minimum(np.maximum(means[0], lo), hi))
