@@ -557,3 +557,25 @@ def test_rows_are_ordered_by_segment_then_figure_with_nan_last(shape: str) -> No
     nan = np.isnan(key)
     expected = np.lexsort((np.arange(n), np.where(nan, 0.0, key), nan, seg))
     np.testing.assert_array_equal(_order_within_segments(segs, key), expected)
+
+
+def test_the_change_between_estimates_reads_only_those_that_moved() -> None:
+    """A fit stops when no estimate moves by more than ``tol``: the largest relative
+    change, over the estimates present on both sides, as the plain formula gives it
+    (those that did not move, skipped, count 0)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from claimrecon._strategies._truth import truth_change
+
+    figures = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, 1e308, -1e308, 5e-324, math.nan])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.tuples(figures, figures), min_size=1, max_size=12))
+    def check(pairs: list[tuple[float, float]]) -> None:
+        old, new = (np.array(x, np.float64) for x in zip(*pairs, strict=True))
+        both = ~np.isnan(old) & ~np.isnan(new)
+        want = float(relative_deviation(old[both], new[both]).max()) if both.any() else 0.0
+        assert truth_change(old, new) == want
+
+    check()

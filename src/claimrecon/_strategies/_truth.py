@@ -300,6 +300,11 @@ def reliability_by_code(
 
 def truth_change(old: FloatArray, new: FloatArray) -> float:
     """The largest relative difference between two sets of estimates (``NaN`` = none)."""
+    # Only the estimates that moved can give more than 0 (few, as a fit settles: the
+    # rest are not read again). NaN never equals itself: those are sorted out below.
+    moved = old != new
+    if np.count_nonzero(moved) < len(moved):
+        old, new = old[moved], new[moved]
     both = ~np.isnan(old) & ~np.isnan(new)
     n_both = int(np.count_nonzero(both))
     if n_both == 0:
