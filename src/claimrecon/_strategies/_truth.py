@@ -340,6 +340,26 @@ class Problem:
         self._mean_prior: FloatArray | None = None
         self._deviation: FloatArray | None = None
         self._row_weight: FloatArray | None = None
+        self._claim_starts: IntArray | None = None
+        #: The losses of the last step (:func:`_losses_by_source`), for the next.
+        self.last_losses: LastLosses | None = None
+
+    def claims_of(self, variables: IntArray) -> IntArray | None:
+        """The positions among the contested claims (:attr:`src_contested`, ...) of the
+        claims of the segments ``variables`` (ascending), or ``None`` when they are more
+        than a quarter of them (a pass over all of them then costs less). The rows
+        come grouped by segment, so each segment's claims are one run."""
+        if self._claim_starts is None:
+            starts = np.zeros(self.segs.m + 1, np.int64)
+            np.cumsum(np.bincount(self.seg_contested, minlength=self.segs.m), out=starts[1:])
+            self._claim_starts = starts
+        first = self._claim_starts[variables]
+        lens = self._claim_starts[variables + 1] - first
+        total = int(lens.sum())
+        if 4 * total > len(self.seg_contested):
+            return None
+        at: IntArray = np.repeat(first - (np.cumsum(lens) - lens), lens) + np.arange(total)
+        return at
 
     def estimate(self, source_weight: FloatArray, how: str) -> FloatArray:
         """Weighted lower medians (``"median"``) or means (``"mean"``) of the figures
@@ -394,9 +414,10 @@ class Problem:
             self._spread = (big, sd)
         return self._spread
 
-    def deviations(self, truth: FloatArray, how: str) -> FloatArray:
+    def deviations(self, truth: FloatArray, how: str, at: IntArray | None = None) -> FloatArray:
         """The deviations of the contested claims (in row order) from ``truth``, in an
-        array the next call overwrites.
+        array the next call overwrites; or of the contested claims at positions ``at``
+        only, in an array of their own (each the same number as among all).
 
         ``"relative"``: :func:`relative_deviation`, in ``[0, 1]``. ``"spread"``: the
         absolute difference divided by the standard deviation of the variable's
@@ -407,6 +428,8 @@ class Problem:
         ``2 sqrt(k - 1)`` apart, and a vandal's 6.6e18 costs its source no more than
         any other flat contradiction of a variable with as many figures."""
         if how == "relative":
+            if at is not None:
+                return relative_deviation(self.x_contested[at], truth[self.seg_contested[at]])
             return relative_deviation(self.x_contested, truth[self.seg_contested])
         big, sd = self.spread()
         if self._scaled is None:  # what does not change between iterations, per row
@@ -416,6 +439,10 @@ class Problem:
             self._scaled = (self.x_contested / big[seg], np.where(given, s, 1.0),
                             None if given.all() else given)
         xb, s_row, spread_given = self._scaled
+        if at is not None:
+            seg = self.seg_contested[at]
+            d = np.abs(xb[at] - truth[seg] / big[seg]) / s_row[at]
+            return d if spread_given is None else np.where(spread_given[at], d, 0.0)
         if self._deviation is None:
             self._deviation = np.empty(len(xb))
         # Into one array kept between iterations (no fresh pages each time): the caller
@@ -638,11 +665,46 @@ def _advance(
     change = 0.0 if truth is None else truth_change(truth, new)
     if len(p.src_contested) == 0:
         return new, Losses(np.zeros(shard.n_fit), 0.0, 0, change)
+    by_source = _losses_by_source(shard, truth, new, deviation, power)
+    # The total from the sums by source: one sum over the sources, not over the claims.
+    return new, Losses(by_source, float(by_source.sum()), len(p.src_contested), change)
+
+
+@attrs.define
+class LastLosses:
+    """The losses a shard's last step found, and the estimates it found them from."""
+
+    estimates: FloatArray
+    how: tuple[str, int]  # (deviation, power)
+    per_claim: FloatArray  # each contested claim's loss
+    by_source: FloatArray  # their sums by source (the fit's sources)
+
+
+def _losses_by_source(shard: ProblemShard, truth: FloatArray | None, new: FloatArray,
+                      deviation: str, power: int) -> FloatArray:
+    """Each source's summed loss (deviation, or its square) of its contested claims
+    from the estimates ``new``. Where the shard's last step found them from ``truth``,
+    the estimates ``new`` replace, only the claims of the variables whose estimate
+    moved are measured again and the sums move by the change of their losses: as a
+    fit settles, few estimates move (weighted medians are claimed figures)."""
+    p = shard.problem
+    last = p.last_losses
+    if last is not None and last.estimates is truth and last.how == (deviation, power):
+        at = p.claims_of(np.flatnonzero(new != truth))  # (NaN: as moved)
+        if at is not None:
+            loss = p.deviations(new, deviation, at)
+            if power == 2:
+                np.square(loss, out=loss)
+            change = loss - last.per_claim[at]
+            last.per_claim[at] = loss
+            np.add.at(last.by_source, shard.codes(p.src_contested[at]), change)
+            last.estimates = new
+            return last.by_source.copy()  # (the fit's to keep; the next step moves these)
     e = p.deviations(new, deviation)  # an array of its own, or one kept for the next call
     d = np.square(e, out=e) if power == 2 else e
     by_source = shard.by_source(p.src_contested, d)
-    # The total from the sums by source: one sum over the sources, not over the claims.
-    return new, Losses(by_source, float(by_source.sum()), len(d), change)
+    p.last_losses = LastLosses(new, (deviation, power), d, by_source.copy())
+    return by_source
 
 
 def _add_losses(a: Losses, b: Losses) -> Losses:
