@@ -597,16 +597,19 @@ def _noisy_batch(seed: int, n_var: int = 400, n_src: int = 30) -> cr.ClaimTable:
 
 @pytest.mark.parametrize("options", [
     ("crh", {}), ("crh", {"deviation": "relative"}), ("crh", {"loss": "squared"}),
-    ("catd", {}), ("catd", {"errors": "laplace"}),
+    ("crh", {"prior_claims": 1e-300}), ("catd", {}), ("catd", {"errors": "laplace"}),
+    ("catd", {"prior_claims": 1e-300}),
 ])
 @pytest.mark.parametrize("seed", range(3))
 def test_a_step_measures_again_only_the_claims_whose_estimate_moved(
     monkeypatch: pytest.MonkeyPatch, options: tuple[str, dict[str, object]], seed: int,
 ) -> None:
     """As a fit settles, few estimates move between steps: a step then measures the
-    losses of those variables' claims only and moves each source's sum by their
-    change. The fit is the one that measures every claim at every step (the sums
-    then differ in their last bits, from their order of addition)."""
+    losses of those variables' claims only. A claim's loss depends on its variable's
+    estimate alone, so the fit is the one that measures every claim at every step, to
+    the last bit (the sums by source are taken over every claim, in the same order:
+    sums moved by the change of a few losses kept a rounding residue where a source's
+    losses had all become 0, which a tiny ``prior_claims`` then made decisive)."""
     from claimrecon._strategies import _truth
 
     name, opts = options
@@ -620,18 +623,15 @@ def test_a_step_measures_again_only_the_claims_whose_estimate_moved(
         return at
 
     monkeypatch.setattr(_truth.Problem, "claims_of", counted)
-    got = cr.reconcile_all(table, name, max_iter=30, tol=0.0, **opts)
+    got = cr.reconcile_all(table, name, max_iter=40, tol=0.0, **opts)
     monkeypatch.setattr(_truth.Problem, "claims_of", lambda self, variables: None)
-    want = cr.reconcile_all(table, name, max_iter=30, tol=0.0, **opts)
+    want = cr.reconcile_all(table, name, max_iter=40, tol=0.0, **opts)
     if opts.get("loss") != "squared":  # (weighted means: nearly every estimate moves)
         assert sum(1 for k in partial if k >= 0) >= 3, partial  # steps that measured a few
-    for v in table.variables:
-        a, b = got[v], want[v]
-        assert a.value == pytest.approx(b.value, rel=1e-9)
-        assert (a.lower, a.upper) == pytest.approx((b.lower, b.upper), rel=1e-9)
-        assert a.diagnostics["iterations"] == b.diagnostics["iterations"]
-    assert got.source_reliability is not None and want.source_reliability is not None
-    assert got.source_reliability == pytest.approx(want.source_reliability, rel=1e-9)
+    pd = pytest.importorskip("pandas")
+    pd.testing.assert_frame_equal(got.to_pandas(), want.to_pandas(), check_exact=True)
+    assert [e.diagnostics for e in got.values()] == [e.diagnostics for e in want.values()]
+    assert got.source_reliability == want.source_reliability
 
 
 def test_the_claims_of_some_variables_are_found_by_their_runs() -> None:

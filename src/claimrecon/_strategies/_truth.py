@@ -672,39 +672,36 @@ def _advance(
 
 @attrs.define
 class LastLosses:
-    """The losses a shard's last step found, and the estimates it found them from."""
+    """The losses of its contested claims a shard's last step found, and the
+    estimates it found them from."""
 
     estimates: FloatArray
     how: tuple[str, int]  # (deviation, power)
-    per_claim: FloatArray  # each contested claim's loss
-    by_source: FloatArray  # their sums by source (the fit's sources)
+    per_claim: FloatArray
 
 
 def _losses_by_source(shard: ProblemShard, truth: FloatArray | None, new: FloatArray,
                       deviation: str, power: int) -> FloatArray:
     """Each source's summed loss (deviation, or its square) of its contested claims
-    from the estimates ``new``. Where the shard's last step found them from ``truth``,
-    the estimates ``new`` replace, only the claims of the variables whose estimate
-    moved are measured again and the sums move by the change of their losses: as a
-    fit settles, few estimates move (weighted medians are claimed figures)."""
+    from the estimates ``new``. Where the shard's last step found the claims' losses
+    from ``truth``, the estimates ``new`` replace, only the claims of the variables
+    whose estimate moved are measured again (as a fit settles, few estimates move:
+    weighted medians are claimed figures). A claim's loss depends on its variable's
+    estimate alone, so each is the number a full pass gives, and so is each sum: the
+    sums are taken over every claim, in the same order."""
     p = shard.problem
     last = p.last_losses
     if last is not None and last.estimates is truth and last.how == (deviation, power):
         at = p.claims_of(np.flatnonzero(new != truth))  # (NaN: as moved)
         if at is not None:
             loss = p.deviations(new, deviation, at)
-            if power == 2:
-                np.square(loss, out=loss)
-            change = loss - last.per_claim[at]
-            last.per_claim[at] = loss
-            np.add.at(last.by_source, shard.codes(p.src_contested[at]), change)
+            last.per_claim[at] = np.square(loss, out=loss) if power == 2 else loss
             last.estimates = new
-            return last.by_source.copy()  # (the fit's to keep; the next step moves these)
+            return shard.by_source(p.src_contested, last.per_claim)
     e = p.deviations(new, deviation)  # an array of its own, or one kept for the next call
     d = np.square(e, out=e) if power == 2 else e
-    by_source = shard.by_source(p.src_contested, d)
-    p.last_losses = LastLosses(new, (deviation, power), d, by_source.copy())
-    return by_source
+    p.last_losses = LastLosses(new, (deviation, power), d)
+    return shard.by_source(p.src_contested, d)
 
 
 def _add_losses(a: Losses, b: Losses) -> Losses:
