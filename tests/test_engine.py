@@ -1373,3 +1373,69 @@ def test_a_failure_beside_the_repeat_search_is_the_failure_after_it(
     else:
         assert isinstance(want, cr.Estimates) and list(want.errors) == ["v0"]
     _same_run(got, want)
+
+
+def test_with_no_thread_to_be_had_the_repeat_search_runs_first(
+    monkeypatch: pytest.MonkeyPatch, settle_calls: list[int],
+) -> None:
+    """At interpreter shutdown (an atexit handler) no thread can start: the run then
+    searches the repeats first, as on a small table, rather than fail."""
+    from claimrecon import _engine
+
+    class NoThreads:
+        def __init__(self, *args: object) -> None:
+            raise RuntimeError("can't register atexit after shutdown")
+
+    table = _table_with_repeats(1)
+    want, serial = _runs(monkeypatch, settle_calls, False,
+                         lambda: cr.reconcile_all(table, "weighted"))
+    monkeypatch.setattr(_engine.concurrent.futures, "ThreadPoolExecutor", NoThreads)
+    got, beside = _runs(monkeypatch, settle_calls, True,
+                        lambda: cr.reconcile_all(table, "weighted"))
+    assert beside == serial  # one run, after the search
+    _same_run(got, want)
+
+
+def test_a_failing_variable_is_raised_before_truths_are_read() -> None:
+    """A variable's own error (no usable claim, units that cannot be reconciled) comes
+    before an unreadable truth, as the engine's steps go."""
+    src = cr.Source(id="a")
+    claims = [cr.Claim(variable="v0", source=src, quantity=cr.Quantity(value=1.0)),
+              cr.Claim(variable="v1", source=src, quantity=cr.Quantity(value=2.0))]
+
+    class DropV0:
+        @cr.hookimpl
+        def claimrecon_claim_weights(self, table: cr.ClaimTable) -> object:
+            return np.where(table.variable == 0, 0.0, 1.0)
+
+    pm = cr.make_plugin_manager()
+    cr.register(DropV0(), name="drop-v0", plugin_manager=pm)
+    with pytest.raises(cr.NoUsableClaimsError, match="'v0'"):
+        cr.reconcile_all(claims, "weighted", truths={"v1": "n/a"}, plugin_manager=pm)
+    mixed = [cr.Claim(variable="v0", source=src, quantity=cr.Quantity(value=1.0, unit="km")),
+             cr.Claim(variable="v0", source=cr.Source(id="b"),
+                      quantity=cr.Quantity(value=1.0, unit="kg")),
+             cr.Claim(variable="v1", source=src, quantity=cr.Quantity(value=2.0))]
+    with pytest.raises(cr.UnitMismatchError, match="'v0'"):
+        cr.reconcile_all(mixed, "weighted", truths={"v1": None})
+
+
+def test_a_unit_failure_raised_after_a_run_beside_the_search_has_one_runs_traceback(
+    monkeypatch: pytest.MonkeyPatch, settle_calls: list[int],
+) -> None:
+    """The error of a variable whose units cannot be reconciled is made once, before
+    the runs; raised by the run after the search, its traceback is that run's alone."""
+    import traceback
+
+    table = _table_with_repeats(2)
+    unit = np.zeros(len(table), np.int64)  # kg, but one claim of v3 in km
+    unit[np.flatnonzero(table.variable == 3)[0]] = 1
+    table = cr.ClaimTable(
+        variable=table.variable, variables=table.variables, source=table.source,
+        sources=table.sources, lower=table.lower, value=table.value, upper=table.upper,
+        unit=unit, units=["kg", "km"], as_of=table.as_of)
+    got, beside = _runs(monkeypatch, settle_calls, True,
+                        lambda: cr.reconcile_all(table, "weighted"))
+    assert isinstance(got, cr.UnitMismatchError) and len(beside) == 2
+    frames = [f.name for f in traceback.extract_tb(got.__traceback__)]
+    assert frames.count("_settle") == 1, frames

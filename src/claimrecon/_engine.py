@@ -538,17 +538,23 @@ def run(
     if len(table) < _BESIDE_ROWS or not all(
             any(info.strategy is s for s in _SINGLE_PASS) for info in plan.infos.values()):
         return _settle(plan, *_repeats(table))
-    with concurrent.futures.ThreadPoolExecutor(1, "claimrecon-repeats") as pool:
+    try:
+        pool = concurrent.futures.ThreadPoolExecutor(1, "claimrecon-repeats")
         search = pool.submit(_repeats, table)
+    except RuntimeError:  # no thread to be had (the interpreter shutting down)
+        return _settle(plan, *_repeats(table))
+    with pool:
         try:
-            guess: Estimates | Exception = _settle(plan, _NO_INTS, _NO_INTS)
+            guess: Estimates | Exception | None = _settle(plan, _NO_INTS, _NO_INTS)
         except Exception as exc:  # (what the run gives: raised below if it stands)
             guess = exc
         rep, of = search.result()
     if len(rep):
+        guess = None  # (its memory, before the second run)
         return _settle(plan, rep, of)
     if isinstance(guess, Exception):
         raise guess
+    assert guess is not None
     return guess
 
 
@@ -580,7 +586,7 @@ class _Plan:
     unit: IntArray  # each segment's unit code (-1: none)
     unit_failures: list[tuple[int, Exception]]  # by segment
     conflict: npt.NDArray[np.bool_]
-    truths: FloatArray | None
+    truths: Mapping[Any, float] | None  # as given (read once no variable has failed)
     variables: Sequence[Any] | IntArray  # each segment's variable
     collect: bool
 
@@ -686,10 +692,6 @@ def _plan(
     else:
         conflict = conflict_at(table.lower, table.upper, seg_code, m)
 
-    truth_arr = None
-    if truths:
-        truth_arr = np.array([float(truths.get(table.variables[int(v)], math.nan))
-                              for v in present])
     keys = table.variable_keys  # (integer keys: numbers, no Python object each)
     seg_variables: Sequence[Any] | IntArray
     if keys is not None:
@@ -701,7 +703,7 @@ def _plan(
         stated=stated, table=table, infos=infos, options=merged, strategy_of_var=strat_of_var,
         present=present, seg_code=seg_code, seg_total=seg_total, weight=weight,
         zeroed=zeroed, unit=umax, unit_failures=unit_failures,
-        conflict=conflict, truths=truth_arr, variables=seg_variables,
+        conflict=conflict, truths=truths, variables=seg_variables,
         collect=on_error == "collect",
     )
 
@@ -739,9 +741,15 @@ def _settle(plan: _Plan, rep: IntArray, of: IntArray) -> Estimates:
             order_of_failure.append((k, _no_usable(part, k)))
             failed[k] = True
     if order_of_failure and not collect:
-        raise min(order_of_failure, key=lambda e: e[0])[1]
+        # (a unit failure is made once, in _plan: raised anew, without the traceback
+        # of a run before this one)
+        raise min(order_of_failure, key=lambda e: e[0])[1].with_traceback(None)
     for k, exc in order_of_failure:
         errors[table.variables[int(plan.present[k])]] = exc
+    truth_arr = None
+    if plan.truths:
+        truth_arr = np.array([float(plan.truths.get(table.variables[int(v)], math.nan))
+                              for v in plan.present])
 
     # Run each strategy's kernel over its usable segments.
     act_weight = _take(plan.weight, act_rows)
@@ -765,7 +773,7 @@ def _settle(plan: _Plan, rep: IntArray, of: IntArray) -> Estimates:
                     starts = np.zeros(m + 1, np.int64)
                     np.cumsum(n_active, out=starts[1:])
             views[grouped] = Segments(table=table, rows=rows, segment=seg, m=m, starts=starts,
-                                      weight=w, variables=plan.variables, truths=plan.truths,
+                                      weight=w, variables=plan.variables, truths=truth_arr,
                                       counts=n_active)
         return views[grouped]
 
