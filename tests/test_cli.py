@@ -376,3 +376,19 @@ def test_names_are_shown_not_rendered_nor_run_by_the_terminal(tmp_path: Path) ->
     for fmt in ("table", "markdown"):
         code, out = run("reconcile", str(p), "-f", fmt)
         assert "\x1b" not in out and "\x00" not in out
+
+
+def test_reconcile_demo_points_to_the_commands_that_take_demo() -> None:
+    code, out = run("reconcile", "demo")
+    assert code != 0 and "no such file" in out and "claimrecon demo" in out
+
+
+def test_a_column_mapped_twice_or_the_wrong_way_round_is_refused_with_the_form(
+    tmp_path: Path,
+) -> None:
+    p = tmp_path / "c.csv"
+    p.write_text("variable,outlet,value\nt,a,1\n", encoding="utf-8")
+    code, out = run("reconcile", str(p), "-c", "source=outlet", "-c", "source=agency")
+    assert code == 2 and "'source' is mapped twice" in out
+    code, out = run("reconcile", str(p), "-c", "outlet=source")
+    assert code != 0 and "the schema's name comes first: source=outlet?" in out

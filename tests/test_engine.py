@@ -1439,3 +1439,17 @@ def test_a_unit_failure_raised_after_a_run_beside_the_search_has_one_runs_traceb
     assert isinstance(got, cr.UnitMismatchError) and len(beside) == 2
     frames = [f.name for f in traceback.extract_tb(got.__traceback__)]
     assert frames.count("_settle") == 1, frames
+
+
+def test_truths_that_are_not_a_mapping_of_numbers_are_refused_by_variable() -> None:
+    claims = [claim("a", variable="v", value=1.0), claim("b", variable="w", value=2.0)]
+    with pytest.raises(TypeError, match="truths must be a mapping"):
+        cr.reconcile_all(claims, "weighted", truths=[("v", 1.0)])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"truths\['v'\] must be a number \(got 'n/a'"):
+        cr.reconcile_all(claims, "weighted", truths={"v": "n/a"})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match=r"truths\['w'\] must be a number"):
+        cr.reconcile_all(claims, "weighted", truths={"w": True})
+    # None is no truth given; numbers of any numeric type are read
+    from decimal import Decimal
+    es = cr.reconcile_all(claims, "weighted", truths={"v": None, "w": Decimal("2.5")})
+    assert es["w"].value == 2.0

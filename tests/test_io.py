@@ -1201,3 +1201,74 @@ def test_only_a_frame_stating_every_figure_of_every_row_is_noted_as_closed(
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"variable": ["v", "v"], "source": ["a", "b"], **columns})
     assert cr.ClaimTable.from_pandas(frame)._closed is closed
+
+
+@pytest.mark.parametrize(("column", "meant"), [
+    ("reliability", "source_reliability"), ("sourcereliability", "source_reliability"),
+    ("asof", "as_of"), ("uper", "upper"), ("values", "value"), ("units", "unit"),
+    ("valeu", "value"), ("As Of", "as_of"),
+])
+def test_a_column_a_letter_or_two_off_a_schema_column_is_refused(
+    tmp_path: Path, column: str, meant: str,
+) -> None:
+    """Read as it is, the column would be ignored and its figures lost (weights, dates,
+    bounds): it is refused with the name it nearly is, in files and frames alike."""
+    text = f"variable,source,lower,{column}\nt,a,11000,0.5\n"
+    with pytest.raises(cr.ClaimFileError, match=f"did you mean {meant!r}"):
+        cr.read_claims(_write(tmp_path, "c.csv", text))
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"variable": ["t"], "source": ["a"], "lower": [11000.0],
+                          column: [0.5]})
+    with pytest.raises(cr.ClaimFileError, match=f"did you mean {meant!r}"):
+        cr.ClaimTable.from_pandas(frame)
+
+
+@pytest.mark.parametrize("column", ["notes", "source_id", "name", "kind", "lower_bound",
+                                    "sources", "id", "published_at"])
+def test_other_extra_columns_are_still_ignored(tmp_path: Path, column: str) -> None:
+    text = f"variable,source,value,{column}\nt,a,12000,x\n"
+    assert len(cr.read_claims(_write(tmp_path, "c.csv", text))) == 1
+
+
+def test_a_row_of_the_wrong_width_is_named_with_every_other_bad_row(tmp_path: Path) -> None:
+    p = _write(tmp_path, "c.csv", "variable,source,value\nt,a,x\nt,b\nt,c,y\nt,d,1,2\n")
+    with pytest.raises(cr.ClaimFileError) as info:
+        cr.read_claims(p)
+    assert [(loc, msg) for loc, _, msg in info.value.problems] == [
+        ("line 2", "expected a number (got 'x')"),
+        ("line 3", "2 cells where the header has 3 columns"),
+        ("line 4", "expected a number (got 'y')"),
+        ("line 5", "4 cells where the header has 3 columns"),
+    ]
+
+
+def test_a_file_that_is_not_there_is_named_so_whatever_its_suffix(tmp_path: Path) -> None:
+    for name in ("claims_typo", "claims.csv", "claims.parquet"):
+        with pytest.raises(cr.ClaimFileError, match="no such file"):
+            cr.read_claims(tmp_path / name)
+
+
+def test_one_edit_is_the_optimal_string_alignment_distance_of_one() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from claimrecon._io import _one_edit
+
+    def distance(a: str, b: str) -> int:
+        d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+        for i in range(1, len(a) + 1):
+            for j in range(1, len(b) + 1):
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1,
+                              d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+                if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+        return d[-1][-1]
+
+    words = st.text(alphabet="abc_", max_size=6)
+
+    @settings(max_examples=500, deadline=None)
+    @given(words, words)
+    def check(a: str, b: str) -> None:
+        assert _one_edit(a, b) == (distance(a, b) == 1)
+
+    check()

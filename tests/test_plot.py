@@ -601,3 +601,11 @@ def test_a_long_label_is_cut_by_halving_not_letter_by_letter() -> None:
     assert width(cut, FontProperties(size=8)) <= 200.0
     assert width(cut[:-1] + "x…", FontProperties(size=8)) > 200.0  # the longest that fits
     assert calls <= 20
+
+
+def test_the_estimates_of_many_variables_are_refused_with_the_way_to_draw_one() -> None:
+    from claimrecon.plot import forest
+
+    es = cr.reconcile_all(cr.load_seed_claims(), "median")
+    with pytest.raises(TypeError, match=r"pass estimates\[variable\]"):
+        forest(es)  # type: ignore[arg-type]

@@ -171,8 +171,12 @@ def _parse_columns(pairs: Sequence[str]) -> dict[str, str]:
     for p in pairs:
         if "=" not in p:
             raise click.BadParameter(f"expected NAME=THEIRS (got {p!r})", param_hint="--column")
-        ours, theirs = p.split("=", 1)
-        out[ours.strip()] = theirs.strip()
+        ours, theirs = (x.strip() for x in p.split("=", 1))
+        if ours in out:
+            raise click.BadParameter(f"{ours!r} is mapped twice ({ours}={out[ours]} and "
+                                     f"{p}); map each schema column once",
+                                     param_hint="--column")
+        out[ours] = theirs
     return out
 
 
@@ -326,6 +330,10 @@ def reconcile(file: str, strategy: str, fmt: str, input_format: str | None,
     """Reconcile the claims in FILE (CSV, JSON Lines or Parquet in the claims schema)."""
     from ._io import _read, read_truths
 
+    if file == "demo" and not Path(file).exists():
+        _fail("demo: no such file (the seed claims are reconciled by `claimrecon demo`, "
+              "and `claimrecon report demo` writes their report)")
+        return
     mapping = _parse_columns(columns)
     chosen = _parse_options(options, strategy)
     err = Console(stderr=True)

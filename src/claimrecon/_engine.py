@@ -198,6 +198,9 @@ def reconcile_all(
     """
     if on_error not in ("raise", "collect"):
         raise ValueError(f"on_error must be 'raise' or 'collect' (got {on_error!r})")
+    if truths is not None and not isinstance(truths, Mapping):
+        raise TypeError(f"truths must be a mapping from variable to its known value "
+                        f"(got {describe(truths)})")
     summary: dict[str, Any] = {}
     table = _as_table(claims, summary)
     return run(table, strategy, independent=independent, plugin_manager=plugin_manager,
@@ -708,6 +711,25 @@ def _plan(
     )
 
 
+def _truth_array(truths: Mapping[Any, float], table: ClaimTable,
+                 present: IntArray) -> FloatArray:
+    """Each segment's known value from ``truths`` (NaN where none is given)."""
+    out = np.full(len(present), math.nan)
+    for k, v in enumerate(present.tolist()):
+        variable = table.variables[v]
+        x: Any = truths.get(variable)
+        if x is None:
+            continue
+        try:
+            if isinstance(x, (str, bytes, bool, np.bool_)):
+                raise TypeError
+            out[k] = float(x)
+        except (TypeError, ValueError):
+            raise TypeError(f"truths[{variable!r}] must be a number (got {describe(x)})"
+                            ) from None
+    return out
+
+
 def _settle(plan: _Plan, rep: IntArray, of: IntArray) -> Estimates:
     """The steps of :func:`run` from setting claims aside (``rep``, the repeats, each
     of the row ``of`` gives) to the estimates."""
@@ -746,10 +768,7 @@ def _settle(plan: _Plan, rep: IntArray, of: IntArray) -> Estimates:
         raise min(order_of_failure, key=lambda e: e[0])[1].with_traceback(None)
     for k, exc in order_of_failure:
         errors[table.variables[int(plan.present[k])]] = exc
-    truth_arr = None
-    if plan.truths:
-        truth_arr = np.array([float(plan.truths.get(table.variables[int(v)], math.nan))
-                              for v in plan.present])
+    truth_arr = None if not plan.truths else _truth_array(plan.truths, table, plan.present)
 
     # Run each strategy's kernel over its usable segments.
     act_weight = _take(plan.weight, act_rows)

@@ -575,9 +575,12 @@ def _inverse(columns: Mapping[str, str] | None, path: str | None,
     for ours, theirs in (columns or {}).items():
         if ours not in _SCHEMA:
             near = difflib.get_close_matches(ours, COLUMNS, n=1)
+            hint = (f"; did you mean {near[0]!r}?" if near
+                    else f"; the schema's name comes first: {theirs}={ours}?"
+                    if theirs in _SCHEMA else "")
             raise ClaimFileError(
-                f"columns maps {ours!r}, which is not a column of the claims schema"
-                + (f"; did you mean {near[0]!r}?" if near else ""), path=path, column=ours)
+                f"columns maps {ours!r}, which is not a column of the claims schema{hint}",
+                path=path, column=ours)
         if theirs in inverse:
             raise ClaimFileError(f"columns maps both {inverse[theirs]!r} and {ours!r} to "
                                  f"{theirs!r}", path=path, column=theirs)
@@ -607,21 +610,59 @@ def _rename(row: Mapping[str, Any], inverse: Mapping[str, str], path: str,
 
 
 def _near_misses(header: Sequence[str], path: str | None, location: str | None) -> None:
-    """Refuse a header that names a column twice, or a column that is a schema name
-    but for case, spaces or hyphens ("Upper", "as of"): read as it is, it would be
-    ignored, and the claims would quietly lose a figure. Other extra columns (notes,
-    ids of your own) are ignored."""
+    """Refuse a header that names a column twice, or a column that is nearly the name
+    of a schema column the header lacks: the same but for case, spaces, hyphens or
+    underscores ("Upper", "as of", "asof"), a letter or two off ("uper", "values"),
+    or ``reliability`` for ``source_reliability``. Read as it is, it would be ignored,
+    and the claims would quietly lose a figure. Other extra columns (notes, ids of
+    your own) are ignored."""
     seen: set[str] = set()
+    absent = [c for c in COLUMNS if c not in header]
     for h in header:
         if h in seen:
             raise ClaimFileError(f"the column {h!r} appears twice", path=path,
                                  location=location, column=h)
         seen.add(h)
+        if h in _SCHEMA:
+            continue
         near = h.strip().lower().replace(" ", "_").replace("-", "_")
-        if near != h and near in COLUMNS and near not in header:
+        meant = _meant(near, absent)
+        if meant is not None:
             raise ClaimFileError(f"the column {h!r} is not in the claims schema; did you "
-                                 f"mean {near!r}? (rename it, or map it with columns=)",
+                                 f"mean {meant!r}? (rename it, or map it with columns=)",
                                  path=path, location=location, column=h)
+
+
+def _meant(near: str, absent: Sequence[str]) -> str | None:
+    """The schema column among ``absent`` that the column name ``near`` (lower case,
+    spaces and hyphens made underscores) nearly is, if any: the same but for
+    underscores, one letter added, dropped, changed or swapped with the next, or
+    an alias."""
+    bare = near.replace("_", "")
+    for c in absent:
+        if (bare == c.replace("_", "") or near == _ALIASES.get(c)
+                or (len(near) > 3 and _one_edit(near, c))):
+            return c
+    return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one letter added, dropped or changed, or by two
+    neighbours swapped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):  # one changed, or the first that differ swapped
+        return a[i + 1:] == b[i + 1:] or (
+            a[i + 1:i + 2] == b[i:i + 1] and a[i:i + 1] == b[i + 1:i + 2]
+            and a[i + 2:] == b[i + 2:])
+    return a[i + 1:] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1:]
+
+
+#: Names that are a schema column's own but for its prefix.
+_ALIASES = {"source_reliability": "reliability"}
 
 
 def _check_header(header: Sequence[str], path: str, columns: Mapping[str, str] | None,
@@ -645,11 +686,13 @@ def _check_header(header: Sequence[str], path: str, columns: Mapping[str, str] |
 
 def _csv_chunks(
     f: TextIO, path: str, columns: Mapping[str, str] | None,
-    required: Sequence[str] = _REQUIRED,
+    problems: list[tuple[str | None, str | None, str]], required: Sequence[str] = _REQUIRED,
 ) -> Iterator[tuple[list[int], dict[str, Sequence[str]]]]:
     """The rows of a CSV file in chunks: the line each row starts on, and the cells of
     each schema column the header names (other columns are not read); the header
-    must name the ``required`` columns."""
+    must name the ``required`` columns. A row of more or fewer cells than the header
+    has columns is noted in ``problems`` (after the rows before it are handed on, so
+    that the problems stay in line order) and left out."""
     reader = csv.reader(f, strict=True)  # (not strict: a quote left open swallows the file)
     start = 1
     try:
@@ -667,8 +710,13 @@ def _csv_chunks(
         for cells in reader:
             if cells:  # a blank line holds no claim
                 if len(cells) != width:
-                    raise ClaimFileError(f"{len(cells)} cells where the header has {width} "
-                                         "columns", path=path, location=f"line {start}")
+                    if rows:
+                        yield lines, {name: [r[i] for r in rows] for name, i in wanted}
+                        lines, rows = [], []
+                    problems.append((f"line {start}", None, f"{len(cells)} cells where the "
+                                     f"header has {width} columns"))
+                    start = reader.line_num + 1
+                    continue
                 lines.append(start)
                 rows.append(cells)
                 if len(rows) == _CHUNK:
@@ -780,6 +828,8 @@ def _read(
     that shows a progress bar)."""
     p = Path(path)
     name = str(path)
+    if not p.exists():  # (before its suffix: a name mistyped has none, often)
+        raise ClaimFileError("cannot open the file: no such file", path=name)
     fmt = format or _FORMATS.get(p.suffix.lower())
     if fmt not in ("csv", "jsonl", "parquet"):
         raise ClaimFileError(
@@ -815,8 +865,9 @@ def _read(
             csv.field_size_limit(_LONGEST_CELL)  # a quote may be longer than csv's 131,072
             rows = _Rows(name)
             with _collector_paused():
-                for lines, cols in (_csv_chunks if fmt == "csv" else _jsonl_chunks)(
-                        f, name, columns):
+                chunks = (_csv_chunks(f, name, columns, rows.problems) if fmt == "csv"
+                          else _jsonl_chunks(f, name, columns))
+                for lines, cols in chunks:
                     rows.add_columns(lines, cols)
             return rows.table()
         except UnicodeDecodeError as exc:
@@ -846,7 +897,7 @@ def read_truths(path: str | os.PathLike[str], *, format: str | None = None,
     problems: list[tuple[str | None, str | None, str]] = []
     try:
         with open(p, encoding="utf-8-sig", newline="" if fmt == "csv" else None) as f:
-            chunks = (_csv_chunks(f, name, columns, required=("variable", "value"))
+            chunks = (_csv_chunks(f, name, columns, problems, required=("variable", "value"))
                       if fmt == "csv" else _jsonl_chunks(f, name, columns))
             for lines, cols in chunks:
                 for line, var_cell, value_cell in zip(lines, cols["variable"], cols["value"],

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._errors import EmptyInputError, MixedVariablesError
@@ -138,9 +138,12 @@ def _as_estimates(estimates: object) -> tuple[Estimate, ...]:
     if isinstance(estimates, Estimate):
         return (estimates,)
     if isinstance(estimates, (str, bytes)) or not isinstance(estimates, Sequence):
+        many = isinstance(estimates, Mapping)  # Estimates of many variables
         raise TypeError(
             "expected an Estimate or a sequence of Estimate objects "
-            f"(got {type(estimates).__name__})"
+            f"(got {type(estimates).__name__}"
+            + ("; forest draws one variable: pass estimates[variable], and draw one "
+               "chart per variable" if many else "") + ")"
         )
     items = tuple(estimates)
     if not items:

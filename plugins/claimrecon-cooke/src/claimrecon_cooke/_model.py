@@ -532,7 +532,8 @@ class Panel:
         if not self.scoreable.any():
             raise CookeError("performance weights need known realisations: no expert "
                              "answered a variable whose realisation was given (pass "
-                             "truths=)")
+                             "truths= for some of the variables the experts answered; "
+                             "a truth of a variable no claim is about is not read)")
         if alpha is not None:
             if not (isinstance(alpha, (int, float)) and 0 <= alpha <= 1):
                 raise CookeError(f"alpha must be a number in [0, 1] or None (got {alpha!r})")
