@@ -1453,3 +1453,13 @@ def test_truths_that_are_not_a_mapping_of_numbers_are_refused_by_variable() -> N
     from decimal import Decimal
     es = cr.reconcile_all(claims, "weighted", truths={"v": None, "w": Decimal("2.5")})
     assert es["w"].value == 2.0
+
+
+def test_the_claims_frame_holds_none_where_a_claim_has_no_reason() -> None:
+    """Object columns, as claimrecon.dask gives them (pandas 3 would make the ids and
+    reasons its text type, and a claim that counts a NaN reason)."""
+    pytest.importorskip("pandas")
+    rows = cr.reconcile_all([claim("a", value=1), claim("a", value=1), claim("b", value=2)],
+                            "weighted").claims_to_pandas()
+    assert rows["reason"].tolist() == [None, "repeats the claim at input position 0", None]
+    assert rows["source"].dtype == object and rows["reason"].dtype == object

@@ -651,3 +651,21 @@ def test_the_claims_of_some_variables_are_found_by_their_runs() -> None:
         assert at is not None
         np.testing.assert_array_equal(at, want)
     assert p.claims_of(np.arange(60)) is None  # every claim: a full pass instead
+
+
+def test_chi2_quantiles_found_in_the_cache_survive_its_clearing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cache of quantiles is cleared when it grows past 100,000 entries: a call that
+    found some of its quantiles there and computes the others (which clears it) still
+    answers all of them (it read them back from the cache, and failed with a KeyError
+    in a long sweep of ``alpha``; another thread may clear it too)."""
+    from claimrecon._strategies import _truth
+
+    want = chi2_lower_quantile(0.025, np.array([3.0, 5.0]))
+    cache = {(0.5 + i, 1.0): 1.0 for i in range(100_001)}
+    cache[0.025, 3.0] = float(want[0])
+    monkeypatch.setattr(_truth, "_CHI2_CACHE", cache)
+    got = chi2_lower_quantile(0.025, np.array([3.0, 5.0, 3.0]))
+    assert got.tolist() == [want[0], want[1], want[0]]
+    assert len(cache) == 1  # cleared, then holding what this call computed

@@ -1334,8 +1334,11 @@ class Estimates(Mapping[Variable, Estimate]):
             "variable": (pd.Series(object_array(t.variables)[t.variable], dtype=object,
                                    copy=False) if t.variable_keys is None
                          else t.variable_keys[t.variable]),
-            "source": object_array([s.id for s in t.sources])[t.source],
+            # (object columns, as pandas 2 made them and claimrecon.dask does: pandas 3
+            # would make texts of them, and None a NaN)
+            "source": pd.Series(object_array([s.id for s in t.sources])[t.source],
+                                dtype=object, copy=False),
             "weight": share,
             "excluded": excluded | failed_row,
-            "reason": reason,
+            "reason": pd.Series(reason, dtype=object, copy=False),
         })

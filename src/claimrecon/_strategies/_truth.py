@@ -898,8 +898,10 @@ def chi2_lower_quantile(p: float, df: FloatArray) -> FloatArray:
     small = ~big
     if small.any():
         uniq, inverse = np.unique(df[small], return_inverse=True)
-        known = [_CHI2_CACHE.get((p, k)) for k in uniq.tolist()]
-        todo = np.array([k for k, q in zip(uniq.tolist(), known, strict=True) if q is None])
+        # (read into a dict of this call's own: the cache may be cleared below, or by
+        # another thread, between this read and the answer)
+        found = {k: _CHI2_CACHE.get((p, k)) for k in uniq.tolist()}
+        todo = np.array([k for k, q in found.items() if q is None])
         if len(todo):
             a = todo / 2.0
             # The quantile of Gamma(a) lies below its mean a, and a tiny p puts it many
@@ -916,8 +918,8 @@ def chi2_lower_quantile(p: float, df: FloatArray) -> FloatArray:
                 _CHI2_CACHE.clear()
             for k, q in zip(todo.tolist(), (2.0 * np.exp((lo + hi) / 2.0)).tolist(),
                             strict=True):
-                _CHI2_CACHE[p, k] = q
-        out[small] = np.array([_CHI2_CACHE[p, k] for k in uniq.tolist()])[inverse]
+                _CHI2_CACHE[p, k] = found[k] = q
+        out[small] = np.array([found[k] for k in uniq.tolist()])[inverse]
     return out
 
 
