@@ -548,16 +548,15 @@ def run(
         return _settle(plan, *_repeats(table))
     with pool:
         try:
-            guess: Estimates | Exception | None = _settle(plan, _NO_INTS, _NO_INTS)
+            guess: Estimates | Exception = _settle(plan, _NO_INTS, _NO_INTS)
         except Exception as exc:  # (what the run gives: raised below if it stands)
             guess = exc
         rep, of = search.result()
     if len(rep):
-        guess = None  # (its memory, before the second run)
+        del guess  # (its memory, before the second run)
         return _settle(plan, rep, of)
     if isinstance(guess, Exception):
         raise guess
-    assert guess is not None
     return guess
 
 

@@ -612,7 +612,7 @@ def _rename(row: Mapping[str, Any], inverse: Mapping[str, str], path: str,
 def _near_misses(header: Sequence[str], path: str | None, location: str | None) -> None:
     """Refuse a header that names a column twice, or a column that is nearly the name
     of a schema column the header lacks: the same but for case, spaces, hyphens or
-    underscores ("Upper", "as of", "asof"), a letter or two off ("uper", "values"),
+    underscores ("Upper", "as of", "asof"), a letter off ("uper", "values"),
     or ``reliability`` for ``source_reliability``. Read as it is, it would be ignored,
     and the claims would quietly lose a figure. Other extra columns (notes, ids of
     your own) are ignored."""
@@ -848,9 +848,6 @@ def _read(
             arrow.validate(full=True)  # texts that are not UTF-8, among other damage
             frame = arrow.to_pandas()
             del arrow  # (not held while the frame is read)
-        except FileNotFoundError as exc:
-            raise ClaimFileError(f"cannot open the file: {exc.strerror or 'no such file'}",
-                                 path=name) from None
         # Not Parquet, damaged, or pandas metadata that pandas cannot follow.
         except (OSError, pa.ArrowException, ValueError, KeyError, TypeError) as exc:
             raise ClaimFileError(f"cannot read the file as Parquet: {exc}", path=name) from None
